@@ -1,0 +1,112 @@
+//! `bailiwick`: every capability of the desktop app, headless (DESIGN.md, "The headless contract").
+//!
+//! Each subcommand is a few lines over one `bailiwick_core::Workspace` method. `--json` prints
+//! machine-readable output on stdout; messages go to stderr. Exit codes: 0 done, 1 failure,
+//! 2 usage, 3 sign-in needed, 4 refused by policy, 5 conflict, 6 offline.
+
+mod args;
+mod demo;
+mod output;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bailiwick_core::cache::{UserQuery, UserType};
+use bailiwick_core::{BuPath, Error, Workspace};
+use clap::Parser;
+
+use args::{Cli, Command, UsersCommand};
+use output::Output;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let out = Output::new(cli.json);
+    match runtime.block_on(run(cli, &out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => out.fail(&e),
+    }
+}
+
+async fn run(cli: Cli, out: &Output) -> Result<(), Error> {
+    let data_dir = args::data_dir(cli.data_dir.as_deref())?;
+    let needs_network = cli.command.needs_network() && !cli.offline;
+    let opened = demo::open_profile(&cli.profile, &data_dir, needs_network).await?;
+    let mut workspace = Workspace::open(opened.profile.clone(), &data_dir)?;
+    if cli.offline {
+        workspace = workspace.offline_only();
+    }
+    let result = execute(cli.command, &workspace, out).await;
+    opened.stop().await;
+    result
+}
+
+async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), Error> {
+    match command {
+        Command::Login { timeout } => {
+            let admin = ws.sign_in_within(&output::AnnouncingBrowser, Duration::from_secs(timeout)).await?;
+            out.message(&format!("Signed in to {} as {}.", ws.profile().name, admin.display_name));
+            out.value(&admin, |a| output::admin_text(a))
+        }
+        Command::Logout => {
+            let end_session = ws.sign_out().await?;
+            out.message("Signed out; the refresh token was revoked and removed from the keyring.");
+            if let Some(url) = end_session {
+                out.message(&format!("To end the provider's browser session too, open: {url}"));
+            }
+            Ok(())
+        }
+        Command::Whoami => {
+            let status = ws.status()?;
+            match (&status.admin, status.signed_in) {
+                (Some(_), true) => out.value(&status, output::status_text),
+                _ => Err(Error::SignInNeeded(format!("not signed in to {}; run `bailiwick login`", status.profile_name))),
+            }
+        }
+        Command::Sync { full: _ } => {
+            // Every sync is a full sync for now; `--full` is accepted so scripts can ask for it.
+            let report = ws.sync(&mut |p| out.progress(&p)).await?;
+            out.message(&format!(
+                "Synced {} users, {} groups, {} memberships.",
+                report.users, report.groups, report.memberships
+            ));
+            out.value(&report, |_| String::new())
+        }
+        Command::Users(UsersCommand::List { bu, search, user_type, role }) => {
+            let query = UserQuery {
+                search,
+                bu: bu.map(|b| BuPath::parse(&b).ok_or_else(|| usage(format!("--bu {b:?} is not a BU path")))).transpose()?,
+                user_type: user_type
+                    .map(|t| UserType::parse(&t).ok_or_else(|| usage(format!("--type {t:?}: use employee, partner or service"))))
+                    .transpose()?,
+                role,
+                limit: None,
+                offset: 0,
+            };
+            let page = ws.list_users(&query)?;
+            out.value(&page.rows, |rows| output::users_text(rows))
+        }
+        Command::Users(UsersCommand::Show { user }) => match ws.user(&user)? {
+            Some(row) => out.value(&row, |r| output::users_text(std::slice::from_ref(r))),
+            None => Err(Error::NotFound(format!("no user {user:?} in the cache of {} (run `bailiwick sync`?)", ws.profile().name))),
+        },
+    }
+}
+
+fn usage(message: String) -> Error {
+    Error::Usage(message)
+}
+
+/// Logs go to stderr, quiet unless `RUST_LOG` asks; stdout stays clean for `--json`.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

@@ -1,0 +1,268 @@
+//! The local cache: a SQLite file holding the directory as last synced (users, groups,
+//! memberships) and a little metadata (when it was synced, who was signed in), so an admin
+//! can search and review it offline. It never holds a token.
+//!
+//! The schema evolves through numbered migrations (`migrations/NNNN_*.sql`) tracked in
+//! SQLite's `user_version`; they are applied all or nothing, and a file written by a newer
+//! Bailiwick is refused rather than misread.
+
+mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use bailiwick_scim::{Group, User};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::admin::AdminContext;
+use crate::error::Error;
+use crate::scope::BuPath;
+
+pub use users::{GroupRow, UserQuery, UserRow, UserType};
+
+/// Migrations in order; migration N (1-based) brings the schema to `user_version` N.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_directory.sql")];
+
+/// The newest schema this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Keys of the `meta` table.
+pub mod meta_key {
+    /// RFC 3339 time at which the last successful full sync started.
+    pub const LAST_SYNC_AT: &str = "last_sync_at";
+    /// The signed-in admin's context as JSON (claims only, never a token).
+    pub const ADMIN_CONTEXT: &str = "admin_context";
+}
+
+/// A user to cache, with the BU already read from the profile's BU attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedUser {
+    pub resource: User,
+    pub bu: Option<BuPath>,
+}
+
+/// What `replace_directory` stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryCounts {
+    pub users: u64,
+    pub groups: u64,
+    pub memberships: u64,
+}
+
+pub struct Cache {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").field("path", &self.conn.path()).finish()
+    }
+}
+
+impl Cache {
+    /// Opens (creating it and its folder if needed) and migrates the cache at `path`.
+    #[tracing::instrument(level = "debug", fields(path = %path.display()))]
+    pub fn open(path: &Path) -> Result<Cache, Error> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let conn = Connection::open(path)?;
+        // WAL: the desktop app reads (search as you type) while a sync writes, and readers
+        // never block the writer nor see a half-written sync.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+        Self::configure(conn)
+    }
+
+    /// A private, in-memory cache (tests, and hosts that must not write to disk).
+    pub fn open_in_memory() -> Result<Cache, Error> {
+        Self::configure(Connection::open_in_memory()?)
+    }
+
+    fn configure(conn: Connection) -> Result<Cache, Error> {
+        // NORMAL is safe with WAL: a crash of the app loses nothing committed; a power cut may
+        // lose the last transactions, which for a cache the next sync restores. FULL would
+        // fsync every commit for no gain here.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // SQLite leaves foreign keys off per connection; memberships must never point at a
+        // user or group that is gone.
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The desktop app and the CLI (or a scheduled `grants sweep`) may open the same file at
+        // once; wait for the other's write to finish instead of failing with SQLITE_BUSY.
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let mut cache = Cache { conn };
+        cache.migrate()?;
+        Ok(cache)
+    }
+
+    fn migrate(&mut self) -> Result<(), Error> {
+        if self.schema_version()? == SCHEMA_VERSION {
+            return Ok(());
+        }
+        // IMMEDIATE takes the write lock before reading the version again, so two processes
+        // opening a fresh file cannot both apply the same migration.
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(Error::CacheTooNew { found, supported: SCHEMA_VERSION });
+        }
+        let applied = usize::try_from(found).unwrap_or(0);
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+            tracing::info!(migration = index + 1, "migrating the cache");
+            tx.execute_batch(sql)?;
+        }
+        // Part of the same transaction: the version moves only with the schema it describes.
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The schema version of the open file (`user_version`).
+    pub fn schema_version(&self) -> Result<i64, Error> {
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::CacheTooNew { found: version, supported: SCHEMA_VERSION });
+        }
+        Ok(version)
+    }
+
+    /// Replaces users, groups and memberships with a freshly synced directory, and records
+    /// `synced_at`, in one transaction: a sync that fails anywhere leaves the old cache whole.
+    ///
+    /// Users without an id are skipped (nothing could refer to them). A membership is stored
+    /// only when both its group and its user are stored, so members outside the admin's scope
+    /// (absent from `users`) and nested groups are dropped here.
+    #[tracing::instrument(level = "debug", skip_all, fields(users = users.len(), groups = groups.len()))]
+    pub fn replace_directory(
+        &mut self,
+        users: &[CachedUser],
+        groups: &[Group],
+        synced_at: DateTime<Utc>,
+    ) -> Result<DirectoryCounts, Error> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch("DELETE FROM memberships; DELETE FROM users; DELETE FROM groups;")?;
+        let mut counts = DirectoryCounts { users: 0, groups: 0, memberships: 0 };
+        {
+            let mut insert_user = tx.prepare(
+                "INSERT OR REPLACE INTO users (id, user_name, display_name, given_name, family_name, email, bu,
+                     user_type, active, raw, version, last_modified)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            for cached in users {
+                let user = &cached.resource;
+                let Some(id) = user.id.as_deref() else {
+                    tracing::warn!(user_name = %user.user_name, "skipping a user without an id");
+                    continue;
+                };
+                let name = user.name.as_ref();
+                let meta = user.meta.as_ref();
+                insert_user.execute(params![
+                    id,
+                    user.user_name,
+                    users::display_name_of(user),
+                    name.and_then(|n| n.given_name.as_deref()),
+                    name.and_then(|n| n.family_name.as_deref()),
+                    user.primary_email(),
+                    cached.bu.as_ref().map(BuPath::as_str),
+                    UserType::from_scim(user.user_type.as_deref()).as_str(),
+                    user.active.unwrap_or(true),
+                    to_json(user)?,
+                    meta.and_then(|m| m.version.as_deref()),
+                    meta.and_then(|m| m.last_modified).map(|t| t.to_rfc3339()),
+                ])?;
+            }
+            let mut insert_group =
+                tx.prepare("INSERT OR REPLACE INTO groups (id, display_name, raw, version) VALUES (?1, ?2, ?3, ?4)")?;
+            // Only when both ends are cached; OR IGNORE because a server may list a member twice.
+            let mut insert_membership = tx.prepare(
+                "INSERT OR IGNORE INTO memberships (group_id, user_id)
+                 SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2)",
+            )?;
+            for group in groups {
+                let Some(id) = group.id.as_deref() else {
+                    tracing::warn!(group = %group.display_name, "skipping a group without an id");
+                    continue;
+                };
+                insert_group.execute(params![
+                    id,
+                    group.display_name,
+                    to_json(group)?,
+                    group.meta.as_ref().and_then(|m| m.version.as_deref())
+                ])?;
+                for member in &group.members {
+                    let is_user = member.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("User"));
+                    if is_user {
+                        insert_membership.execute(params![id, member.value])?;
+                    }
+                }
+            }
+        }
+        for (table, count) in
+            [("users", &mut counts.users), ("groups", &mut counts.groups), ("memberships", &mut counts.memberships)]
+        {
+            *count = tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?;
+        }
+        set_meta(&tx, meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    pub fn meta_get(&self, key: &str) -> Result<Option<String>, Error> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+    }
+
+    pub fn meta_set(&self, key: &str, value: &str) -> Result<(), Error> {
+        set_meta(&self.conn, key, value)
+    }
+
+    pub fn meta_delete(&self, key: &str) -> Result<(), Error> {
+        self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
+    /// When the last successful full sync started (the data is at least that fresh);
+    /// `None` before the first sync. An unreadable value counts as never synced.
+    pub fn last_sync_at(&self) -> Result<Option<DateTime<Utc>>, Error> {
+        Ok(self
+            .meta_get(meta_key::LAST_SYNC_AT)?
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+
+    /// Remembers who is signed in, so the offline app can show it. Claims only.
+    pub fn set_admin_context(&self, admin: &AdminContext) -> Result<(), Error> {
+        self.meta_set(meta_key::ADMIN_CONTEXT, &to_json(admin)?)
+    }
+
+    /// Forgets the cached directory and when it was synced (another admin signed in: what is
+    /// cached may be outside their scopes). Keeps the schema and other metadata.
+    pub fn clear_directory(&mut self) -> Result<(), Error> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch("DELETE FROM memberships; DELETE FROM users; DELETE FROM groups;")?;
+        tx.execute("DELETE FROM meta WHERE key = ?1", [meta_key::LAST_SYNC_AT])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The last signed-in admin; `None` if none was recorded or it no longer parses.
+    pub fn admin_context(&self) -> Result<Option<AdminContext>, Error> {
+        Ok(self.meta_get(meta_key::ADMIN_CONTEXT)?.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+}
+
+fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    // Our resource types hold only strings, numbers, booleans and string-keyed maps, which
+    // always serialise; the error path exists so nothing here can panic.
+    serde_json::to_string(value).map_err(|e| Error::Io(std::io::Error::other(e)))
+}
+
+#[cfg(test)]
+mod tests;

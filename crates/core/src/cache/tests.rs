@@ -1,0 +1,229 @@
+use bailiwick_scim::{Group, Member, User};
+use chrono::TimeZone;
+use serde_json::json;
+
+use super::*;
+use crate::admin::Capability;
+use crate::scope::Scopes;
+
+fn bu(path: &str) -> BuPath {
+    BuPath::parse(path).expect("valid path")
+}
+
+fn user(id: &str, user_name: &str, display: Option<&str>, bu_path: &str, user_type: &str) -> CachedUser {
+    let resource: User = serde_json::from_value(json!({
+        "id": id,
+        "userName": user_name,
+        "displayName": display,
+        "name": {"givenName": "Given", "familyName": format!("Fam{id}")},
+        "userType": user_type,
+        "emails": [{"value": format!("{user_name}@example.com"), "primary": true}],
+        "meta": {"version": format!("W/\"{id}\""), "lastModified": "2024-05-01T10:00:00Z"},
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"division": bu_path}
+    }))
+    .expect("valid user");
+    CachedUser { resource, bu: Some(bu(bu_path)) }
+}
+
+fn group(id: &str, name: &str, members: &[&str]) -> Group {
+    Group {
+        id: Some(id.into()),
+        display_name: name.into(),
+        members: members.iter().map(|m| Member { value: (*m).into(), ..Member::default() }).collect(),
+        ..Group::default()
+    }
+}
+
+fn at(hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 1, hour, 0, 0).single().expect("valid time")
+}
+
+/// Five users in four BUs, two roles; `zed` is a member of a role but not cached (out of scope).
+fn seeded() -> Cache {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let users = [
+        user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee"),
+        user("2", "bruno.petit", Some("bruno Petit"), "EMEA/FR", "Partner"),
+        user("3", "carl.jones", None, "AMER/US", "Service"),
+        user("4", "dora_emea", Some("Dora"), "EMEAX", "Employee"),
+        user("5", "eve.kumar", Some("Eve Kumar"), "EMEA", "contractor"),
+    ];
+    let groups =
+        [group("g1", "Exstream Content Author", &["1", "2", "zed"]), group("g2", "Compliance Reviewer", &["1", "3"])];
+    let counts = cache.replace_directory(&users, &groups, at(9)).expect("replaces");
+    assert_eq!(counts, DirectoryCounts { users: 5, groups: 2, memberships: 4 });
+    cache
+}
+
+fn ids(rows: &[UserRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.id.as_str()).collect()
+}
+
+#[test]
+fn fresh_database_is_migrated_with_wal_and_reopening_is_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nested/cache.sqlite");
+    {
+        let cache = Cache::open(&path).expect("creates");
+        assert_eq!(cache.schema_version().expect("version"), SCHEMA_VERSION);
+        let mode: String = cache.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).expect("mode");
+        assert_eq!(mode, "wal");
+        let fk: i64 = cache.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).expect("fk");
+        assert_eq!(fk, 1);
+        cache.meta_set("k", "v").expect("writes");
+    }
+    let cache = Cache::open(&path).expect("reopens without re-applying migrations");
+    assert_eq!(cache.schema_version().expect("version"), SCHEMA_VERSION);
+    assert_eq!(cache.meta_get("k").expect("reads").as_deref(), Some("v"), "data survives reopening");
+}
+
+#[test]
+fn a_database_from_a_newer_bailiwick_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    let newer = SCHEMA_VERSION + 1;
+    {
+        let conn = Connection::open(&path).expect("raw open");
+        conn.execute_batch(&format!("CREATE TABLE future (x); PRAGMA user_version = {newer};")).expect("setup");
+    }
+    let err = Cache::open(&path).expect_err("refused");
+    assert!(matches!(err, Error::CacheTooNew { found, supported } if found == newer && supported == SCHEMA_VERSION));
+    assert!(err.to_string().contains("update Bailiwick"), "{err}");
+    let conn = Connection::open(&path).expect("raw open");
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+    assert_eq!(version, newer, "the newer file must be left as it was");
+}
+
+#[test]
+fn a_failing_migration_leaves_the_file_at_its_old_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    {
+        // A table the first migration wants to create already exists: the migration fails.
+        let conn = Connection::open(&path).expect("raw open");
+        conn.execute_batch("CREATE TABLE groups (x);").expect("setup");
+    }
+    assert!(Cache::open(&path).is_err());
+    let conn = Connection::open(&path).expect("raw open");
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+    assert_eq!(version, 0);
+    let users: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'users'", [], |r| r.get(0)).expect("query");
+    assert_eq!(users, 0, "tables created before the failure are rolled back");
+}
+
+#[test]
+fn rows_are_sorted_by_display_name_then_user_name_and_carry_their_roles() {
+    let cache = seeded();
+    let rows = cache.list_users(&UserQuery::default()).expect("lists");
+    assert_eq!(ids(&rows), ["1", "2", "4", "5", "3"], "case-insensitive by display name");
+    assert_eq!(rows[4].display_name, "Given Fam3", "falls back to the names when displayName is absent");
+    assert_eq!(rows[0].roles, ["Compliance Reviewer", "Exstream Content Author"]);
+    assert_eq!(rows[3].user_type, UserType::Other, "an unknown userType is other");
+    assert_eq!(rows[0].email.as_deref(), Some("anna.schmidt@example.com"));
+    let json = serde_json::to_value(&rows[1]).expect("serializes");
+    assert_eq!(
+        json,
+        json!({"id": "2", "userName": "bruno.petit", "displayName": "bruno Petit", "bu": "EMEA/FR",
+               "type": "partner", "active": true, "email": "bruno.petit@example.com",
+               "roles": ["Exstream Content Author"]})
+    );
+}
+
+#[test]
+fn bu_filter_matches_the_subtree_by_whole_segments() {
+    let cache = seeded();
+    let query = UserQuery { bu: Some(bu("EMEA")), ..UserQuery::default() };
+    assert_eq!(ids(&cache.list_users(&query).expect("lists")), ["1", "2", "5"], "EMEAX is not below EMEA");
+    let query = UserQuery { bu: Some(bu("EMEA/DE")), ..UserQuery::default() };
+    assert_eq!(ids(&cache.list_users(&query).expect("lists")), ["1"]);
+    assert_eq!(cache.count_users(&UserQuery { bu: Some(bu("emea")), ..UserQuery::default() }).expect("counts"), 0);
+}
+
+#[test]
+fn search_is_a_case_insensitive_substring_over_names_email_and_bu() {
+    let cache = seeded();
+    let search = |text: &str| {
+        let query = UserQuery { search: Some(text.into()), ..UserQuery::default() };
+        cache.list_users(&query).expect("lists").into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    assert_eq!(search("SCHMIDT"), ["1"]);
+    assert_eq!(search("fam3"), ["3"], "family name");
+    assert_eq!(search("eve.kumar@"), ["5"], "email");
+    assert_eq!(search("amer/"), ["3"], "BU");
+    assert_eq!(search("_"), ["4"], "LIKE wildcards are literal");
+    assert_eq!(search("%"), Vec::<String>::new());
+    assert_eq!(search("  "), ["1", "2", "4", "5", "3"], "a blank search matches everyone");
+}
+
+#[test]
+fn type_role_limit_and_offset_narrow_the_list() {
+    let cache = seeded();
+    let employees = UserQuery { user_type: Some(UserType::Employee), ..UserQuery::default() };
+    assert_eq!(ids(&cache.list_users(&employees).expect("lists")), ["1", "4"]);
+    let authors = UserQuery { role: Some("exstream content author".into()), ..UserQuery::default() };
+    assert_eq!(ids(&cache.list_users(&authors).expect("lists")), ["1", "2"]);
+    let by_id = UserQuery { role: Some("g2".into()), bu: Some(bu("AMER")), ..UserQuery::default() };
+    assert_eq!(ids(&cache.list_users(&by_id).expect("lists")), ["3"]);
+    let page = UserQuery { limit: Some(2), offset: 1, ..UserQuery::default() };
+    assert_eq!(ids(&cache.list_users(&page).expect("lists")), ["2", "4"]);
+    assert_eq!(cache.count_users(&page).expect("counts"), 5, "count ignores paging");
+}
+
+#[test]
+fn a_user_is_found_by_id_or_case_insensitive_user_name() {
+    let cache = seeded();
+    assert_eq!(cache.user("3").expect("reads").map(|u| u.user_name), Some("carl.jones".into()));
+    assert_eq!(cache.user("Carl.Jones").expect("reads").map(|u| u.id), Some("3".into()));
+    assert_eq!(cache.user("nobody").expect("reads"), None);
+    assert_eq!(cache.roles_of("3").expect("reads"), ["Compliance Reviewer"]);
+    let resource = cache.user_resource("1").expect("reads").expect("present");
+    assert_eq!(resource.meta.and_then(|m| m.version).as_deref(), Some("W/\"1\""));
+    let groups = cache.list_groups().expect("lists");
+    assert_eq!(
+        groups.iter().map(|g| (g.display_name.as_str(), g.members)).collect::<Vec<_>>(),
+        [("Compliance Reviewer", 2), ("Exstream Content Author", 2)]
+    );
+}
+
+#[test]
+fn replacing_the_directory_drops_what_is_gone_and_a_failed_replace_keeps_the_old_cache() {
+    let mut cache = seeded();
+    assert_eq!(cache.last_sync_at().expect("reads"), Some(at(9)));
+    let next = [user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee")];
+    let counts = cache.replace_directory(&next, &[group("g1", "Author", &["1"])], at(10)).expect("replaces");
+    assert_eq!(counts, DirectoryCounts { users: 1, groups: 1, memberships: 1 });
+    assert_eq!(cache.last_sync_at().expect("reads"), Some(at(10)));
+
+    // Make the second insert fail, halfway through the transaction.
+    cache.conn.execute_batch("CREATE TEMP TRIGGER fail_on_bob BEFORE INSERT ON users WHEN NEW.user_name = 'bob' BEGIN SELECT RAISE(ABORT, 'boom'); END;").expect("trigger");
+    let broken = [user("7", "zoe", None, "EMEA", "Employee"), user("8", "bob", None, "EMEA", "Employee")];
+    assert!(cache.replace_directory(&broken, &[], at(11)).is_err());
+    assert_eq!(ids(&cache.list_users(&UserQuery::default()).expect("lists")), ["1"], "old users kept");
+    assert_eq!(cache.roles_of("1").expect("reads"), ["Author"], "old memberships kept");
+    assert_eq!(cache.last_sync_at().expect("reads"), Some(at(10)), "old sync time kept");
+}
+
+#[test]
+fn the_admin_context_round_trips_through_meta() {
+    let cache = Cache::open_in_memory().expect("opens");
+    assert_eq!(cache.admin_context().expect("reads"), None);
+    let admin = AdminContext {
+        subject: "s1".into(),
+        display_name: "ada.emea".into(),
+        bu_scopes: Scopes::new(vec![bu("EMEA")]),
+        capabilities: vec![Capability::Review],
+    };
+    cache.set_admin_context(&admin).expect("writes");
+    assert_eq!(cache.admin_context().expect("reads"), Some(admin));
+}
+
+#[test]
+fn user_type_parses_cli_values_and_scim_user_types() {
+    assert_eq!(UserType::parse("Partner"), Some(UserType::Partner));
+    assert_eq!(UserType::parse(" SERVICE "), Some(UserType::Service));
+    assert_eq!(UserType::parse("vendor"), None);
+    assert_eq!(UserType::from_scim(Some("Employee")), UserType::Employee);
+    assert_eq!(UserType::from_scim(None), UserType::Other);
+    assert_eq!("employee".parse::<UserType>(), Ok(UserType::Employee));
+}

@@ -1,0 +1,251 @@
+//! Reading users and roles out of the cache: the queries behind `users list`, `users show`
+//! and the desktop's users table.
+
+use bailiwick_scim::User;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::Cache;
+use crate::error::Error;
+use crate::scope::BuPath;
+
+/// Bailiwick's kinds of identity (DESIGN.md, "The model"); SCIM's `userType` is free text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserType {
+    Employee,
+    Partner,
+    Service,
+    /// A `userType` Bailiwick does not know, or none.
+    Other,
+}
+
+impl UserType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Employee => "employee",
+            UserType::Partner => "partner",
+            UserType::Service => "service",
+            UserType::Other => "other",
+        }
+    }
+
+    /// `employee`, `partner`, `service` or `other`, in any case (a CLI `--type` value).
+    pub fn parse(text: &str) -> Option<Self> {
+        [UserType::Employee, UserType::Partner, UserType::Service, UserType::Other]
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// SCIM `userType` (`Employee`, `Partner`, `Service`); anything else is `Other`.
+    pub fn from_scim(user_type: Option<&str>) -> Self {
+        user_type.and_then(Self::parse).unwrap_or(UserType::Other)
+    }
+}
+
+impl std::fmt::Display for UserType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for UserType {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text).ok_or_else(|| format!("unknown user type {text:?} (employee, partner, service, other)"))
+    }
+}
+
+/// A cached user as the hosts show it (the `users list --json` contract of DESIGN.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRow {
+    pub id: String,
+    pub user_name: String,
+    pub display_name: String,
+    pub bu: Option<String>,
+    #[serde(rename = "type")]
+    pub user_type: UserType,
+    pub active: bool,
+    pub email: Option<String>,
+    /// Display names of the groups (roles) the user belongs to, sorted.
+    pub roles: Vec<String>,
+}
+
+/// A cached group (a role).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRow {
+    pub id: String,
+    pub display_name: String,
+    /// Members inside the admin's scopes (the only ones cached).
+    pub members: u64,
+}
+
+/// Which users to list. Every set field narrows the result; the default lists everyone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Case-insensitive substring of userName, displayName, given or family name, e-mail or BU.
+    pub search: Option<String>,
+    /// The BU and every BU below it.
+    pub bu: Option<BuPath>,
+    pub user_type: Option<UserType>,
+    /// A group's display name (case-insensitive) or id.
+    pub role: Option<String>,
+    /// At most this many rows; `None` for all.
+    pub limit: Option<u32>,
+    pub offset: u32,
+}
+
+const USER_COLUMNS: &str = "u.id, u.user_name, u.display_name, u.bu, u.user_type, u.active, u.email,
+    (SELECT json_group_array(g.display_name) FROM memberships m JOIN groups g ON g.id = m.group_id
+     WHERE m.user_id = u.id) AS roles";
+
+impl Cache {
+    /// Users matching `query`, sorted by display name (case-insensitive), then userName.
+    pub fn list_users(&self, query: &UserQuery) -> Result<Vec<UserRow>, Error> {
+        let (condition, mut values) = user_condition(query);
+        values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
+        values.push(Value::Integer(i64::from(query.offset)));
+        let (limit, offset) = (values.len() - 1, values.len());
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE {condition}
+             ORDER BY u.display_name COLLATE NOCASE, u.user_name COLLATE NOCASE, u.id
+             LIMIT ?{limit} OFFSET ?{offset}"
+        );
+        let mut statement = self.conn.prepare(&sql)?;
+        let rows = statement.query_map(params_from_iter(values), user_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// How many users match `query`, ignoring its limit and offset (for paging in the UI).
+    pub fn count_users(&self, query: &UserQuery) -> Result<u64, Error> {
+        let (condition, values) = user_condition(query);
+        let sql = format!("SELECT count(*) FROM users u WHERE {condition}");
+        Ok(self.conn.query_row(&sql, params_from_iter(values), |row| row.get(0))?)
+    }
+
+    /// A user by id, else by userName (case-insensitive, as SCIM compares userName).
+    pub fn user(&self, id_or_user_name: &str) -> Result<Option<UserRow>, Error> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1 OR u.user_name = ?1 COLLATE NOCASE
+             ORDER BY u.id = ?1 DESC LIMIT 1"
+        );
+        Ok(self.conn.query_row(&sql, [id_or_user_name], user_row).optional()?)
+    }
+
+    /// The SCIM resource of a user as last synced (every attribute, for `users show`).
+    pub fn user_resource(&self, id: &str) -> Result<Option<User>, Error> {
+        let raw: Option<String> =
+            self.conn.query_row("SELECT raw FROM users WHERE id = ?1", [id], |row| row.get(0)).optional()?;
+        // The cache wrote this JSON from a `User`; if it no longer parses, treat it as absent.
+        Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
+    }
+
+    /// Display names of the groups `user_id` belongs to, sorted.
+    pub fn roles_of(&self, user_id: &str) -> Result<Vec<String>, Error> {
+        let mut statement = self.conn.prepare(
+            "SELECT g.display_name FROM memberships m JOIN groups g ON g.id = m.group_id
+             WHERE m.user_id = ?1 ORDER BY g.display_name COLLATE NOCASE",
+        )?;
+        let roles = statement.query_map([user_id], |row| row.get(0))?;
+        Ok(roles.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Every cached group with its number of (in-scope) members, sorted by display name.
+    pub fn list_groups(&self) -> Result<Vec<GroupRow>, Error> {
+        let mut statement = self.conn.prepare(
+            "SELECT g.id, g.display_name, (SELECT count(*) FROM memberships m WHERE m.group_id = g.id)
+             FROM groups g ORDER BY g.display_name COLLATE NOCASE, g.id",
+        )?;
+        let groups = statement.query_map(params![], |row| {
+            Ok(GroupRow { id: row.get(0)?, display_name: row.get(1)?, members: row.get(2)? })
+        })?;
+        Ok(groups.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+/// The WHERE condition for `query` and its positional values (`?1`, `?2`, ...).
+fn user_condition(query: &UserQuery) -> (String, Vec<Value>) {
+    let mut conditions: Vec<String> = vec!["1".into()];
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        // LIKE folds ASCII case only; good enough until the FTS5 index (issue 5).
+        let n = bind(format!("%{}%", escape_like(search)), &mut values);
+        let columns = ["u.user_name", "u.display_name", "u.given_name", "u.family_name", "u.email", "u.bu"];
+        let any = columns.map(|c| format!("{c} LIKE ?{n} ESCAPE '\\'")).join(" OR ");
+        conditions.push(format!("({any})"));
+    }
+    if let Some(bu) = &query.bu {
+        // The subtree of `EMEA` is `EMEA` and the range ["EMEA/", "EMEA0"): '0' is the byte
+        // after '/', so this matches whole segments (never `EMEAX`), case-sensitively like
+        // scope paths, and can use the index on `bu`.
+        let exact = bind(bu.as_str().to_owned(), &mut values);
+        let low = bind(format!("{bu}/"), &mut values);
+        let high = bind(format!("{bu}0"), &mut values);
+        conditions.push(format!("(u.bu = ?{exact} OR (u.bu >= ?{low} AND u.bu < ?{high}))"));
+    }
+    if let Some(user_type) = query.user_type {
+        let n = bind(user_type.as_str().to_owned(), &mut values);
+        conditions.push(format!("u.user_type = ?{n}"));
+    }
+    if let Some(role) = query.role.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let n = bind(role.to_owned(), &mut values);
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM memberships m JOIN groups g ON g.id = m.group_id
+                     WHERE m.user_id = u.id AND (g.id = ?{n} OR g.display_name = ?{n} COLLATE NOCASE))"
+        ));
+    }
+    (conditions.join(" AND "), values)
+}
+
+/// Appends a text value and returns its position for `?N`.
+fn bind(value: String, values: &mut Vec<Value>) -> usize {
+    values.push(Value::Text(value));
+    values.len()
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
+    let user_type: String = row.get(4)?;
+    let roles_json: String = row.get(7)?;
+    let mut roles: Vec<String> = serde_json::from_str(&roles_json).unwrap_or_default();
+    roles.sort_by_key(|r| r.to_lowercase());
+    Ok(UserRow {
+        id: row.get(0)?,
+        user_name: row.get(1)?,
+        display_name: row.get(2)?,
+        bu: row.get(3)?,
+        user_type: UserType::from_scim(Some(&user_type)),
+        active: row.get(5)?,
+        email: row.get(6)?,
+        roles,
+    })
+}
+
+/// `displayName`, else the formatted name, else given and family name, else `userName`.
+pub(super) fn display_name_of(user: &User) -> String {
+    let non_blank = |s: &&str| !s.trim().is_empty();
+    if let Some(name) = user.display_name.as_deref().filter(non_blank) {
+        return name.trim().to_owned();
+    }
+    let name = user.name.as_ref();
+    if let Some(formatted) = name.and_then(|n| n.formatted.as_deref()).filter(non_blank) {
+        return formatted.trim().to_owned();
+    }
+    let parts: Vec<&str> = [name.and_then(|n| n.given_name.as_deref()), name.and_then(|n| n.family_name.as_deref())]
+        .into_iter()
+        .flatten()
+        .filter(non_blank)
+        .collect();
+    if parts.is_empty() {
+        user.user_name.clone()
+    } else {
+        parts.join(" ")
+    }
+}

@@ -1,0 +1,456 @@
+//! The SCIM client: list requests with index paging (RFC 7644 §3.4.2.4).
+
+use std::collections::HashSet;
+
+use bailiwick_scim::{Group, ListResponse, ScimErrorBody, User};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::Error;
+use crate::secret::AccessToken;
+
+/// Asked for per page unless the profile says otherwise; servers may return fewer.
+pub const DEFAULT_PAGE_SIZE: u32 = 500;
+
+/// Reported after each page while paging through a resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageFetched {
+    /// `Users` or `Groups`.
+    pub resource: &'static str,
+    /// Distinct resources received so far.
+    pub fetched: u64,
+    /// The server's `totalResults` on the latest page.
+    pub total: u64,
+}
+
+/// A SCIM 2.0 service provider at `base` (e.g. `https://host/scim/v2`).
+///
+/// The `reqwest::Client` is handed in so the host decides timeouts and redirect policy once;
+/// it should not follow redirects, or a bearer token could be replayed to another origin.
+#[derive(Debug, Clone)]
+pub struct ScimClient {
+    http: reqwest::Client,
+    base: Url,
+    page_size: u32,
+}
+
+impl ScimClient {
+    pub fn new(http: reqwest::Client, base: Url) -> Self {
+        Self { http, base, page_size: DEFAULT_PAGE_SIZE }
+    }
+
+    /// The `count` asked for by `list_all_*` (at least 1).
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    pub async fn list_users_page(
+        &self,
+        token: &AccessToken,
+        filter: Option<&str>,
+        start_index: u64,
+        count: u32,
+    ) -> Result<ListResponse<User>, Error> {
+        self.list_page("Users", token, filter, start_index, count).await
+    }
+
+    pub async fn list_groups_page(
+        &self,
+        token: &AccessToken,
+        filter: Option<&str>,
+        start_index: u64,
+        count: u32,
+    ) -> Result<ListResponse<Group>, Error> {
+        self.list_page("Groups", token, filter, start_index, count).await
+    }
+
+    /// Every user matching `filter`, each once, in the server's order.
+    pub async fn list_all_users(
+        &self,
+        token: &AccessToken,
+        filter: Option<&str>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+    ) -> Result<Vec<User>, Error> {
+        self.list_all("Users", token, filter, |u: &User| u.id.as_deref(), on_page).await
+    }
+
+    /// Every group matching `filter`, each once, with its `members`.
+    pub async fn list_all_groups(
+        &self,
+        token: &AccessToken,
+        filter: Option<&str>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+    ) -> Result<Vec<Group>, Error> {
+        self.list_all("Groups", token, filter, |g: &Group| g.id.as_deref(), on_page).await
+    }
+
+    /// Pages through a resource type. `startIndex` is 1-based and advances by the number of
+    /// resources actually returned, because servers cap `count` silently. Stops at
+    /// `totalResults` or at an empty page. Resources already seen (a page shifted by a
+    /// concurrent insert) are dropped; a page with nothing new means the server ignores
+    /// `startIndex`, and paging on would never end.
+    async fn list_all<T: DeserializeOwned>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        filter: Option<&str>,
+        id_of: fn(&T) -> Option<&str>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+    ) -> Result<Vec<T>, Error> {
+        let mut all: Vec<T> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut start_index: u64 = 1;
+        loop {
+            let page: ListResponse<T> = self.list_page(resource, token, filter, start_index, self.page_size).await?;
+            let returned = page.resources.len() as u64;
+            if returned == 0 {
+                break;
+            }
+            let before = all.len();
+            for item in page.resources {
+                // Resources without an id cannot be deduplicated; keep them (the caller decides).
+                let is_new = id_of(&item).is_none_or(|id| seen.insert(id.to_owned()));
+                if is_new {
+                    all.push(item);
+                }
+            }
+            if all.len() == before {
+                return Err(Error::MalformedResponse {
+                    url: self.endpoint(resource)?.to_string(),
+                    reason: format!(
+                        "the page at startIndex={start_index} repeats resources already received; the server does not advance"
+                    ),
+                });
+            }
+            on_page(PageFetched { resource, fetched: all.len() as u64, total: page.total_results });
+            start_index += returned;
+            if start_index > page.total_results {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, token), fields(base = %self.base))]
+    async fn list_page<T: DeserializeOwned>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        filter: Option<&str>,
+        start_index: u64,
+        count: u32,
+    ) -> Result<ListResponse<T>, Error> {
+        let mut url = self.endpoint(resource)?;
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(filter) = filter {
+                query.append_pair("filter", filter);
+            }
+            query.append_pair("startIndex", &start_index.max(1).to_string());
+            query.append_pair("count", &count.to_string());
+        }
+        self.get_json(token, url).await
+    }
+
+    fn endpoint(&self, resource: &str) -> Result<Url, Error> {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::Profile {
+                origin: "scim.base_url".into(),
+                reason: format!("{} cannot be a base URL", self.base),
+            })?
+            .pop_if_empty()
+            .push(resource);
+        Ok(url)
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, token: &AccessToken, url: Url) -> Result<T, Error> {
+        let response = self
+            .http
+            .get(url.clone())
+            .bearer_auth(token.expose())
+            .header(ACCEPT, bailiwick_scim::schema::MEDIA_TYPE)
+            .send()
+            .await
+            .map_err(|e| transport_error(&url, e))?;
+        let status = response.status();
+        let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = response.bytes().await.map_err(|e| transport_error(&url, e))?;
+        if !status.is_success() {
+            return Err(Error::Http { url: url.to_string(), status: status.as_u16(), detail: error_detail(&body) });
+        }
+        if let Some(content_type) = content_type.as_deref().filter(|ct| !is_json_media_type(ct)) {
+            return Err(Error::MalformedResponse {
+                url: url.to_string(),
+                reason: format!("expected application/scim+json, got {content_type}"),
+            });
+        }
+        serde_json::from_slice(&body)
+            .map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: e.to_string() })
+    }
+}
+
+/// RFC 7644 §3.1: `application/scim+json`; servers may also answer `application/json`.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case(bailiwick_scim::schema::MEDIA_TYPE) || essence.eq_ignore_ascii_case("application/json")
+}
+
+/// The SCIM error's `detail` (RFC 7644 §3.12); else a short plain-text body, which some
+/// gateways send in front of the server; never an HTML page.
+fn error_detail(body: &[u8]) -> Option<String> {
+    if let Ok(scim) = serde_json::from_slice::<ScimErrorBody>(body) {
+        return scim.detail.filter(|d| !d.trim().is_empty());
+    }
+    let text = std::str::from_utf8(body).ok()?.trim();
+    (!text.is_empty() && text.len() <= 300 && !text.starts_with('<') && !text.starts_with('{')).then(|| text.to_owned())
+}
+
+/// A request that got no HTTP answer (refused, timed out, reset) means the directory cannot
+/// be reached; a broken body after a good status is the server's fault.
+fn transport_error(url: &Url, error: reqwest::Error) -> Error {
+    if error.is_decode() {
+        return Error::MalformedResponse { url: url.to_string(), reason: error.without_url().to_string() };
+    }
+    Error::Offline {
+        action: "reading the directory".into(),
+        host: url.host_str().unwrap_or_default().to_owned(),
+        reason: error.without_url().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::json;
+
+    use super::*;
+
+    struct Reply {
+        status: u16,
+        content_type: &'static str,
+        body: String,
+    }
+
+    fn scim(status: u16, body: serde_json::Value) -> Reply {
+        Reply { status, content_type: "application/scim+json", body: body.to_string() }
+    }
+
+    /// A one-thread HTTP/1.1 server on 127.0.0.1 answering each request with `handler`
+    /// (given the request target and the request headers, lower-cased); stops on drop.
+    struct LoopbackServer {
+        base: Url,
+        stop: Arc<AtomicBool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+        requests: Arc<Mutex<Vec<Url>>>,
+    }
+
+    impl LoopbackServer {
+        fn start(handler: impl Fn(&Url, &str) -> Reply + Send + 'static) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+            let addr = listener.local_addr().expect("local addr");
+            let base = Url::parse(&format!("http://{addr}/scim/v2")).expect("url");
+            let stop = Arc::new(AtomicBool::new(false));
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let (stop_flag, log, origin) = (stop.clone(), requests.clone(), format!("http://{addr}"));
+            let thread = std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop_flag.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let _ = serve_one(stream, &origin, &handler, &log);
+                }
+            });
+            Self { base, stop, thread: Some(thread), requests }
+        }
+
+        fn requests(&self) -> Vec<Url> {
+            self.requests.lock().expect("lock").clone()
+        }
+    }
+
+    fn serve_one(
+        mut stream: TcpStream,
+        origin: &str,
+        handler: &impl Fn(&Url, &str) -> Reply,
+        log: &Mutex<Vec<Url>>,
+    ) -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line)?;
+        let mut headers = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+                break;
+            }
+            headers.push_str(&line.to_ascii_lowercase());
+        }
+        let target = request_line.split_whitespace().nth(1).unwrap_or("/");
+        let url = Url::parse(&format!("{origin}{target}")).expect("request target");
+        log.lock().expect("lock").push(url.clone());
+        let reply = handler(&url, &headers);
+        write!(
+            stream,
+            "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+            reply.status,
+            reply.content_type,
+            reply.body.len(),
+            reply.body
+        )?;
+        stream.flush()
+    }
+
+    impl Drop for LoopbackServer {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            // Wake the blocking accept so the thread sees the flag.
+            let _ = TcpStream::connect(self.base.socket_addrs(|| None).expect("addr")[0]);
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
+
+    fn query(url: &Url, name: &str) -> Option<String> {
+        url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    }
+
+    /// A directory of `total` users that returns at most `cap` per page, whatever `count` says.
+    fn capped_directory(total: u64, cap: u64) -> impl Fn(&Url, &str) -> Reply + Send + 'static {
+        move |url, _| {
+            let start: u64 = query(url, "startIndex").and_then(|s| s.parse().ok()).unwrap_or(1);
+            let count: u64 = query(url, "count").and_then(|s| s.parse().ok()).unwrap_or(100);
+            let end = (start - 1 + count.min(cap)).min(total);
+            let users: Vec<_> =
+                (start..=end).map(|i| json!({"id": format!("u{i}"), "userName": format!("user{i}")})).collect();
+            scim(
+                200,
+                json!({"totalResults": total, "startIndex": start, "itemsPerPage": users.len(), "Resources": users}),
+            )
+        }
+    }
+
+    fn token() -> AccessToken {
+        AccessToken::new("test-token")
+    }
+
+    #[tokio::test]
+    async fn paging_advances_by_what_a_capping_server_returns() {
+        let server = LoopbackServer::start(capped_directory(23, 4));
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone()).with_page_size(10);
+        let mut progress = Vec::new();
+        let users = client
+            .list_all_users(&token(), Some("userName pr"), &mut |p| progress.push(p.fetched))
+            .await
+            .expect("paging succeeds");
+        let ids: Vec<_> = users.iter().filter_map(|u| u.id.clone()).collect();
+        assert_eq!(ids, (1..=23).map(|i| format!("u{i}")).collect::<Vec<_>>(), "every user once, in order");
+        let starts: Vec<_> = server.requests().iter().filter_map(|u| query(u, "startIndex")).collect();
+        assert_eq!(starts, ["1", "5", "9", "13", "17", "21"]);
+        assert!(server.requests().iter().all(|u| query(u, "count").as_deref() == Some("10")));
+        assert!(server.requests().iter().all(|u| query(u, "filter").as_deref() == Some("userName pr")));
+        assert_eq!(progress.last(), Some(&23));
+    }
+
+    #[tokio::test]
+    async fn paging_stops_at_an_empty_page_even_if_total_results_is_larger() {
+        let server = LoopbackServer::start(|url, _| {
+            let start = query(url, "startIndex").unwrap_or_default();
+            let resources = if start == "1" { json!([{"id": "a", "userName": "a"}]) } else { json!([]) };
+            scim(200, json!({"totalResults": 50, "Resources": resources}))
+        });
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone());
+        let users = client.list_all_users(&token(), None, &mut |_| {}).await.expect("paging succeeds");
+        assert_eq!(users.len(), 1);
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_server_that_ignores_start_index_is_refused_instead_of_looping() {
+        let server = LoopbackServer::start(|_, _| {
+            scim(200, json!({"totalResults": 1000, "Resources": [{"id": "g1", "displayName": "Authors"}]}))
+        });
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone());
+        let err = client.list_all_groups(&token(), None, &mut |_| {}).await.expect_err("must not loop");
+        assert!(
+            matches!(&err, Error::MalformedResponse { reason, .. } if reason.contains("does not advance")),
+            "{err}"
+        );
+        assert_eq!(server.requests().len(), 2, "refused at the second identical page");
+    }
+
+    #[tokio::test]
+    async fn requests_carry_the_bearer_token_and_ask_for_scim_json() {
+        let server = LoopbackServer::start(|url, headers| {
+            if url.path() == "/scim/v2/Groups"
+                && headers.contains("authorization: bearer test-token")
+                && headers.contains("accept: application/scim+json")
+            {
+                Reply {
+                    status: 200,
+                    content_type: "application/json; charset=utf-8",
+                    body: r#"{"totalResults":0}"#.into(),
+                }
+            } else {
+                scim(401, json!({"status": "401", "detail": "unexpected request"}))
+            }
+        });
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone());
+        let page = client.list_groups_page(&token(), None, 1, 5).await.expect("application/json is accepted");
+        assert!(page.resources.is_empty());
+    }
+
+    #[tokio::test]
+    async fn http_errors_keep_the_scim_detail() {
+        let server = LoopbackServer::start(|_, _| {
+            scim(
+                403,
+                json!({"schemas": [bailiwick_scim::schema::ERROR], "status": 403, "detail": "outside your scopes"}),
+            )
+        });
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone());
+        let err = client.list_users_page(&token(), None, 1, 5).await.expect_err("403");
+        assert!(
+            matches!(&err, Error::Http { status: 403, detail: Some(d), .. } if d == "outside your scopes"),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("test-token"));
+    }
+
+    #[tokio::test]
+    async fn malformed_json_and_wrong_media_types_are_errors_not_panics() {
+        let server = LoopbackServer::start(|url, _| match query(url, "startIndex").as_deref() {
+            Some("1") => scim(200, json!({"totalResults": "many", "Resources": 3})),
+            Some("2") => Reply { status: 200, content_type: "application/scim+json", body: "{\"totalRes".into() },
+            _ => Reply { status: 200, content_type: "text/html", body: "<html>login</html>".into() },
+        });
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone());
+        for start in [1, 2, 3] {
+            let err = client.list_users_page(&token(), None, start, 5).await.expect_err("malformed");
+            assert!(matches!(err, Error::MalformedResponse { .. }), "start {start}: {err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_offline() {
+        // Bind then drop: the port is closed, so the connection is refused.
+        let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let base = Url::parse(&format!("http://127.0.0.1:{port}/scim/v2/")).expect("url");
+        let client = ScimClient::new(reqwest::Client::new(), base);
+        let err = client.list_users_page(&token(), None, 1, 5).await.expect_err("refused");
+        assert!(matches!(&err, Error::Offline { host, .. } if host == "127.0.0.1"), "{err:?}");
+        assert_eq!(err.code(), crate::error::ErrorCode::Offline);
+    }
+}

@@ -1,0 +1,22 @@
+//! bailiwick-core: the whole application without a UI.
+//!
+//! Hosts (the desktop shell in `src-tauri`, the `bailiwick` CLI) are thin: each command takes
+//! its input, calls one function here and maps the result. This crate never depends on Tauri;
+//! `tests/` checks that.
+
+pub mod admin;
+pub mod auth;
+pub mod cache;
+pub mod directory;
+pub mod error;
+pub mod profile;
+pub mod scope;
+pub mod secret;
+pub mod sync;
+pub mod workspace;
+
+pub use admin::{AdminContext, Capability};
+pub use error::{Error, ErrorCode};
+pub use profile::Profile;
+pub use scope::{BuPath, Scopes};
+pub use workspace::Workspace;

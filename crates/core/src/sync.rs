@@ -1,0 +1,138 @@
+//! Sync: pull the directory inside the admin's scopes into the local cache.
+//!
+//! Users are asked for with a scope filter, so the server sends only what the admin may see,
+//! and then filtered again here: a server that ignores or misreads the filter must not put
+//! users outside the admin's scopes into the cache. Memberships come from `Group.members`,
+//! since many servers never fill `User.groups`. Everything is fetched first and written in
+//! one transaction, so a sync cut short leaves the previous cache as it was.
+
+use std::time::Instant;
+
+use bailiwick_scim::User;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cache::{Cache, CachedUser};
+use crate::directory::{bu_of, scope_filter, PageFetched, ScimClient};
+use crate::error::Error;
+use crate::scope::{BuPath, Scopes};
+use crate::secret::AccessToken;
+
+/// What a sync is doing, reported as it goes (to a progress bar or stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "phase")]
+pub enum SyncProgress {
+    /// A page of users arrived: `fetched` of the server's `total` so far.
+    Users { fetched: u64, total: u64 },
+    /// A page of groups arrived.
+    Groups { fetched: u64, total: u64 },
+    /// Everything is fetched; writing the cache.
+    Saving,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    /// Users now cached (all inside the admin's scopes).
+    pub users: u64,
+    pub groups: u64,
+    /// Memberships between cached users and cached groups.
+    pub memberships: u64,
+    /// Users the server sent that are outside the admin's scopes (or have no BU), not cached.
+    pub out_of_scope_dropped: u64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+}
+
+/// Replaces the cache with the directory inside `scopes`. `now` is when the sync starts (it
+/// becomes the cache's `last_sync_at`); the finish time is `now` plus the time it took.
+#[tracing::instrument(level = "info", skip_all, fields(base = %client.base(), scopes = ?scopes.paths()))]
+pub async fn full_sync(
+    client: &ScimClient,
+    token: &AccessToken,
+    cache: &mut Cache,
+    scopes: &Scopes,
+    bu_attribute: &str,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+) -> Result<SyncReport, Error> {
+    let clock = Instant::now();
+    // Without scopes there is nothing to ask for, and no filter would mean "everyone".
+    let users = match scope_filter(bu_attribute, scopes) {
+        Some(filter) => {
+            let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
+            client.list_all_users(token, Some(&filter), &mut on_page).await?
+        }
+        None => Vec::new(),
+    };
+    let (in_scope, out_of_scope_dropped) = keep_in_scope(users, scopes, bu_attribute);
+
+    let groups = {
+        let mut on_page = |p: PageFetched| progress(SyncProgress::Groups { fetched: p.fetched, total: p.total });
+        client.list_all_groups(token, None, &mut on_page).await?
+    };
+
+    progress(SyncProgress::Saving);
+    // Members outside the scopes are not in `in_scope`, so the cache drops their memberships.
+    let counts = cache.replace_directory(&in_scope, &groups, now)?;
+    let finished_at = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
+    let report = SyncReport {
+        users: counts.users,
+        groups: counts.groups,
+        memberships: counts.memberships,
+        out_of_scope_dropped,
+        started_at: now,
+        finished_at,
+    };
+    tracing::info!(?report, "sync finished");
+    Ok(report)
+}
+
+/// The users whose BU the scopes cover, with that BU, and how many were dropped.
+fn keep_in_scope(users: Vec<User>, scopes: &Scopes, bu_attribute: &str) -> (Vec<CachedUser>, u64) {
+    let fetched = users.len();
+    let kept: Vec<CachedUser> = users
+        .into_iter()
+        .filter_map(|resource| {
+            let bu = bu_of(&resource, bu_attribute).and_then(|raw| BuPath::parse(&raw))?;
+            scopes.covers(&bu).then_some(CachedUser { resource, bu: Some(bu) })
+        })
+        .collect();
+    let dropped = (fetched - kept.len()) as u64;
+    if dropped > 0 {
+        tracing::warn!(dropped, "the server sent users outside the admin's scopes; not cached");
+    }
+    (kept, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn users_outside_the_scopes_or_without_a_bu_are_dropped() {
+        let attr = crate::profile::DEFAULT_BU_ATTRIBUTE;
+        let user = |name: &str, division: Option<&str>| -> User {
+            let mut json = json!({"id": name, "userName": name});
+            if let Some(d) = division {
+                json[bailiwick_scim::schema::ENTERPRISE_USER] = json!({"division": d});
+            }
+            serde_json::from_value(json).expect("valid user")
+        };
+        let users = vec![
+            user("a", Some("EMEA/DE")),
+            user("b", Some("EMEAX")),
+            user("c", None),
+            user("d", Some("/EMEA/")),
+            user("e", Some("AMER")),
+        ];
+        let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
+        let (kept, dropped) = keep_in_scope(users, &scopes, attr);
+        let kept: Vec<_> =
+            kept.iter().map(|u| (u.resource.user_name.as_str(), u.bu.as_ref().map(BuPath::as_str))).collect();
+        assert_eq!(kept, [("a", Some("EMEA/DE")), ("d", Some("EMEA"))], "the BU is stored normalised");
+        assert_eq!(dropped, 3);
+    }
+}

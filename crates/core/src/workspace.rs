@@ -1,0 +1,317 @@
+//! A workspace: one profile (one IAM and directory) opened in one data directory.
+//!
+//! This is the facade both hosts call: the desktop's Tauri commands and the CLI's subcommands
+//! are each a few lines over one method here. It owns the pieces and their lifetimes:
+//! - the HTTP client (no redirects, TLS except loopback) shared by sign-in and SCIM;
+//! - the session: the access token in memory, the refresh token in the OS keyring;
+//! - the cache: one reader connection for queries; a sync opens its own writer connection,
+//!   so the UI keeps reading while a sync runs (SQLite WAL).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tracing::{info, instrument, warn};
+
+use crate::admin::AdminContext;
+use crate::auth::{self, Browser, KeyringTokenStore, OidcClient, Revocation, Session, SignOutToken, TokenStore};
+use crate::cache::{Cache, UserQuery, UserRow};
+use crate::directory::ScimClient;
+use crate::error::Error;
+use crate::profile::Profile;
+use crate::secret::AccessToken;
+use crate::sync::{self, SyncProgress, SyncReport};
+
+/// How long the loopback listener waits for the browser to come back.
+const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What the header of the app and `bailiwick whoami` show.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceStatus {
+    pub profile_name: String,
+    pub issuer: String,
+    /// The admin of the last sign-in in this workspace (kept for offline use; no secret).
+    pub admin: Option<AdminContext>,
+    /// A refresh token is in the keyring (or a session is live): the network can be used
+    /// without the browser.
+    pub signed_in: bool,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub cached_users: u64,
+    /// The last attempt to reach the IAM failed, or the workspace was opened offline.
+    pub offline: bool,
+}
+
+/// One page of the users table.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserPage {
+    pub total: u64,
+    pub rows: Vec<UserRow>,
+}
+
+pub struct Workspace {
+    profile: Profile,
+    cache_path: PathBuf,
+    http: reqwest::Client,
+    reader: Mutex<Cache>,
+    tokens: Box<dyn TokenStore>,
+    session: tokio::sync::Mutex<Option<Session>>,
+    oidc: tokio::sync::OnceCell<OidcClient>,
+    /// Set by `--offline`: nothing here touches the network.
+    offline_only: bool,
+    /// The last network attempt failed with `Error::Offline`.
+    unreachable: std::sync::atomic::AtomicBool,
+}
+
+impl Workspace {
+    /// Opens (creating on first use) the workspace of `profile` under `data_dir`, with the
+    /// refresh token in the OS keyring.
+    pub fn open(profile: Profile, data_dir: &Path) -> Result<Workspace, Error> {
+        let key = profile.workspace_key();
+        let account = format!("{key}@{}", short_hash(&data_dir.to_string_lossy()));
+        let tokens = KeyringTokenStore::new(keyring_service(), &account)?;
+        Self::open_with(profile, data_dir, Box::new(tokens))
+    }
+
+    /// As `open`, with the token store handed in (tests use a real keyring too, but may want
+    /// their own namespace).
+    pub fn open_with(profile: Profile, data_dir: &Path, tokens: Box<dyn TokenStore>) -> Result<Workspace, Error> {
+        let dir = data_dir.join("workspaces").join(profile.workspace_key());
+        std::fs::create_dir_all(&dir)?;
+        let cache_path = dir.join("cache.sqlite");
+        let reader = Cache::open(&cache_path)?;
+        Ok(Workspace {
+            profile,
+            cache_path,
+            http: auth::http_client(),
+            reader: Mutex::new(reader),
+            tokens,
+            session: tokio::sync::Mutex::new(None),
+            oidc: tokio::sync::OnceCell::new(),
+            offline_only: false,
+            unreachable: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// Nothing in this workspace will touch the network; commands that need it fail with
+    /// `Error::Offline`.
+    pub fn offline_only(mut self) -> Self {
+        self.offline_only = true;
+        self
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Signs in through the system browser and keeps the refresh token in the keyring.
+    #[instrument(skip_all, fields(profile = %self.profile.name))]
+    pub async fn sign_in(&self, browser: &dyn Browser) -> Result<AdminContext, Error> {
+        self.sign_in_within(browser, SIGN_IN_TIMEOUT).await
+    }
+
+    /// As `sign_in`, giving up when the browser has not come back within `timeout`.
+    pub async fn sign_in_within(&self, browser: &dyn Browser, timeout: Duration) -> Result<AdminContext, Error> {
+        let oidc = self.oidc("sign-in").await?;
+        let session = self.network(oidc.sign_in(browser, timeout).await)?;
+        self.adopt(session).await
+    }
+
+    /// Restores the session from the keyring's refresh token, without a browser.
+    /// `Ok(None)` when there is nothing to restore.
+    #[instrument(skip_all, fields(profile = %self.profile.name))]
+    pub async fn restore_session(&self) -> Result<Option<AdminContext>, Error> {
+        let Some(refresh) = self.tokens.load()? else {
+            return Ok(None);
+        };
+        let oidc = self.oidc("restoring the session").await?;
+        match self.network(oidc.refresh(&refresh).await) {
+            Ok(session) => Ok(Some(self.adopt(session).await?)),
+            Err(Error::SignInNeeded(reason)) => {
+                // The provider refused the refresh token (expired, revoked, reused): it is of no
+                // further use, and keeping it would only repeat the failure.
+                warn!(%reason, "stored refresh token refused; a new sign-in is needed");
+                self.tokens.delete()?;
+                Err(Error::SignInNeeded(reason))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Revokes the refresh token at the provider (where it offers revocation), forgets the
+    /// session and deletes the keyring entry. The cache stays for offline review.
+    /// Returns the provider's end-session URL when it offers one.
+    #[instrument(skip_all, fields(profile = %self.profile.name))]
+    pub async fn sign_out(&self) -> Result<Option<url::Url>, Error> {
+        let stored = self.tokens.load()?;
+        let live = self.session.lock().await.take();
+        let mut end_session = None;
+        if !self.offline_only {
+            let token = match (&live, &stored) {
+                (Some(session), _) => Some(SignOutToken::Session(session)),
+                (None, Some(refresh)) => Some(SignOutToken::Refresh(refresh)),
+                (None, None) => None,
+            };
+            match (token, self.oidc("sign-out").await) {
+                (Some(token), Ok(oidc)) => {
+                    let outcome = oidc.sign_out(token).await;
+                    if let Revocation::Failed(e) = &outcome.revocation {
+                        // Local sign-out must still happen: the keyring entry goes regardless.
+                        warn!(error = %e, "revocation at the provider failed");
+                    }
+                    end_session = outcome.end_session_url;
+                }
+                (_, Err(e)) => warn!(error = %e, "provider unreachable; signing out locally only"),
+                (None, Ok(_)) => {}
+            }
+        }
+        self.tokens.delete()?;
+        info!("signed out");
+        Ok(end_session)
+    }
+
+    pub fn status(&self) -> Result<WorkspaceStatus, Error> {
+        let cache = self.read_cache()?;
+        let admin = cache.admin_context()?;
+        let signed_in = self.tokens.load()?.is_some();
+        Ok(WorkspaceStatus {
+            profile_name: self.profile.name.clone(),
+            issuer: self.profile.oidc.issuer.to_string(),
+            admin,
+            signed_in,
+            last_sync_at: cache.last_sync_at()?,
+            cached_users: cache.count_users(&UserQuery::default())?,
+            offline: self.offline_only || self.unreachable.load(std::sync::atomic::Ordering::Relaxed),
+        })
+    }
+
+    /// Pulls everything in the admin's scopes into the cache, replacing what was there in one
+    /// transaction: a failed sync leaves the previous cache intact.
+    #[instrument(skip_all, fields(profile = %self.profile.name))]
+    pub async fn sync(&self, progress: &mut (dyn FnMut(SyncProgress) + Send)) -> Result<SyncReport, Error> {
+        let (token, admin) = self.access("sync").await?;
+        let client = ScimClient::new(self.http.clone(), self.profile.scim.base_url.clone());
+        let mut writer = Cache::open(&self.cache_path)?;
+        let report = sync::full_sync(
+            &client,
+            &token,
+            &mut writer,
+            &admin.bu_scopes,
+            &self.profile.scim.bu_attribute,
+            Utc::now(),
+            progress,
+        )
+        .await;
+        let report = self.network(report)?;
+        info!(users = report.users, groups = report.groups, "sync finished");
+        Ok(report)
+    }
+
+    pub fn list_users(&self, query: &UserQuery) -> Result<UserPage, Error> {
+        let cache = self.read_cache()?;
+        Ok(UserPage { total: cache.count_users(query)?, rows: cache.list_users(query)? })
+    }
+
+    /// One user by id or userName, from the cache.
+    pub fn user(&self, id_or_user_name: &str) -> Result<Option<UserRow>, Error> {
+        self.read_cache()?.user(id_or_user_name)
+    }
+
+    fn read_cache(&self) -> Result<std::sync::MutexGuard<'_, Cache>, Error> {
+        // A poisoned lock only means another thread panicked mid-query; SQLite itself is
+        // consistent, so the connection is still usable.
+        Ok(self.reader.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// A live access token and the admin it belongs to: the session in memory, else one
+    /// restored from the keyring.
+    async fn access(&self, action: &str) -> Result<(AccessToken, AdminContext), Error> {
+        if self.offline_only {
+            return Err(self.offline_error(action, "opened with --offline"));
+        }
+        {
+            let session = self.session.lock().await;
+            if let Some(s) = session.as_ref().filter(|s| !s.access_expired(Utc::now())) {
+                return Ok((s.access_token().clone(), s.admin.clone()));
+            }
+        }
+        match self.restore_session().await? {
+            Some(_) => {
+                let session = self.session.lock().await;
+                let s = session
+                    .as_ref()
+                    .ok_or_else(|| Error::SignInNeeded("the session ended while restoring it".into()))?;
+                Ok((s.access_token().clone(), s.admin.clone()))
+            }
+            None => Err(Error::SignInNeeded(format!(
+                "not signed in to {}; run `bailiwick login` or sign in from the app",
+                self.profile.name
+            ))),
+        }
+    }
+
+    /// Keeps a new session: rotated refresh token to the keyring, admin context (no secret) to
+    /// the cache. A different admin than the cache's last one means the cache holds data this
+    /// admin may not see: it is wiped before anything can show it.
+    async fn adopt(&self, session: Session) -> Result<AdminContext, Error> {
+        if let Some(refresh) = session.refresh_token() {
+            self.tokens.save(refresh)?;
+        }
+        let admin = session.admin.clone();
+        {
+            let mut cache = self.read_cache()?;
+            let previous = cache.admin_context()?;
+            if previous.is_some_and(|p| p.subject != admin.subject || p.bu_scopes != admin.bu_scopes) {
+                info!("a different admin signed in; clearing the cached directory");
+                cache.clear_directory()?;
+            }
+            cache.set_admin_context(&admin)?;
+        }
+        *self.session.lock().await = Some(session);
+        Ok(admin)
+    }
+
+    async fn oidc(&self, action: &str) -> Result<&OidcClient, Error> {
+        if self.offline_only {
+            return Err(self.offline_error(action, "opened with --offline"));
+        }
+        let discovered = self
+            .oidc
+            .get_or_try_init(|| OidcClient::discover(&self.profile, self.http.clone()))
+            .await;
+        self.network(discovered)
+    }
+
+    /// Records whether the IAM was reachable, for the offline indicator.
+    fn network<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        let unreachable = matches!(result, Err(Error::Offline { .. }));
+        self.unreachable.store(unreachable, std::sync::atomic::Ordering::Relaxed);
+        result
+    }
+
+    fn offline_error(&self, action: &str, reason: &str) -> Error {
+        Error::Offline {
+            action: action.to_owned(),
+            host: self.profile.oidc.issuer.host_str().unwrap_or_default().to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+/// Debug and release builds keep their tokens apart, so a development build never reads or
+/// overwrites the token of an installed Bailiwick.
+fn keyring_service() -> &'static str {
+    if cfg!(debug_assertions) {
+        "bailiwick-dev"
+    } else {
+        "bailiwick"
+    }
+}
+
+fn short_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,291 @@
+//! The directory as the SCIM server serves it: users and groups held in memory, loaded from
+//! SQLite at start, and filtered per request by the caller's BU scopes.
+//!
+//! Keeping the resources as ready JSON makes a list request a scan with a filter evaluation
+//! per user and no database work, which is what lets a page of 1,000 users come back fast.
+//! Delegation is applied before the client's filter, and `totalResults` counts only what the
+//! caller may see, so a list never leaks the size of another BU.
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+use bailiwick_scim::Filter;
+
+use crate::SandboxError;
+
+pub struct UserEntry {
+    pub id: String,
+    pub division: String,
+    /// The full SCIM resource, `groups` and `meta` included.
+    pub resource: Value,
+}
+
+pub struct GroupEntry {
+    pub id: String,
+    pub display_name: String,
+    pub member_ids: Vec<String>,
+    pub created: String,
+    pub last_modified: String,
+    pub version: i64,
+}
+
+pub struct Directory {
+    scim_base: String,
+    users: Vec<UserEntry>,
+    user_index: HashMap<String, usize>,
+    groups: Vec<GroupEntry>,
+}
+
+/// Whole-segment coverage: `EMEA` covers `EMEA` and `EMEA/DE`, not `EMEAX` (the same rule as
+/// bailiwick-core's scope module, which the sandbox deliberately does not depend on).
+pub fn scope_covers(scope: &str, division: &str) -> bool {
+    let scope = scope.trim_matches('/');
+    let division = division.trim_matches('/');
+    !scope.is_empty()
+        && (division == scope
+            || (division.len() > scope.len()
+                && division.starts_with(scope)
+                && division.as_bytes()[scope.len()] == b'/'))
+}
+
+pub fn in_scope(scopes: &[&str], division: &str) -> bool {
+    scopes.iter().any(|s| scope_covers(s, division))
+}
+
+/// One page of a list, after delegation and filtering.
+pub struct Page {
+    pub total_results: usize,
+    pub start_index: usize,
+    pub resources: Vec<Value>,
+}
+
+impl Directory {
+    pub fn load(conn: &Connection, scim_base: &str) -> Result<Self, SandboxError> {
+        let scim_base = scim_base.trim_end_matches('/').to_owned();
+        let mut groups = Vec::new();
+        {
+            let mut stmt = conn.prepare(
+                "SELECT id, display_name, created, last_modified, version FROM groups ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(GroupEntry {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    member_ids: Vec::new(),
+                    created: r.get(2)?,
+                    last_modified: r.get(3)?,
+                    version: r.get(4)?,
+                })
+            })?;
+            for row in rows {
+                groups.push(row?);
+            }
+        }
+        let group_index: HashMap<String, usize> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.clone(), i))
+            .collect();
+        let mut groups_of_user: HashMap<String, Vec<usize>> = HashMap::new();
+        {
+            let mut stmt = conn.prepare(
+                "SELECT m.group_id, m.user_id FROM memberships m JOIN users u ON u.id = m.user_id ORDER BY u.seq",
+            )?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (group_id, user_id) = row?;
+                if let Some(&gi) = group_index.get(&group_id) {
+                    groups[gi].member_ids.push(user_id.clone());
+                    groups_of_user.entry(user_id).or_default().push(gi);
+                }
+            }
+        }
+        let mut users = Vec::new();
+        let mut stmt =
+            conn.prepare("SELECT id, division, resource, created, last_modified, version FROM users ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, division, resource, created, last_modified, version) = row?;
+            let mut resource: Value = serde_json::from_str(&resource)
+                .map_err(|e| SandboxError::CorruptData(format!("user {id}: {e}")))?;
+            let memberships: Vec<Value> = groups_of_user
+                .get(&id)
+                .map(|gs| {
+                    gs.iter()
+                        .map(|&gi| {
+                            let g = &groups[gi];
+                            json!({
+                                "value": g.id,
+                                "$ref": format!("{scim_base}/Groups/{}", g.id),
+                                "display": g.display_name,
+                                "type": "direct",
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !memberships.is_empty() {
+                resource["groups"] = Value::Array(memberships);
+            }
+            resource["meta"] = json!({
+                "resourceType": "User",
+                "created": created,
+                "lastModified": last_modified,
+                "location": format!("{scim_base}/Users/{id}"),
+                "version": format!("W/\"{version}\""),
+            });
+            users.push(UserEntry {
+                id,
+                division,
+                resource,
+            });
+        }
+        let user_index = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.clone(), i))
+            .collect();
+        Ok(Self {
+            scim_base,
+            users,
+            user_index,
+            groups,
+        })
+    }
+
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn user(&self, id: &str) -> Option<&UserEntry> {
+        self.user_index.get(id).map(|&i| &self.users[i])
+    }
+
+    pub fn user_by_name(&self, user_name: &str) -> Option<&UserEntry> {
+        self.users.iter().find(|u| {
+            u.resource["userName"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(user_name))
+        })
+    }
+
+    /// Users the scopes cover and the filter matches, one page of them (1-based `start_index`).
+    pub fn list_users(
+        &self,
+        scopes: &[&str],
+        filter: Option<&Filter>,
+        start_index: usize,
+        count: usize,
+    ) -> Page {
+        let mut total = 0;
+        let mut resources = Vec::new();
+        for user in &self.users {
+            if !in_scope(scopes, &user.division)
+                || !filter.is_none_or(|f| f.matches(&user.resource))
+            {
+                continue;
+            }
+            total += 1;
+            if total >= start_index && resources.len() < count {
+                resources.push(user.resource.clone());
+            }
+        }
+        Page {
+            total_results: total,
+            start_index,
+            resources,
+        }
+    }
+
+    /// A group as the caller may see it: members outside their scopes are left out.
+    pub fn group_resource(&self, group: &GroupEntry, scopes: &[&str]) -> Value {
+        let members: Vec<Value> = group
+            .member_ids
+            .iter()
+            .filter_map(|id| self.user(id))
+            .filter(|u| in_scope(scopes, &u.division))
+            .map(|u| {
+                json!({
+                    "value": u.id,
+                    "$ref": format!("{}/Users/{}", self.scim_base, u.id),
+                    "display": u.resource["displayName"],
+                    "type": "User",
+                })
+            })
+            .collect();
+        json!({
+            "schemas": [bailiwick_scim::schema::GROUP],
+            "id": group.id,
+            "displayName": group.display_name,
+            "members": members,
+            "meta": {
+                "resourceType": "Group",
+                "created": group.created,
+                "lastModified": group.last_modified,
+                "location": format!("{}/Groups/{}", self.scim_base, group.id),
+                "version": format!("W/\"{}\"", group.version),
+            }
+        })
+    }
+
+    pub fn group(&self, id: &str) -> Option<&GroupEntry> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// Groups are roles, visible to every admin; only their member lists are scoped.
+    pub fn list_groups(
+        &self,
+        scopes: &[&str],
+        filter: Option<&Filter>,
+        start_index: usize,
+        count: usize,
+    ) -> Page {
+        let mut total = 0;
+        let mut resources = Vec::new();
+        for group in &self.groups {
+            let resource = self.group_resource(group, scopes);
+            if !filter.is_none_or(|f| f.matches(&resource)) {
+                continue;
+            }
+            total += 1;
+            if total >= start_index && resources.len() < count {
+                resources.push(resource);
+            }
+        }
+        Page {
+            total_results: total,
+            start_index,
+            resources,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_cover_by_whole_segments() {
+        assert!(scope_covers("EMEA", "EMEA"));
+        assert!(scope_covers("EMEA", "EMEA/DE"));
+        assert!(scope_covers("APAC/IN", "APAC/IN"));
+        assert!(
+            !scope_covers("EMEA", "EMEAX/DE"),
+            "a string prefix is not a parent BU"
+        );
+        assert!(!scope_covers("APAC/IN", "APAC"));
+        assert!(!scope_covers("", "EMEA"));
+    }
+}

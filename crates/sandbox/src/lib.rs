@@ -1,0 +1,256 @@
+//! `bailiwick-sandbox`: a self-contained IAM for the demo workspace and for tests — an OpenID
+//! Provider and a SCIM 2.0 server over one SQLite file, seeded with a realistic OpenText
+//! Exstream customer organisation, enforcing business-unit delegation server side.
+//!
+//! It depends only on the protocol crate (bailiwick-scim), never on bailiwick-core: what the
+//! client believes about the protocol must be checked against an implementation that did not
+//! share its code, beyond the wire types.
+//!
+//! Documented seed users that tests may rely on: `anna.schmidt` (EMEA/DE), `priya.raman`
+//! (APAC/IN), `lucas.martin` (EMEA/FR), `emily.clarke` (EMEA/UK), `michael.johnson` (AMER/US),
+//! `ana.souza` (AMER/BR), `hiroshi.tanaka` (APAC/JP), and `svc-exstream-batch-de` (Service,
+//! EMEA/DE). The demo admins are users too, in their home BUs.
+
+mod directory;
+mod jws;
+mod oidc;
+mod scim_api;
+pub mod seed;
+mod store;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use crate::directory::Directory;
+use crate::jws::Es256Key;
+
+/// The fixed port of the demo workspace, so the issuer (and tokens cached for it) stay valid
+/// across restarts of the desktop app.
+pub const DEMO_PORT: u16 = 47474;
+
+/// The OAuth client id the sandbox knows (a public native client).
+pub const CLIENT_ID: &str = oidc::CLIENT_ID;
+
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    /// 0 picks an ephemeral port.
+    pub port: u16,
+    /// The SQLite file holding all state; `None` keeps everything in memory.
+    pub data: Option<PathBuf>,
+    /// Synthetic users added beside the hand-made demo organisation.
+    pub synthetic_users: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+    #[error(
+        "the database was written by a newer sandbox (schema {found}, this one knows {supported})"
+    )]
+    NewerSchema { found: usize, supported: usize },
+    #[error("signing key: {0}")]
+    SigningKey(String),
+    #[error("stored data is corrupt: {0}")]
+    CorruptData(String),
+    #[error("startup task failed: {0}")]
+    Startup(String),
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub issuer: String,
+    pub scim_base: String,
+    pub key: Arc<Es256Key>,
+    db: Arc<Mutex<Connection>>,
+    pub directory: Arc<RwLock<Directory>>,
+}
+
+impl AppState {
+    /// Runs a (tiny) query under the connection lock. A panic elsewhere while holding the lock
+    /// leaves SQLite consistent (statements are atomic), so a poisoned lock is still usable.
+    pub fn with_db<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, SandboxError>,
+    ) -> Result<T, SandboxError> {
+        let guard = self
+            .db
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&guard)
+    }
+
+    /// The identity claims of a grant's user (ID token and userinfo share them).
+    pub fn user_claims(&self, grant: &store::GrantRow) -> Value {
+        let admin = seed::demo_admin(&grant.user_name);
+        let user = self
+            .directory
+            .read()
+            .ok()
+            .and_then(|d| d.user(&grant.subject).map(|u| u.resource.clone()));
+        let user = user.unwrap_or(Value::Null);
+        let email = user["emails"][0]["value"].clone();
+        json!({
+            "sub": grant.subject,
+            "preferred_username": grant.user_name,
+            "name": user["displayName"],
+            "given_name": user["name"]["givenName"],
+            "family_name": user["name"]["familyName"],
+            "email": email,
+            "email_verified": true,
+            "bu_scopes": admin.map(|a| a.bu_scopes.to_vec()).unwrap_or_default(),
+            "capabilities": admin.map(|a| a.capabilities.to_vec()).unwrap_or_default(),
+        })
+    }
+}
+
+/// A running sandbox. Dropping it without [`Sandbox::stop`] leaves the server running until
+/// the runtime ends.
+pub struct Sandbox {
+    base_url: Url,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// Opens (or creates and seeds) the state, binds 127.0.0.1 only, and serves.
+    #[tracing::instrument(skip_all, fields(port = config.port))]
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|source| SandboxError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind {
+                port: config.port,
+                source,
+            })?
+            .port();
+        let issuer = format!("http://127.0.0.1:{port}");
+        let scim_base = format!("{issuer}/scim/v2");
+
+        let data = config.data.clone();
+        let synthetic = config.synthetic_users;
+        let base = scim_base.clone();
+        // Seeding and loading touch every user: keep them off the async workers.
+        let (conn, key, directory) =
+            tokio::task::spawn_blocking(move || -> Result<_, SandboxError> {
+                let mut conn = store::open(data.as_deref())?;
+                store::seed(&mut conn, synthetic, chrono::Utc::now())?;
+                let key = Es256Key::load_or_create(&conn)?;
+                let directory = Directory::load(&conn, &base)?;
+                Ok((conn, key, directory))
+            })
+            .await
+            .map_err(|e| SandboxError::Startup(e.to_string()))??;
+        tracing::info!(users = directory.user_count(), %issuer, "sandbox IAM ready");
+
+        let state = AppState {
+            issuer: issuer.clone(),
+            scim_base,
+            key: Arc::new(key),
+            db: Arc::new(Mutex::new(conn)),
+            directory: Arc::new(RwLock::new(directory)),
+        };
+        let app = oidc::routes()
+            .nest("/scim/v2", scim_api::routes())
+            .with_state(state);
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = signal.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "sandbox server stopped with an error");
+            }
+        });
+        let base_url =
+            Url::parse(&format!("{issuer}/")).map_err(|e| SandboxError::Startup(e.to_string()))?;
+        Ok(Sandbox {
+            base_url,
+            shutdown,
+            task,
+        })
+    }
+
+    /// `http://127.0.0.1:P/` — the issuer is this without the trailing slash.
+    pub fn base_url(&self) -> Url {
+        self.base_url.clone()
+    }
+
+    pub fn issuer(&self) -> String {
+        self.base_url.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// A profile (the TOML format of bailiwick-core's `profile` module) that points at this
+    /// sandbox.
+    pub fn profile_toml(&self, name: &str) -> String {
+        let issuer = self.issuer();
+        let name = toml_string(name);
+        format!(
+            r#"name = {name}
+description = "The Bailiwick sandbox IAM on this machine (demo data of Northwind Insurance Group)"
+
+[oidc]
+issuer = "{issuer}"
+client_id = "{CLIENT_ID}"
+scopes = ["openid", "profile", "email", "offline_access"]
+
+[claims]
+bu_scopes = "bu_scopes"
+capabilities = "capabilities"
+
+[scim]
+base_url = "{issuer}/scim/v2"
+bu_attribute = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division"
+page_size = 500
+
+[offline]
+max_age_hours = 336
+"#
+        )
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits for the server.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let mut task = self.task;
+        // Idle keep-alive connections close at once; a stuck client must not hang shutdown.
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// A TOML basic string (quotes and backslashes escaped).
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

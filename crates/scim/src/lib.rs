@@ -1,0 +1,16 @@
+//! SCIM 2.0 protocol types shared by the directory client (bailiwick-core) and the sandbox.
+//!
+//! Deliberately free of I/O: a resource, a filter or a list response means the same thing on
+//! both sides of the wire, so both sides parse and print it with the same code. The sandbox
+//! never depends on the core; this crate is the only thing they share.
+
+pub mod error;
+pub mod filter;
+pub mod list;
+pub mod resource;
+pub mod schema;
+
+pub use error::{ScimError, ScimErrorBody};
+pub use filter::{quote, AttrPath, CompValue, CompareOp, Filter};
+pub use list::ListResponse;
+pub use resource::{Email, EnterpriseUser, Group, Member, Meta, Name, User, UserGroup};

@@ -1,0 +1,194 @@
+//! The Tauri commands: each takes its input, calls one core function and maps the result.
+//! Names are `verb_noun`, the same in ui/src/ipc/commands.ts.
+
+use bailiwick_core::auth::{Browser, SystemBrowser};
+use bailiwick_core::cache::{UserQuery, UserType};
+use bailiwick_core::sync::{SyncProgress, SyncReport};
+use bailiwick_core::workspace::{UserPage, WorkspaceStatus};
+use bailiwick_core::BuPath;
+use serde::Deserialize;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::current_workspace::CurrentWorkspace;
+use crate::ipc_error::DesktopError;
+use crate::last_workspace::WorkspaceOrigin;
+use crate::sign_in_browser::{SignInEvent, WindowReportingBrowser};
+
+type Result<T> = std::result::Result<T, DesktopError>;
+
+#[tauri::command]
+pub async fn resume_workspace(
+    current: State<'_, CurrentWorkspace>,
+) -> Result<Option<WorkspaceStatus>> {
+    match current.resume().await? {
+        Some(workspace) => Ok(Some(workspace.status()?)),
+        None => Ok(None),
+    }
+}
+
+#[tauri::command]
+pub async fn open_demo_workspace(current: State<'_, CurrentWorkspace>) -> Result<WorkspaceStatus> {
+    let workspace = current.open(WorkspaceOrigin::Demo).await?;
+    Ok(workspace.status()?)
+}
+
+#[tauri::command]
+pub async fn open_profile_workspace(
+    current: State<'_, CurrentWorkspace>,
+    path: std::path::PathBuf,
+) -> Result<WorkspaceStatus> {
+    let workspace = current.open(WorkspaceOrigin::Profile { path }).await?;
+    Ok(workspace.status()?)
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    current: State<'_, CurrentWorkspace>,
+    events: Channel<SignInEvent>,
+) -> Result<WorkspaceStatus> {
+    let workspace = current.get().await?;
+    workspace
+        .sign_in(&WindowReportingBrowser::new(events))
+        .await?;
+    Ok(workspace.status()?)
+}
+
+#[tauri::command]
+pub async fn sign_out(current: State<'_, CurrentWorkspace>) -> Result<()> {
+    let workspace = current.get().await?;
+    let end_session = workspace.sign_out().await?;
+    current.close().await;
+    // Ending the provider's browser session is a courtesy: the tokens are already revoked and gone.
+    if let Some(url) = end_session {
+        if let Err(error) = SystemBrowser::from_env().open(&url) {
+            tracing::warn!(%error, "cannot open the provider's end-session page");
+        }
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn get_status(current: State<'_, CurrentWorkspace>) -> Result<Option<WorkspaceStatus>> {
+    match current.find().await {
+        Some(workspace) => Ok(Some(workspace.status()?)),
+        None => Ok(None),
+    }
+}
+
+#[tauri::command]
+pub async fn sync_directory(
+    current: State<'_, CurrentWorkspace>,
+    progress: Channel<SyncProgress>,
+) -> Result<SyncReport> {
+    let workspace = current.get().await?;
+    let mut report = |step: SyncProgress| {
+        // A closed window only misses progress; the sync itself goes on.
+        let _ = progress.send(step);
+    };
+    Ok(workspace.sync(&mut report).await?)
+}
+
+#[tauri::command]
+pub async fn list_users(
+    current: State<'_, CurrentWorkspace>,
+    query: UserQueryInput,
+) -> Result<UserPage> {
+    let workspace = current.get().await?;
+    let query = query.into_core()?;
+    // SQLite is blocking; keep it off the async runtime that serves the other commands.
+    tauri::async_runtime::spawn_blocking(move || workspace.list_users(&query))
+        .await
+        .map_err(|e| {
+            DesktopError::Core(bailiwick_core::Error::Io(std::io::Error::other(
+                e.to_string(),
+            )))
+        })?
+        .map_err(DesktopError::from)
+}
+
+/// The users table's query as the UI sends it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserQueryInput {
+    #[serde(default)]
+    search: Option<String>,
+    #[serde(default)]
+    bu: Option<String>,
+    #[serde(default, rename = "type")]
+    user_type: Option<UserType>,
+    #[serde(default)]
+    role: Option<String>,
+    offset: u32,
+    limit: u32,
+}
+
+/// The most rows one call returns: a screenful many times over, small enough to keep IPC
+/// messages quick however large the directory is.
+const MAX_PAGE: u32 = 1_000;
+
+impl UserQueryInput {
+    fn into_core(self) -> Result<UserQuery> {
+        let bu = match self.bu.filter(|b| !b.trim().is_empty()) {
+            Some(raw) => Some(BuPath::parse(&raw).ok_or(DesktopError::InvalidBu { value: raw })?),
+            None => None,
+        };
+        Ok(UserQuery {
+            search: self
+                .search
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            bu,
+            user_type: self.user_type,
+            role: self.role.filter(|r| !r.trim().is_empty()),
+            limit: Some(self.limit.min(MAX_PAGE)),
+            offset: self.offset,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn parse(value: serde_json::Value) -> Result<UserQuery> {
+        serde_json::from_value::<UserQueryInput>(value)
+            .expect("valid input")
+            .into_core()
+    }
+
+    #[test]
+    fn ui_query_maps_to_the_core_query() {
+        let query = parse(json!({"search": "  anna ", "bu": "/EMEA/DE/", "type": "partner", "offset": 200, "limit": 200}))
+            .expect("valid query");
+        assert_eq!(query.search.as_deref(), Some("anna"));
+        assert_eq!(query.bu.as_ref().map(BuPath::as_str), Some("EMEA/DE"));
+        assert_eq!(query.user_type, Some(UserType::Partner));
+        assert_eq!((query.offset, query.limit), (200, Some(200)));
+    }
+
+    #[test]
+    fn blank_filters_mean_no_filter_and_pages_are_capped() {
+        let query = parse(json!({"search": "   ", "bu": "", "offset": 0, "limit": 1_000_000}))
+            .expect("valid query");
+        assert_eq!(query.search, None);
+        assert_eq!(query.bu, None);
+        assert_eq!(
+            query.limit,
+            Some(MAX_PAGE),
+            "a page never exceeds MAX_PAGE rows"
+        );
+    }
+
+    #[test]
+    fn malformed_bu_is_a_usage_error() {
+        let error =
+            parse(json!({"bu": "EMEA//DE", "offset": 0, "limit": 10})).expect_err("refused");
+        assert!(
+            matches!(error, DesktopError::InvalidBu { .. }),
+            "got {error:?}"
+        );
+    }
+}

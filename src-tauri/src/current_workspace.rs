@@ -1,0 +1,156 @@
+//! The workspace the window shows, held in Tauri's managed state.
+//!
+//! At most one workspace is open at a time. Opening the demo starts the sandbox IAM inside this
+//! process first (on loopback), and the sandbox lives exactly as long as its workspace: opening
+//! another workspace or signing out stops it, so the demo port is free again.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bailiwick_core::{ErrorCode, Profile, Workspace};
+use bailiwick_sandbox::{Sandbox, SandboxConfig};
+use tracing::{info, instrument, warn};
+
+use crate::ipc_error::DesktopError;
+use crate::last_workspace::{self, WorkspaceOrigin};
+
+/// The demo IAM's state (users, sessions, refresh tokens) survives restarts in this file, so
+/// a demo session can be restored the next time the app starts.
+const DEMO_IAM_FILE: &str = "demo-iam.sqlite";
+
+pub struct CurrentWorkspace {
+    data_dir: PathBuf,
+    demo_port: u16,
+    open: tokio::sync::Mutex<Option<OpenWorkspace>>,
+}
+
+struct OpenWorkspace {
+    origin: WorkspaceOrigin,
+    workspace: Arc<Workspace>,
+    /// The in-process IAM of the demo workspace.
+    demo_iam: Option<Sandbox>,
+}
+
+impl CurrentWorkspace {
+    pub fn new(data_dir: PathBuf, demo_port: u16) -> Self {
+        Self {
+            data_dir,
+            demo_port,
+            open: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The open workspace, or `NoWorkspace`.
+    pub async fn get(&self) -> Result<Arc<Workspace>, DesktopError> {
+        self.open
+            .lock()
+            .await
+            .as_ref()
+            .map(|o| o.workspace.clone())
+            .ok_or(DesktopError::NoWorkspace)
+    }
+
+    pub async fn find(&self) -> Option<Arc<Workspace>> {
+        self.open.lock().await.as_ref().map(|o| o.workspace.clone())
+    }
+
+    /// Opens the workspace of `origin` and remembers it for the next start. Opening the one
+    /// already open returns it as it is (the UI may ask twice).
+    #[instrument(skip(self))]
+    pub async fn open(&self, origin: WorkspaceOrigin) -> Result<Arc<Workspace>, DesktopError> {
+        let mut slot = self.open.lock().await;
+        if let Some(current) = slot.as_ref().filter(|current| current.origin == origin) {
+            return Ok(current.workspace.clone());
+        }
+        if let Some(previous) = slot.take() {
+            previous.close().await;
+        }
+        let opened = self.start(origin).await?;
+        if let Err(error) = last_workspace::remember(&self.data_dir, &opened.origin) {
+            // Not fatal: the app works, it just starts on the welcome screen next time.
+            warn!(%error, "cannot remember the last workspace");
+        }
+        let workspace = opened.workspace.clone();
+        *slot = Some(opened);
+        Ok(workspace)
+    }
+
+    /// Reopens the workspace of the last run and restores its session from the keyring when
+    /// it can. A session that cannot be restored (IAM unreachable, token expired) still
+    /// leaves the workspace open, so its cached users can be shown, marked offline.
+    #[instrument(skip(self))]
+    pub async fn resume(&self) -> Result<Option<Arc<Workspace>>, DesktopError> {
+        if let Some(workspace) = self.find().await {
+            return Ok(Some(workspace));
+        }
+        let Some(origin) = last_workspace::recall(&self.data_dir) else {
+            return Ok(None);
+        };
+        let workspace = match self.open(origin).await {
+            Ok(workspace) => workspace,
+            Err(DesktopError::Core(error)) if error.code() == ErrorCode::Usage => {
+                // The profile file is gone or no longer valid: do not try it again on every start.
+                if let Err(io) = last_workspace::forget(&self.data_dir) {
+                    warn!(error = %io, "cannot forget the last workspace");
+                }
+                return Err(DesktopError::Core(error));
+            }
+            Err(other) => return Err(other),
+        };
+        match workspace.restore_session().await {
+            Ok(Some(admin)) => info!(admin = %admin.subject, "session restored"),
+            Ok(None) => info!("no stored session; showing the cache"),
+            Err(error) => {
+                warn!(code = ?error.code(), %error, "session not restored; showing the cache")
+            }
+        }
+        Ok(Some(workspace))
+    }
+
+    /// Closes the open workspace (stopping the demo IAM) and starts on the welcome screen next time.
+    pub async fn close(&self) {
+        if let Some(open) = self.open.lock().await.take() {
+            open.close().await;
+        }
+        if let Err(error) = last_workspace::forget(&self.data_dir) {
+            warn!(%error, "cannot forget the last workspace");
+        }
+    }
+
+    async fn start(&self, origin: WorkspaceOrigin) -> Result<OpenWorkspace, DesktopError> {
+        let (profile, demo_iam) = match &origin {
+            WorkspaceOrigin::Demo => {
+                let config = SandboxConfig {
+                    port: self.demo_port,
+                    data: Some(self.data_dir.join(DEMO_IAM_FILE)),
+                    synthetic_users: 0,
+                };
+                let sandbox =
+                    Sandbox::start(config)
+                        .await
+                        .map_err(|e| DesktopError::DemoStart {
+                            port: self.demo_port,
+                            reason: e.to_string(),
+                        })?;
+                let profile = Profile::from_toml(&sandbox.profile_toml("demo"), "demo")?;
+                (profile, Some(sandbox))
+            }
+            WorkspaceOrigin::Profile { path } => (Profile::load_file(path)?, None),
+        };
+        let workspace = Arc::new(Workspace::open(profile, &self.data_dir)?);
+        info!(profile = %workspace.profile().name, "workspace open");
+        Ok(OpenWorkspace {
+            origin,
+            workspace,
+            demo_iam,
+        })
+    }
+}
+
+impl OpenWorkspace {
+    async fn close(self) {
+        if let Some(sandbox) = self.demo_iam {
+            sandbox.stop().await;
+        }
+    }
+}

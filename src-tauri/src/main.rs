@@ -1,0 +1,115 @@
+//! Bailiwick's desktop shell. Everything the app does lives in bailiwick-core; this binary
+//! wires the core to a window: managed state (the open workspace), thin commands, and the
+//! data directory.
+
+// Prevents an additional console window on Windows in release.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod current_workspace;
+mod ipc_error;
+mod last_workspace;
+mod sign_in_browser;
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+
+use crate::current_workspace::CurrentWorkspace;
+
+/// Where workspaces keep their caches; tests point it at a fresh directory.
+const DATA_DIR_VAR: &str = "BAILIWICK_DATA_DIR";
+/// Overrides the demo IAM's port, so parallel test runs do not clash on it.
+const DEMO_PORT_VAR: &str = "BAILIWICK_DEMO_PORT";
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let data_dir = data_dir(
+                std::env::var_os(DATA_DIR_VAR),
+                app.path().app_data_dir().ok(),
+            )?;
+            let demo_port = demo_port(std::env::var(DEMO_PORT_VAR).ok())?;
+            tracing::info!(data_dir = %data_dir.display(), demo_port, "starting");
+            app.manage(CurrentWorkspace::new(data_dir, demo_port));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::resume_workspace,
+            commands::open_demo_workspace,
+            commands::open_profile_workspace,
+            commands::sign_in,
+            commands::sign_out,
+            commands::get_status,
+            commands::sync_directory,
+            commands::list_users,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        tracing::error!(%error, "the Bailiwick desktop app stopped");
+        std::process::exit(1);
+    }
+}
+
+/// `$BAILIWICK_DATA_DIR` when set, else the OS's per-app data directory.
+fn data_dir(
+    from_env: Option<std::ffi::OsString>,
+    app_data_dir: Option<PathBuf>,
+) -> Result<PathBuf, String> {
+    from_env
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or(app_data_dir)
+        .ok_or_else(|| format!("no data directory: set {DATA_DIR_VAR}"))
+}
+
+/// The demo IAM's port: `$BAILIWICK_DEMO_PORT` when set (a wrong value is an error, not
+/// silently the default), else the sandbox's fixed demo port.
+fn demo_port(from_env: Option<String>) -> Result<u16, String> {
+    match from_env.filter(|v| !v.trim().is_empty()) {
+        None => Ok(bailiwick_sandbox::DEMO_PORT),
+        Some(raw) => match raw.trim().parse::<u16>() {
+            Ok(port) if port > 0 => Ok(port),
+            _ => Err(format!(
+                "{DEMO_PORT_VAR}={raw:?} is not a port number (1-65535)"
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_prefers_the_environment() {
+        let app = PathBuf::from("/home/a/.local/share/com.bailiwick.desktop");
+        assert_eq!(
+            data_dir(Some("/tmp/x".into()), Some(app.clone())),
+            Ok(PathBuf::from("/tmp/x"))
+        );
+        assert_eq!(
+            data_dir(Some("".into()), Some(app.clone())),
+            Ok(app.clone()),
+            "an empty variable is unset"
+        );
+        assert_eq!(data_dir(None, Some(app.clone())), Ok(app));
+        assert!(data_dir(None, None).is_err());
+    }
+
+    #[test]
+    fn demo_port_override_is_validated() {
+        assert_eq!(demo_port(None), Ok(bailiwick_sandbox::DEMO_PORT));
+        assert_eq!(demo_port(Some("50123".into())), Ok(50123));
+        assert!(demo_port(Some("0".into())).is_err());
+        assert!(demo_port(Some("http".into())).is_err());
+    }
+}

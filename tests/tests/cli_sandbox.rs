@@ -1,0 +1,126 @@
+//! The headless contract end to end: `bailiwick` against the sandbox IAM in its own process,
+//! signing in through a stand-in system browser (a fake `xdg-open` first on PATH), keeping the
+//! refresh token in the real OS keyring (Secret Service; `make test` runs inside
+//! `dbus-run-session` with gnome-keyring unlocked).
+
+use std::process::Command;
+
+use bailiwick_tests::{binary, run_bounded, user_names, Cli, FakeBrowser, SandboxProcess};
+
+/// The sandbox's own view of its seeded users: (userName, BU), read from the sandbox binary,
+/// not through our client, so the comparison cannot share a client bug.
+fn seeded_users() -> Vec<(String, String)> {
+    let mut command = Command::new(binary("bailiwick-sandbox"));
+    command.arg("--list-users");
+    let output = run_bounded(command, std::time::Duration::from_secs(60));
+    assert!(output.status.success(), "bailiwick-sandbox --list-users failed");
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--list-users prints JSON");
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .map(|u| (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+fn in_scopes(users: &[(String, String)], scopes: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = users
+        .iter()
+        .filter(|(_, bu)| scopes.iter().any(|s| bu == s || bu.starts_with(&format!("{s}/"))))
+        .map(|(name, _)| name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+fn signed_in(sandbox: &SandboxProcess, user: &str) -> Cli {
+    let cli = Cli::new(sandbox.profile.display().to_string()).with_browser(FakeBrowser::new(user, "demo"));
+    cli.run(&["login", "--json"]).assert_code(0, &format!("login as {user}"));
+    cli
+}
+
+#[test]
+fn an_admin_sees_exactly_the_users_of_their_business_units() {
+    let sandbox = SandboxProcess::start();
+    let seeded = seeded_users();
+    assert!(seeded.len() >= 200, "the demo organisation has at least 200 users, found {}", seeded.len());
+
+    let ada = signed_in(&sandbox, "ada.emea");
+    let who = ada.run(&["whoami", "--json"]);
+    who.assert_code(0, "whoami after login");
+    assert_eq!(who.json()["admin"]["buScopes"], serde_json::json!(["EMEA"]), "ada administers EMEA");
+
+    let sync = ada.run(&["sync", "--json"]);
+    sync.assert_code(0, "sync");
+    let expected = in_scopes(&seeded, &["EMEA"]);
+    assert_eq!(sync.json()["users"].as_u64(), Some(expected.len() as u64), "sync reports the count it cached");
+
+    let listed = ada.run(&["users", "list", "--json"]);
+    listed.assert_code(0, "users list");
+    let list = listed.json();
+    assert_eq!(user_names(&list), expected, "exactly the sandbox's EMEA users, nothing outside EMEA");
+    for user in list.as_array().expect("array") {
+        for field in ["id", "userName", "displayName", "bu", "type", "active"] {
+            assert!(user.get(field).is_some(), "contract field {field} missing in {user}");
+        }
+    }
+
+    let ravi = signed_in(&sandbox, "ravi.apac");
+    ravi.run(&["sync"]).assert_code(0, "ravi's sync");
+    let ravi_list = ravi.run(&["users", "list", "--json"]);
+    let ravi_names = user_names(&ravi_list.json());
+    assert_eq!(ravi_names, in_scopes(&seeded, &["APAC/IN"]), "ravi sees APAC/IN only");
+    assert!(!ravi_names.is_empty(), "APAC/IN has users");
+    assert!(ravi_names.iter().all(|n| !expected.contains(n)), "no EMEA user reaches ravi's cache");
+}
+
+#[test]
+fn search_and_bu_filters_narrow_the_cached_list() {
+    let sandbox = SandboxProcess::start();
+    let ada = signed_in(&sandbox, "ada.emea");
+    ada.run(&["sync"]).assert_code(0, "sync");
+    let seeded = seeded_users();
+
+    let de = user_names(&ada.run(&["users", "list", "--bu", "EMEA/DE", "--json"]).json());
+    assert_eq!(de, in_scopes(&seeded, &["EMEA/DE"]), "--bu narrows to the BU subtree");
+
+    let anna = ada.run(&["users", "list", "--search", "anna.schmidt", "--json"]).json();
+    assert_eq!(user_names(&anna), vec!["anna.schmidt".to_owned()], "search finds a known EMEA/DE user");
+
+    let offline = ada.run(&["--offline", "users", "list", "--json"]);
+    offline.assert_code(0, "the cache is readable offline");
+    assert_eq!(user_names(&offline.json()).len(), in_scopes(&seeded, &["EMEA"]).len());
+}
+
+#[test]
+fn commands_that_need_a_session_exit_3_before_login_and_6_offline() {
+    let sandbox = SandboxProcess::start();
+    let cli = Cli::new(sandbox.profile.display().to_string());
+    cli.run(&["whoami"]).assert_code(3, "whoami without a session");
+    cli.run(&["sync"]).assert_code(3, "sync without a session");
+    cli.run(&["--offline", "sync"]).assert_code(6, "sync with --offline needs the network");
+    let json = cli.run(&["sync", "--json"]);
+    json.assert_code(3, "sync --json without a session");
+    assert_eq!(json.json()["error"]["code"], "sign-in-needed", "errors are typed in --json mode");
+}
+
+#[test]
+fn a_wrong_password_signs_nobody_in() {
+    let sandbox = SandboxProcess::start();
+    let browser = FakeBrowser::new("ada.emea", "not-the-password");
+    let log = browser.log_path();
+    let cli = Cli::new(sandbox.profile.display().to_string()).with_browser(browser);
+    let login = cli.run(&["login", "--timeout", "8"]);
+    assert_ne!(login.code, 0, "login must not succeed with a wrong password\n{}", login.stderr);
+    let events = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(events.contains("sign-in-refused"), "the sign-in page refused the password; browser saw: {events}");
+    cli.run(&["whoami"]).assert_code(3, "still not signed in");
+}
+
+#[test]
+fn logout_ends_the_session() {
+    let sandbox = SandboxProcess::start();
+    let ada = signed_in(&sandbox, "ada.emea");
+    ada.run(&["logout"]).assert_code(0, "logout");
+    ada.run(&["whoami"]).assert_code(3, "whoami after logout");
+    ada.run(&["sync"]).assert_code(3, "sync after logout needs a new sign-in");
+}

@@ -1,0 +1,138 @@
+//! The desktop app end to end: the real app binary (UI embedded) under tauri-driver and
+//! WebKitWebDriver, on Xvfb. A new user opens the demo workspace, signs in through the system
+//! browser (a stand-in `xdg-open` that fills the sandbox's sign-in form), and finds users of
+//! their business units — and only those — by typing in the search box.
+//!
+//! Run: `xvfb-run -a cargo test -p bailiwick-tests --test desktop_e2e` inside the same
+//! `dbus-run-session` + unlocked gnome-keyring as the CLI tests (`make test` does both),
+//! after building the e2e app (see `bailiwick_tests::desktop::app_binary`).
+
+use std::process::Command;
+use std::time::Duration;
+
+use bailiwick_tests::desktop::{app_binary, eventually, find_test_id, free_port, save_screenshot, TauriDriver};
+use bailiwick_tests::{binary, run_bounded, FakeBrowser};
+use fantoccini::{Client, Locator};
+
+/// The sandbox's seeded users as (userName, BU), asked of the sandbox binary itself, so the
+/// expectation does not come through the app's own client.
+fn seeded_users() -> Vec<(String, String)> {
+    let mut command = Command::new(binary("bailiwick-sandbox"));
+    command.arg("--list-users");
+    let output = run_bounded(command, Duration::from_secs(60));
+    assert!(output.status.success(), "bailiwick-sandbox --list-users failed");
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--list-users prints JSON");
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .map(|u| (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+fn in_emea(bu: &str) -> bool {
+    bu == "EMEA" || bu.starts_with("EMEA/")
+}
+
+/// (userName, BU) of every row the table shows now.
+async fn visible_rows(client: &Client) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    for row in client.find_all(Locator::Css("[data-testid='user-row']")).await.unwrap_or_default() {
+        let name = row.attr("data-user-name").await.ok().flatten().unwrap_or_default();
+        let bu = match row.find(Locator::Css("[data-testid='cell-bu']")).await {
+            Ok(cell) => cell.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        rows.push((name, bu));
+    }
+    rows
+}
+
+async fn search_for(client: &Client, text: &str) {
+    let search = find_test_id(client, "user-search", Duration::from_secs(10)).await;
+    let current = search.prop("value").await.ok().flatten().unwrap_or_default();
+    // Backspaces rather than `clear()`: React's onChange only fires for real input events.
+    let erase: String = "\u{E003}".repeat(current.chars().count());
+    search.send_keys(&format!("{erase}{text}")).await.expect("type into the search box");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units() {
+    let seeded = seeded_users();
+    // A known EMEA user (prefer the one the brief names), and one outside EMEA.
+    let emea_user = seeded
+        .iter()
+        .filter(|(_, bu)| in_emea(bu))
+        .min_by_key(|(name, _)| (!name.contains("anna"), name.clone()))
+        .map(|(name, _)| name.clone())
+        .expect("the sandbox seeds EMEA users");
+    // Its name must not be part of an EMEA user's name, or the search would rightly find that one.
+    let outsider = seeded
+        .iter()
+        .find(|(name, bu)| {
+            !bu.is_empty() && !in_emea(bu) && !seeded.iter().any(|(other, obu)| in_emea(obu) && other.contains(name.as_str()))
+        })
+        .map(|(name, _)| name.clone())
+        .expect("the sandbox seeds users outside EMEA");
+
+    let app = app_binary();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let browser = FakeBrowser::new("ada.emea", "demo");
+    let demo_port = free_port();
+    let driver = TauriDriver::start(|command| {
+        browser.apply(command);
+        command
+            .env("BAILIWICK_DATA_DIR", data_dir.path())
+            .env("BAILIWICK_DEMO_PORT", demo_port.to_string())
+            // Less memory and no GPU paths under Xvfb (RECIPES.md).
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    });
+
+    let run = async {
+        let client = driver.session(&app).await;
+
+        // A fresh data dir has no workspace to resume: the welcome screen offers the demo.
+        find_test_id(&client, "open-demo", Duration::from_secs(30))
+            .await
+            .click()
+            .await
+            .expect("click 'Open the demo workspace'");
+
+        // Sign-in (browser stand-in) and the first sync happen without another click.
+        find_test_id(&client, "users-table", Duration::from_secs(120)).await;
+        let admin = find_test_id(&client, "admin-name", Duration::from_secs(5)).await.text().await.unwrap_or_default();
+        assert!(admin.contains("ada"), "the header names the signed-in admin, got {admin:?}");
+        let scopes = find_test_id(&client, "bu-scopes", Duration::from_secs(5)).await.text().await.unwrap_or_default();
+        assert_eq!(scopes.trim(), "EMEA", "ada.emea administers EMEA only");
+        assert!(
+            browser.events().iter().any(|e| e["event"] == "callback"),
+            "the stand-in browser reached the app's loopback callback: {:?}",
+            browser.events()
+        );
+
+        let first_screen = visible_rows(&client).await;
+        assert!(!first_screen.is_empty(), "the table shows users after the first sync");
+        assert!(
+            first_screen.iter().all(|(_, bu)| in_emea(bu)),
+            "every listed user is inside EMEA: {first_screen:?}"
+        );
+
+        // A user outside the admin's scopes is not found, however exactly it is named.
+        search_for(&client, &outsider).await;
+        find_test_id(&client, "users-empty", Duration::from_secs(20)).await;
+
+        // A known EMEA user appears as their name is typed.
+        search_for(&client, &emea_user).await;
+        let rows = eventually(&format!("a row for {emea_user}"), Duration::from_secs(20), || async {
+            let rows = visible_rows(&client).await;
+            rows.iter().any(|(name, _)| name == &emea_user).then_some(rows)
+        })
+        .await;
+        assert!(rows.iter().all(|(_, bu)| in_emea(bu)), "no user outside EMEA shows: {rows:?}");
+
+        let shot = save_screenshot(&client, "desktop-users.png").await;
+        assert!(std::fs::metadata(&shot).map(|m| m.len() > 1000).unwrap_or(false), "a real PNG at {}", shot.display());
+        let _ = client.close().await;
+    };
+    tokio::time::timeout(Duration::from_secs(300), run).await.expect("the desktop e2e finishes within 5 minutes");
+    drop(driver);
+}

@@ -1,0 +1,48 @@
+import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
+
+import { SigningInScreen } from '../features/session/SigningInScreen';
+import { useWorkspaceSession } from '../features/session/useWorkspaceSession';
+import { UsersScreen } from '../features/users/UsersScreen';
+import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
+
+export function App({ queryClient }: { queryClient: QueryClient }) {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Screens />
+    </QueryClientProvider>
+  );
+}
+
+function Screens() {
+  const session = useWorkspaceSession();
+  const { view } = session;
+  switch (view.kind) {
+    case 'starting':
+      return (
+        <main className="centered muted" data-testid="starting">
+          Opening Bailiwick…
+        </main>
+      );
+    case 'welcome':
+    case 'opening':
+      return (
+        <WelcomeScreen
+          busy={view.kind === 'opening'}
+          error={view.kind === 'welcome' ? view.error : null}
+          onOpenDemo={() => void session.openDemo()}
+          onOpenProfile={(path) => void session.openProfile(path)}
+        />
+      );
+    case 'signing-in':
+      return (
+        <SigningInScreen
+          url={view.url}
+          error={view.error}
+          onRetry={() => void session.signIn()}
+          onBack={session.backToWelcome}
+        />
+      );
+    case 'workspace':
+      return <UsersScreen onSignIn={() => void session.signIn()} onSignOut={() => void session.signOut()} />;
+  }
+}

@@ -1,0 +1,32 @@
+import { fireEvent, render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { App } from '../../app/App';
+import { createQueryClient } from '../../app/queryClient';
+import { ADA_STATUS, mockCommands } from '../../test/ipcMock';
+
+describe('session', () => {
+  it('signs out and returns to the welcome screen', async () => {
+    const calls = mockCommands({
+      resume_workspace: () => ADA_STATUS,
+      list_users: () => ({ total: 0, rows: [] }),
+      sign_out: () => null,
+    });
+    render(<App queryClient={createQueryClient()} />);
+    fireEvent.click(await screen.findByTestId('sign-out'));
+    expect(await screen.findByTestId('welcome')).toBeTruthy();
+    expect(calls.some((c) => c.command === 'sign_out')).toBe(true);
+  });
+
+  it('offers to sign in again when the cached workspace has no session', async () => {
+    const calls = mockCommands({
+      resume_workspace: () => ({ ...ADA_STATUS, signedIn: false }),
+      list_users: () => ({ total: 0, rows: [] }),
+      sign_in: () => new Promise(() => {}),
+    });
+    render(<App queryClient={createQueryClient()} />);
+    fireEvent.click(await screen.findByTestId('sign-in'));
+    expect(await screen.findByTestId('signing-in')).toBeTruthy();
+    expect(calls.some((c) => c.command === 'sign_in')).toBe(true);
+  });
+});

@@ -1,0 +1,116 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import {
+  openDemoWorkspace,
+  openProfileWorkspace,
+  resumeWorkspace,
+  signIn,
+  signOut,
+  type WorkspaceStatus,
+} from '../../ipc';
+import { STATUS_KEY, USERS_KEY } from '../users/queryKeys';
+
+export type SessionView =
+  | { kind: 'starting' }
+  | { kind: 'welcome'; error: unknown }
+  | { kind: 'opening' }
+  | { kind: 'signing-in'; url: string | null; error: unknown }
+  | { kind: 'workspace' };
+
+/** A resumed workspace is worth showing when it has a session or at least cached users (offline). */
+export function showsUsers(status: WorkspaceStatus): boolean {
+  return status.signedIn || status.cachedUsers > 0;
+}
+
+/**
+ * Which screen the app shows, and the steps between them: resume on start, open a workspace,
+ * sign in through the system browser, sign out. Each step's result is ignored once the user
+ * has moved on (pressed Back), so a late browser callback cannot pull them back.
+ */
+export function useWorkspaceSession() {
+  const queryClient = useQueryClient();
+  const [view, setView] = useState<SessionView>({ kind: 'starting' });
+  const attempt = useRef(0);
+
+  useEffect(() => {
+    let live = true;
+    resumeWorkspace().then(
+      (status) => {
+        if (!live) return;
+        if (status && showsUsers(status)) {
+          queryClient.setQueryData(STATUS_KEY, status);
+          setView({ kind: 'workspace' });
+        } else {
+          setView({ kind: 'welcome', error: null });
+        }
+      },
+      (error: unknown) => {
+        if (live) setView({ kind: 'welcome', error });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [queryClient]);
+
+  const beginSignIn = useCallback(async () => {
+    const mine = ++attempt.current;
+    setView({ kind: 'signing-in', url: null, error: null });
+    try {
+      const status = await signIn((event) => {
+        if (attempt.current === mine) setView({ kind: 'signing-in', url: event.url, error: null });
+      });
+      if (attempt.current !== mine) return;
+      queryClient.setQueryData(STATUS_KEY, status);
+      await queryClient.invalidateQueries({ queryKey: USERS_KEY });
+      setView({ kind: 'workspace' });
+    } catch (error) {
+      if (attempt.current !== mine) return;
+      setView((current) => ({
+        kind: 'signing-in',
+        url: current.kind === 'signing-in' ? current.url : null,
+        error,
+      }));
+    }
+  }, [queryClient]);
+
+  const open = useCallback(
+    async (opener: () => Promise<WorkspaceStatus>) => {
+      const mine = ++attempt.current;
+      setView({ kind: 'opening' });
+      try {
+        const status = await opener();
+        if (attempt.current !== mine) return;
+        queryClient.setQueryData(STATUS_KEY, status);
+        queryClient.removeQueries({ queryKey: USERS_KEY });
+        if (status.signedIn) setView({ kind: 'workspace' });
+        else await beginSignIn();
+      } catch (error) {
+        if (attempt.current === mine) setView({ kind: 'welcome', error });
+      }
+    },
+    [beginSignIn, queryClient],
+  );
+
+  const openDemo = useCallback(() => open(openDemoWorkspace), [open]);
+  const openProfile = useCallback((path: string) => open(() => openProfileWorkspace(path)), [open]);
+
+  const endSession = useCallback(async () => {
+    ++attempt.current;
+    try {
+      await signOut();
+      queryClient.clear();
+      setView({ kind: 'welcome', error: null });
+    } catch (error) {
+      setView({ kind: 'welcome', error });
+    }
+  }, [queryClient]);
+
+  const backToWelcome = useCallback(() => {
+    ++attempt.current;
+    setView({ kind: 'welcome', error: null });
+  }, []);
+
+  return { view, openDemo, openProfile, signIn: beginSignIn, signOut: endSession, backToWelcome };
+}

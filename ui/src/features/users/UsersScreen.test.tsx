@@ -1,0 +1,163 @@
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import type { UserQuery } from '../../ipc';
+import { ADA_STATUS, mockCommands, rejectWith, renderWithClient, user } from '../../test/ipcMock';
+import { STATUS_KEY } from './queryKeys';
+import { SEARCH_DEBOUNCE_MS, UsersScreen } from './UsersScreen';
+
+const USERS = [user('anna.schmidt', 'EMEA/DE'), user('jean.dupont', 'EMEA/FR'), user('anders.berg', 'EMEA/SE')];
+
+function renderUsers(status = ADA_STATUS) {
+  return renderWithClient(<UsersScreen onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
+    client.setQueryData(STATUS_KEY, status),
+  );
+}
+
+function queryOf(args: Record<string, unknown>): UserQuery {
+  return args.query as UserQuery;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('users table', () => {
+  it('shows a loading state until the first page arrives, then the rows', async () => {
+    let answer: (value: unknown) => void = () => {};
+    mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: () => new Promise((resolve) => (answer = resolve)),
+    });
+    renderUsers();
+    expect(await screen.findByTestId('users-loading')).toBeTruthy();
+
+    answer({ total: USERS.length, rows: USERS });
+    const rows = await screen.findAllByTestId('user-row');
+    expect(rows.map((r) => r.getAttribute('data-user-name'))).toEqual(['anna.schmidt', 'jean.dupont', 'anders.berg']);
+    const [firstRow] = rows;
+    if (!firstRow) throw new Error('the first row is rendered');
+    expect(within(firstRow).getByTestId('cell-bu').textContent).toBe('EMEA/DE');
+  });
+
+  it('renders only the visible rows of a large directory and fetches later pages on demand', async () => {
+    const calls = mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: (args) => {
+        const { offset, limit } = queryOf(args);
+        const rows = Array.from({ length: limit }, (_, i) => user(`user.${offset + i}`, 'EMEA/DE'));
+        return { total: 100_000, rows };
+      },
+    });
+    renderUsers({ ...ADA_STATUS, cachedUsers: 100_000 });
+    const rows = await screen.findAllByTestId('user-row');
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(100);
+    expect(calls.filter((c) => c.command === 'list_users').map((c) => queryOf(c.args).offset)).toEqual([0]);
+  });
+
+  it('explains an empty cache and an empty search differently', async () => {
+    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, rows: [] }) });
+    renderUsers({ ...ADA_STATUS, signedIn: false, lastSyncAt: null, cachedUsers: 0 });
+    expect((await screen.findByTestId('users-empty')).textContent).toContain('Press Sync');
+
+    fireEvent.change(screen.getByTestId('user-search'), { target: { value: 'nobody' } });
+    await waitFor(() => expect(screen.getByTestId('users-empty').textContent).toContain('matches “nobody”'));
+  });
+
+  it('shows a specific message when the cache cannot be read', async () => {
+    mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: () =>
+        rejectWith({ code: 'failure', message: 'the local cache is from a newer Bailiwick (schema 9, this build knows up to 1)', retryable: false }),
+    });
+    renderUsers();
+    const error = await screen.findByTestId('users-error');
+    expect(error.textContent).toContain('newer Bailiwick');
+  });
+
+  it('marks cached data as offline and still lists it', async () => {
+    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 1, rows: [USERS[0]] }) });
+    renderUsers({ ...ADA_STATUS, signedIn: false, offline: true });
+    expect(await screen.findByTestId('offline-banner')).toBeTruthy();
+    expect(screen.getByTestId('offline-badge').textContent).toBe('Offline');
+    expect(await screen.findAllByTestId('user-row')).toHaveLength(1);
+    expect(screen.queryByTestId('sync')).toBeNull();
+    expect(screen.getByTestId('sign-in')).toBeTruthy();
+  });
+
+  it('shows who is signed in, their scopes and the age of the data', async () => {
+    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, rows: [] }) });
+    renderUsers();
+    expect((await screen.findByTestId('bu-scopes')).textContent).toBe('EMEA');
+    expect(screen.getByTestId('capabilities').textContent).toContain('manage-users');
+    expect(screen.getByTestId('data-age').textContent).toContain('3 minutes ago');
+  });
+});
+
+describe('search', () => {
+  it('queries the core once the typing pauses, with the search text', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const calls = mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: (args) => {
+        const search = queryOf(args).search ?? '';
+        const rows = USERS.filter((u) => u.userName.includes(search));
+        return { total: rows.length, rows };
+      },
+    });
+    renderUsers();
+    await screen.findAllByTestId('user-row');
+    const searchBox = screen.getByTestId('user-search');
+    for (const text of ['a', 'an', 'ann', 'anna']) fireEvent.change(searchBox, { target: { value: text } });
+
+    const searches = () => calls.filter((c) => c.command === 'list_users').map((c) => queryOf(c.args).search);
+    expect(searches()).toEqual([undefined]);
+
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS + 10);
+    });
+    await waitFor(() => expect(searches()).toEqual([undefined, 'anna']));
+    await waitFor(() =>
+      expect(screen.getAllByTestId('user-row').map((r) => r.getAttribute('data-user-name'))).toEqual(['anna.schmidt']),
+    );
+  });
+
+  it('focuses the search box on /', async () => {
+    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, rows: [] }) });
+    renderUsers();
+    const searchBox = await screen.findByTestId('user-search');
+    expect(document.activeElement).not.toBe(searchBox);
+    fireEvent.keyDown(window, { key: '/' });
+    expect(document.activeElement).toBe(searchBox);
+  });
+});
+
+describe('sync', () => {
+  it('syncs a first sign-in automatically and refreshes the table afterwards', async () => {
+    let synced = false;
+    const calls = mockCommands({
+      get_status: () => ({ ...ADA_STATUS, lastSyncAt: synced ? new Date().toISOString() : null }),
+      sync_directory: () => {
+        synced = true;
+        return { users: 3, groups: 1, memberships: 3, outOfScopeDropped: 0, startedAt: '', finishedAt: '' };
+      },
+      list_users: () => (synced ? { total: USERS.length, rows: USERS } : { total: 0, rows: [] }),
+    });
+    renderUsers({ ...ADA_STATUS, lastSyncAt: null, cachedUsers: 0 });
+    expect(await screen.findAllByTestId('user-row')).toHaveLength(3);
+    expect(calls.filter((c) => c.command === 'sync_directory')).toHaveLength(1);
+    expect(screen.getByTestId('data-age').textContent).toContain('just now');
+  });
+
+  it('says the IAM is unreachable when a sync fails offline', async () => {
+    mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: () => ({ total: 0, rows: [] }),
+      sync_directory: () => rejectWith({ code: 'offline', message: 'sync needs the network', retryable: true }),
+    });
+    renderUsers();
+    fireEvent.click(await screen.findByTestId('sync'));
+    expect((await screen.findByTestId('sync-error')).textContent).toContain('The IAM cannot be reached');
+  });
+});

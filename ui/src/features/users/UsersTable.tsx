@@ -1,0 +1,127 @@
+import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRef } from 'react';
+
+import { ErrorNotice } from '../../app/ErrorNotice';
+import { listUsers, type UserPage, type UserRow } from '../../ipc';
+import { USERS_KEY } from './queryKeys';
+
+/** Rows fetched per call; the table asks only for the pages it is about to show. */
+export const PAGE_SIZE = 200;
+const ROW_HEIGHT = 36;
+
+function pageQuery(search: string, page: number) {
+  return {
+    queryKey: [...USERS_KEY, search, page] as const,
+    queryFn: (): Promise<UserPage> =>
+      listUsers({ ...(search ? { search } : {}), offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+  };
+}
+
+interface UsersTableProps {
+  search: string;
+  hasSynced: boolean;
+}
+
+export function UsersTable({ search, hasSynced }: UsersTableProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // Page 0 also carries the total, which sizes the scroll area; keep the previous result on
+  // screen while the next search runs so the table does not flash empty between keys.
+  const first = useQuery({ ...pageQuery(search, 0), placeholderData: keepPreviousData });
+  const total = first.data?.total ?? 0;
+
+  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render by design
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const pageNumbers = [...new Set(items.map((item) => Math.floor(item.index / PAGE_SIZE)))].filter((p) => p > 0);
+  const laterPages = useQueries({ queries: pageNumbers.map((page) => pageQuery(search, page)) });
+
+  const rowAt = (index: number): UserRow | undefined => {
+    const page = Math.floor(index / PAGE_SIZE);
+    const data = page === 0 ? first.data : laterPages[pageNumbers.indexOf(page)]?.data;
+    return data?.rows[index - page * PAGE_SIZE];
+  };
+
+  if (first.isPending) {
+    return (
+      <div className="table-state" data-testid="users-loading" aria-busy="true">
+        Loading users…
+      </div>
+    );
+  }
+  if (first.isError) {
+    return <ErrorNotice error={first.error} testId="users-error" />;
+  }
+  if (total === 0) {
+    return (
+      <div className="table-state" data-testid="users-empty">
+        {search
+          ? `No user in your business units matches “${search}”.`
+          : hasSynced
+            ? 'No users in your business units.'
+            : 'No users cached yet. Press Sync to fetch the users of your business units.'}
+      </div>
+    );
+  }
+
+  return (
+    <div className="users-table" role="table" aria-label="Users" aria-rowcount={total} data-testid="users-table">
+      <div className="users-row users-row--head" role="row">
+        <span role="columnheader">User name</span>
+        <span role="columnheader">Display name</span>
+        <span role="columnheader">Business unit</span>
+        <span role="columnheader">Type</span>
+        <span role="columnheader">Active</span>
+        <span role="columnheader">Roles</span>
+      </div>
+      <div className="users-scroll" ref={scrollRef} data-testid="users-scroll">
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {items.map((item) => {
+            const user = rowAt(item.index);
+            return (
+              <div
+                key={item.key}
+                role="row"
+                aria-rowindex={item.index + 2}
+                className="users-row"
+                data-testid={user ? 'user-row' : 'user-row-loading'}
+                data-user-name={user?.userName}
+                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
+              >
+                {user ? <UserCells user={user} /> : <span className="muted">…</span>}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {first.isFetching && !first.isPending && <div className="table-refreshing" aria-live="polite">Searching…</div>}
+    </div>
+  );
+}
+
+function UserCells({ user }: { user: UserRow }) {
+  return (
+    <>
+      <span role="cell" className="mono" data-testid="cell-user-name">
+        {user.userName}
+      </span>
+      <span role="cell">{user.displayName}</span>
+      <span role="cell" data-testid="cell-bu">
+        {user.bu ?? '—'}
+      </span>
+      <span role="cell" className="capitalize">{user.type}</span>
+      <span role="cell">
+        <span className={user.active ? 'dot dot--active' : 'dot'} aria-hidden="true" />
+        {user.active ? 'Active' : 'Disabled'}
+      </span>
+      <span role="cell" className="roles" title={user.roles.join(', ')}>
+        {user.roles.join(', ')}
+      </span>
+    </>
+  );
+}

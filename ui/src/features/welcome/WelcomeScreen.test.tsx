@@ -1,0 +1,86 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { App } from '../../app/App';
+import { createQueryClient } from '../../app/queryClient';
+import { render } from '@testing-library/react';
+import { ADA_STATUS, mockCommands, rejectWith } from '../../test/ipcMock';
+
+function renderApp() {
+  return render(<App queryClient={createQueryClient()} />);
+}
+
+describe('welcome', () => {
+  it('is shown when there is no workspace to resume', async () => {
+    mockCommands({ resume_workspace: () => null });
+    renderApp();
+    expect(await screen.findByTestId('welcome')).toBeTruthy();
+    expect(screen.getByTestId('open-demo').textContent).toBe('Open the demo workspace');
+    expect((screen.getByTestId('open-profile') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('opens the demo, waits in the browser with the sign-in URL, then shows the users', async () => {
+    let finishSignIn: (value: unknown) => void = () => {};
+    const calls = mockCommands({
+      resume_workspace: () => null,
+      open_demo_workspace: () => ({ ...ADA_STATUS, signedIn: false, admin: null, lastSyncAt: null, cachedUsers: 0 }),
+      sign_in: (args) => {
+        const events = args.events as { onmessage: (event: unknown) => void };
+        events.onmessage({ kind: 'browser-opened', url: 'http://127.0.0.1:47474/authorize?client_id=bailiwick-desktop' });
+        return new Promise((resolve) => {
+          finishSignIn = resolve;
+        });
+      },
+      get_status: () => ADA_STATUS,
+      list_users: () => ({ total: 0, rows: [] }),
+    });
+    renderApp();
+    fireEvent.click(await screen.findByTestId('open-demo'));
+
+    expect(await screen.findByText('Continue in your browser…')).toBeTruthy();
+    expect((await screen.findByTestId('sign-in-url')).textContent).toContain('/authorize?client_id=bailiwick-desktop');
+
+    finishSignIn(ADA_STATUS);
+    expect(await screen.findByTestId('users-screen')).toBeTruthy();
+    expect(screen.getByTestId('admin-name').textContent).toBe('Ada Lovelace');
+    expect(calls.map((c) => c.command).slice(0, 3)).toEqual(['resume_workspace', 'open_demo_workspace', 'sign_in']);
+  });
+
+  it('opens a profile by the path typed in', async () => {
+    const calls = mockCommands({
+      resume_workspace: () => null,
+      open_profile_workspace: () => rejectWith({ code: 'usage', message: 'profile /tmp/x.toml: cannot read the file', retryable: false }),
+    });
+    renderApp();
+    fireEvent.change(await screen.findByTestId('profile-path'), { target: { value: ' /tmp/x.toml ' } });
+    fireEvent.click(screen.getByTestId('open-profile'));
+
+    const error = await screen.findByTestId('welcome-error');
+    expect(error.textContent).toContain('cannot read the file');
+    expect(calls.find((c) => c.command === 'open_profile_workspace')?.args).toEqual({ path: '/tmp/x.toml' });
+  });
+
+  it('goes straight to the cached users when the last workspace resumes offline', async () => {
+    mockCommands({
+      resume_workspace: () => ({ ...ADA_STATUS, signedIn: false, offline: true }),
+      list_users: () => ({ total: 0, rows: [] }),
+    });
+    renderApp();
+    expect(await screen.findByTestId('users-screen')).toBeTruthy();
+    expect(screen.getByTestId('offline-badge')).toBeTruthy();
+    expect(screen.queryByTestId('welcome')).toBeNull();
+  });
+
+  it('says why sign-in failed and offers to try again', async () => {
+    mockCommands({
+      resume_workspace: () => null,
+      open_demo_workspace: () => ({ ...ADA_STATUS, signedIn: false }),
+      sign_in: () => rejectWith({ code: 'offline', message: 'sign-in needs the network', retryable: true }),
+    });
+    renderApp();
+    fireEvent.click(await screen.findByTestId('open-demo'));
+    const error = await screen.findByTestId('sign-in-error');
+    expect(error.textContent).toContain('The IAM cannot be reached');
+    await waitFor(() => expect(screen.getByText('Try again')).toBeTruthy());
+  });
+});
