@@ -18,9 +18,7 @@ use crate::sign_in_browser::{SignInEvent, WindowReportingBrowser};
 type Result<T> = std::result::Result<T, DesktopError>;
 
 #[tauri::command]
-pub async fn resume_workspace(
-    current: State<'_, CurrentWorkspace>,
-) -> Result<Option<WorkspaceStatus>> {
+pub async fn resume_workspace(current: State<'_, CurrentWorkspace>) -> Result<Option<WorkspaceStatus>> {
     match current.resume().await? {
         Some(workspace) => Ok(Some(workspace.status()?)),
         None => Ok(None),
@@ -43,14 +41,9 @@ pub async fn open_profile_workspace(
 }
 
 #[tauri::command]
-pub async fn sign_in(
-    current: State<'_, CurrentWorkspace>,
-    events: Channel<SignInEvent>,
-) -> Result<WorkspaceStatus> {
+pub async fn sign_in(current: State<'_, CurrentWorkspace>, events: Channel<SignInEvent>) -> Result<WorkspaceStatus> {
     let workspace = current.get().await?;
-    workspace
-        .sign_in(&WindowReportingBrowser::new(events))
-        .await?;
+    workspace.sign_in(&WindowReportingBrowser::new(events)).await?;
     Ok(workspace.status()?)
 }
 
@@ -90,20 +83,13 @@ pub async fn sync_directory(
 }
 
 #[tauri::command]
-pub async fn list_users(
-    current: State<'_, CurrentWorkspace>,
-    query: UserQueryInput,
-) -> Result<UserPage> {
+pub async fn list_users(current: State<'_, CurrentWorkspace>, query: UserQueryInput) -> Result<UserPage> {
     let workspace = current.get().await?;
     let query = query.into_core()?;
     // SQLite is blocking; keep it off the async runtime that serves the other commands.
     tauri::async_runtime::spawn_blocking(move || workspace.list_users(&query))
         .await
-        .map_err(|e| {
-            DesktopError::Core(bailiwick_core::Error::Io(std::io::Error::other(
-                e.to_string(),
-            )))
-        })?
+        .map_err(|e| DesktopError::Core(bailiwick_core::Error::Io(std::io::Error::other(e.to_string()))))?
         .map_err(DesktopError::from)
 }
 
@@ -134,10 +120,7 @@ impl UserQueryInput {
             None => None,
         };
         Ok(UserQuery {
-            search: self
-                .search
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty()),
+            search: self.search.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
             bu,
             user_type: self.user_type,
             role: self.role.filter(|r| !r.trim().is_empty()),
@@ -154,15 +137,14 @@ mod tests {
     use super::*;
 
     fn parse(value: serde_json::Value) -> Result<UserQuery> {
-        serde_json::from_value::<UserQueryInput>(value)
-            .expect("valid input")
-            .into_core()
+        serde_json::from_value::<UserQueryInput>(value).expect("valid input").into_core()
     }
 
     #[test]
     fn ui_query_maps_to_the_core_query() {
-        let query = parse(json!({"search": "  anna ", "bu": "/EMEA/DE/", "type": "partner", "offset": 200, "limit": 200}))
-            .expect("valid query");
+        let query =
+            parse(json!({"search": "  anna ", "bu": "/EMEA/DE/", "type": "partner", "offset": 200, "limit": 200}))
+                .expect("valid query");
         assert_eq!(query.search.as_deref(), Some("anna"));
         assert_eq!(query.bu.as_ref().map(BuPath::as_str), Some("EMEA/DE"));
         assert_eq!(query.user_type, Some(UserType::Partner));
@@ -171,24 +153,15 @@ mod tests {
 
     #[test]
     fn blank_filters_mean_no_filter_and_pages_are_capped() {
-        let query = parse(json!({"search": "   ", "bu": "", "offset": 0, "limit": 1_000_000}))
-            .expect("valid query");
+        let query = parse(json!({"search": "   ", "bu": "", "offset": 0, "limit": 1_000_000})).expect("valid query");
         assert_eq!(query.search, None);
         assert_eq!(query.bu, None);
-        assert_eq!(
-            query.limit,
-            Some(MAX_PAGE),
-            "a page never exceeds MAX_PAGE rows"
-        );
+        assert_eq!(query.limit, Some(MAX_PAGE), "a page never exceeds MAX_PAGE rows");
     }
 
     #[test]
     fn malformed_bu_is_a_usage_error() {
-        let error =
-            parse(json!({"bu": "EMEA//DE", "offset": 0, "limit": 10})).expect_err("refused");
-        assert!(
-            matches!(error, DesktopError::InvalidBu { .. }),
-            "got {error:?}"
-        );
+        let error = parse(json!({"bu": "EMEA//DE", "offset": 0, "limit": 10})).expect_err("refused");
+        assert!(matches!(error, DesktopError::InvalidBu { .. }), "got {error:?}");
     }
 }

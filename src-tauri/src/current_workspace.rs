@@ -33,21 +33,12 @@ struct OpenWorkspace {
 
 impl CurrentWorkspace {
     pub fn new(data_dir: PathBuf, demo_port: u16) -> Self {
-        Self {
-            data_dir,
-            demo_port,
-            open: tokio::sync::Mutex::new(None),
-        }
+        Self { data_dir, demo_port, open: tokio::sync::Mutex::new(None) }
     }
 
     /// The open workspace, or `NoWorkspace`.
     pub async fn get(&self) -> Result<Arc<Workspace>, DesktopError> {
-        self.open
-            .lock()
-            .await
-            .as_ref()
-            .map(|o| o.workspace.clone())
-            .ok_or(DesktopError::NoWorkspace)
+        self.open.lock().await.as_ref().map(|o| o.workspace.clone()).ok_or(DesktopError::NoWorkspace)
     }
 
     pub async fn find(&self) -> Option<Arc<Workspace>> {
@@ -125,13 +116,9 @@ impl CurrentWorkspace {
                     data: Some(self.data_dir.join(DEMO_IAM_FILE)),
                     synthetic_users: 0,
                 };
-                let sandbox =
-                    Sandbox::start(config)
-                        .await
-                        .map_err(|e| DesktopError::DemoStart {
-                            port: self.demo_port,
-                            reason: e.to_string(),
-                        })?;
+                let sandbox = Sandbox::start(config)
+                    .await
+                    .map_err(|e| DesktopError::DemoStart { port: self.demo_port, reason: e.to_string() })?;
                 let profile = Profile::from_toml(&sandbox.profile_toml("demo"), "demo")?;
                 (profile, Some(sandbox))
             }
@@ -139,11 +126,7 @@ impl CurrentWorkspace {
         };
         let workspace = Arc::new(Workspace::open(profile, &self.data_dir)?);
         info!(profile = %workspace.profile().name, "workspace open");
-        Ok(OpenWorkspace {
-            origin,
-            workspace,
-            demo_iam,
-        })
+        Ok(OpenWorkspace { origin, workspace, demo_iam })
     }
 }
 

@@ -39,11 +39,7 @@ impl From<&DesktopError> for IpcError {
             DesktopError::DemoStart { .. } => (ErrorCode::Failure, true),
             DesktopError::InvalidBu { .. } => (ErrorCode::Usage, false),
         };
-        IpcError {
-            code,
-            message: error.to_string(),
-            retryable,
-        }
+        IpcError { code, message: error.to_string(), retryable }
     }
 }
 
@@ -66,9 +62,7 @@ mod tests {
 
     #[test]
     fn rejection_is_code_message_retryable_and_nothing_else() {
-        let value = json_of(DesktopError::Core(bailiwick_core::Error::SignInNeeded(
-            "the session ended".into(),
-        )));
+        let value = json_of(DesktopError::Core(bailiwick_core::Error::SignInNeeded("the session ended".into())));
         assert_eq!(
             value,
             json!({"code": "sign-in-needed", "message": "sign-in needed: the session ended", "retryable": false}),
@@ -85,31 +79,18 @@ mod tests {
         };
         let value = json_of(DesktopError::Core(error));
         assert_eq!(value["code"], "offline");
-        assert_eq!(
-            value["retryable"], true,
-            "the UI offers to retry when the IAM is back"
-        );
+        assert_eq!(value["retryable"], true, "the UI offers to retry when the IAM is back");
     }
 
     #[test]
     fn shell_errors_have_their_own_codes() {
         assert_eq!(json_of(DesktopError::NoWorkspace)["code"], "usage");
-        let demo = json_of(DesktopError::DemoStart {
-            port: 47474,
-            reason: "address in use".into(),
-        });
+        let demo = json_of(DesktopError::DemoStart { port: 47474, reason: "address in use".into() });
         assert_eq!(demo["code"], "failure");
         assert!(
-            demo["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("47474") && m.contains("address in use")),
+            demo["message"].as_str().is_some_and(|m| m.contains("47474") && m.contains("address in use")),
             "the message names the port and the cause: {demo}"
         );
-        assert_eq!(
-            json_of(DesktopError::InvalidBu {
-                value: "EMEA//DE".into()
-            })["code"],
-            "usage"
-        );
+        assert_eq!(json_of(DesktopError::InvalidBu { value: "EMEA//DE".into() })["code"], "usage");
     }
 }

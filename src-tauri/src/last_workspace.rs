@@ -55,18 +55,12 @@ mod tests {
     #[test]
     fn remembers_demo_and_profile_workspaces() {
         let dir = tempfile::tempdir().expect("temp dir");
-        assert_eq!(
-            recall(dir.path()),
-            None,
-            "nothing remembered in a fresh data dir"
-        );
+        assert_eq!(recall(dir.path()), None, "nothing remembered in a fresh data dir");
 
         remember(dir.path(), &WorkspaceOrigin::Demo).expect("write");
         assert_eq!(recall(dir.path()), Some(WorkspaceOrigin::Demo));
 
-        let profile = WorkspaceOrigin::Profile {
-            path: "/etc/bailiwick/emea.toml".into(),
-        };
+        let profile = WorkspaceOrigin::Profile { path: "/etc/bailiwick/emea.toml".into() };
         remember(dir.path(), &profile).expect("overwrite");
         assert_eq!(recall(dir.path()), Some(profile));
 
@@ -78,19 +72,10 @@ mod tests {
     #[test]
     fn file_format_is_tagged_json() {
         let dir = tempfile::tempdir().expect("temp dir");
-        remember(
-            dir.path(),
-            &WorkspaceOrigin::Profile {
-                path: "/p.toml".into(),
-            },
-        )
-        .expect("write");
+        remember(dir.path(), &WorkspaceOrigin::Profile { path: "/p.toml".into() }).expect("write");
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
         let value: serde_json::Value = serde_json::from_str(&text).expect("json");
-        assert_eq!(
-            value,
-            serde_json::json!({"kind": "profile", "path": "/p.toml"})
-        );
+        assert_eq!(value, serde_json::json!({"kind": "profile", "path": "/p.toml"}));
     }
 
     #[test]

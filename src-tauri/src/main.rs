@@ -33,10 +33,7 @@ fn main() {
 
     let result = tauri::Builder::default()
         .setup(|app| {
-            let data_dir = data_dir(
-                std::env::var_os(DATA_DIR_VAR),
-                app.path().app_data_dir().ok(),
-            )?;
+            let data_dir = data_dir(std::env::var_os(DATA_DIR_VAR), app.path().app_data_dir().ok())?;
             let demo_port = demo_port(std::env::var(DEMO_PORT_VAR).ok())?;
             tracing::info!(data_dir = %data_dir.display(), demo_port, "starting");
             app.manage(CurrentWorkspace::new(data_dir, demo_port));
@@ -60,10 +57,7 @@ fn main() {
 }
 
 /// `$BAILIWICK_DATA_DIR` when set, else the OS's per-app data directory.
-fn data_dir(
-    from_env: Option<std::ffi::OsString>,
-    app_data_dir: Option<PathBuf>,
-) -> Result<PathBuf, String> {
+fn data_dir(from_env: Option<std::ffi::OsString>, app_data_dir: Option<PathBuf>) -> Result<PathBuf, String> {
     from_env
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -78,9 +72,7 @@ fn demo_port(from_env: Option<String>) -> Result<u16, String> {
         None => Ok(bailiwick_sandbox::DEMO_PORT),
         Some(raw) => match raw.trim().parse::<u16>() {
             Ok(port) if port > 0 => Ok(port),
-            _ => Err(format!(
-                "{DEMO_PORT_VAR}={raw:?} is not a port number (1-65535)"
-            )),
+            _ => Err(format!("{DEMO_PORT_VAR}={raw:?} is not a port number (1-65535)")),
         },
     }
 }
@@ -92,15 +84,8 @@ mod tests {
     #[test]
     fn data_dir_prefers_the_environment() {
         let app = PathBuf::from("/home/a/.local/share/com.bailiwick.desktop");
-        assert_eq!(
-            data_dir(Some("/tmp/x".into()), Some(app.clone())),
-            Ok(PathBuf::from("/tmp/x"))
-        );
-        assert_eq!(
-            data_dir(Some("".into()), Some(app.clone())),
-            Ok(app.clone()),
-            "an empty variable is unset"
-        );
+        assert_eq!(data_dir(Some("/tmp/x".into()), Some(app.clone())), Ok(PathBuf::from("/tmp/x")));
+        assert_eq!(data_dir(Some("".into()), Some(app.clone())), Ok(app.clone()), "an empty variable is unset");
         assert_eq!(data_dir(None, Some(app.clone())), Ok(app));
         assert!(data_dir(None, None).is_err());
     }

@@ -20,10 +20,7 @@ pub struct WindowReportingBrowser {
 
 impl WindowReportingBrowser {
     pub fn new(events: Channel<SignInEvent>) -> Self {
-        Self {
-            system: SystemBrowser::from_env(),
-            events,
-        }
+        Self { system: SystemBrowser::from_env(), events }
     }
 }
 
@@ -31,9 +28,7 @@ impl Browser for WindowReportingBrowser {
     fn open(&self, url: &Url) -> Result<(), bailiwick_core::Error> {
         // The URL carries the PKCE challenge, state and nonce: public by design (the verifier
         // never leaves the core), so the window may show it.
-        if let Err(error) = self.events.send(SignInEvent::BrowserOpened {
-            url: url.to_string(),
-        }) {
+        if let Err(error) = self.events.send(SignInEvent::BrowserOpened { url: url.to_string() }) {
             tracing::warn!(%error, "the window did not receive the sign-in URL");
         }
         self.system.open(url)

@@ -6,7 +6,7 @@
 //! --locked`), `WebKitWebDriver` (Debian: webkit2gtk-driver), and the app built with its UI
 //! embedded and copied to `target/e2e/` (`make e2e-app`, see [`app_binary`]).
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
-use crate::{terminate, workspace_root};
+use crate::{free_port, terminate, workspace_root};
 
 /// The release-like app binary the e2e tests drive. Plain `cargo build` makes a dev-mode app
 /// that loads the Vite dev server (a blank window here), and other cargo commands overwrite
@@ -23,7 +23,8 @@ use crate::{terminate, workspace_root};
 /// `npm run build && cargo build -p bailiwick-desktop --features tauri/custom-protocol &&
 /// cp target/debug/bailiwick-desktop target/e2e/`.
 pub fn app_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
     let path = target.join("e2e").join("bailiwick-desktop");
     assert!(
         path.is_file(),
@@ -32,11 +33,6 @@ pub fn app_binary() -> PathBuf {
         path.display()
     );
     path
-}
-
-/// A port nobody listens on right now (the OS picks it; tiny race accepted for tests).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
 }
 
 /// `tauri-driver` from PATH, else from cargo's bin directory (where `cargo install` puts it).
@@ -49,7 +45,9 @@ fn tauri_driver_program() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .map(|home| home.join("bin").join("tauri-driver"))
         .filter(|p| p.is_file());
-    on_path.or(in_cargo_home).unwrap_or_else(|| panic!("tauri-driver is not installed: `cargo install tauri-driver --locked`"))
+    on_path
+        .or(in_cargo_home)
+        .unwrap_or_else(|| panic!("tauri-driver is not installed: `cargo install tauri-driver --locked`"))
 }
 
 /// A running tauri-driver, stopped with SIGTERM on drop: SIGKILL would orphan WebKitWebDriver,

@@ -19,7 +19,8 @@ pub fn workspace_root() -> PathBuf {
 
 /// A binary of this workspace from the debug build.
 pub fn binary(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
     let path = target.join("debug").join(name);
     assert!(
         path.is_file(),
@@ -68,7 +69,11 @@ impl Server {
     }
 
     pub fn port(&self) -> u16 {
-        self.url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{}: no port in {}", self.name, self.url))
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("{}: no port in {}", self.name, self.url))
     }
 
     /// Stops the server now (for tests of what happens when it is gone).
@@ -180,6 +185,7 @@ pub struct Cli {
     pub data_dir: tempfile::TempDir,
     pub profile: String,
     pub browser: Option<FakeBrowser>,
+    pub env: Vec<(String, String)>,
 }
 
 pub struct CliRun {
@@ -202,7 +208,17 @@ impl CliRun {
 
 impl Cli {
     pub fn new(profile: impl Into<String>) -> Cli {
-        Cli { data_dir: tempfile::tempdir().expect("temp dir"), profile: profile.into(), browser: None }
+        Cli {
+            data_dir: tempfile::tempdir().expect("temp dir"),
+            profile: profile.into(),
+            browser: None,
+            env: Vec::new(),
+        }
+    }
+
+    pub fn with_env(mut self, key: &str, value: &str) -> Cli {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
     }
 
     pub fn with_browser(mut self, browser: FakeBrowser) -> Cli {
@@ -220,7 +236,8 @@ impl Cli {
             .args(args)
             .env_remove("BAILIWICK_PROFILE")
             .env_remove("BAILIWICK_DATA_DIR")
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         match &self.browser {
             Some(b) => b.apply(&mut command),
             None => {
@@ -235,6 +252,11 @@ impl Cli {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
     }
+}
+
+/// A loopback port that was free a moment ago (for servers that cannot report their own).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 /// Runs a command to completion, killing it if it outlives `limit`.

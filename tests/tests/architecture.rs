@@ -50,7 +50,11 @@ fn graph() -> Graph {
 
 impl Graph {
     fn id_of(&self, name: &str) -> String {
-        self.names.iter().find(|(_, n)| n.as_str() == name).map(|(id, _)| id.clone()).unwrap_or_else(|| panic!("no package {name}"))
+        self.names
+            .iter()
+            .find(|(_, n)| n.as_str() == name)
+            .map(|(id, _)| id.clone())
+            .unwrap_or_else(|| panic!("no package {name}"))
     }
 
     /// Names of every package `name` depends on at run time, transitively.
@@ -72,7 +76,8 @@ impl Graph {
 fn only_the_desktop_shell_depends_on_tauri() {
     let graph = graph();
     for crate_name in ["bailiwick-scim", "bailiwick-core", "bailiwick-cli", "bailiwick-sandbox"] {
-        let tauri: Vec<_> = graph.closure(crate_name).into_iter().filter(|n| n == "tauri" || n.starts_with("tauri-")).collect();
+        let tauri: Vec<_> =
+            graph.closure(crate_name).into_iter().filter(|n| n == "tauri" || n.starts_with("tauri-")).collect();
         assert!(tauri.is_empty(), "{crate_name} must not depend on Tauri, but pulls in {tauri:?}");
     }
     assert!(graph.closure("bailiwick-desktop").contains("tauri"), "the check must see Tauri where it is");
@@ -87,5 +92,8 @@ fn dependencies_point_one_way() {
     let core = graph.closure("bailiwick-core");
     assert!(!core.contains("bailiwick-sandbox"), "the core never starts the sandbox; hosts do");
     assert!(core.contains("bailiwick-scim"));
-    assert!(!graph.closure("bailiwick-scim").iter().any(|n| n.starts_with("bailiwick-")), "the protocol crate depends on no other part");
+    assert!(
+        !graph.closure("bailiwick-scim").iter().any(|n| n.starts_with("bailiwick-")),
+        "the protocol crate depends on no other part"
+    );
 }

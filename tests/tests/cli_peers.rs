@@ -25,9 +25,14 @@ fn scim2_server(userinfo: &str) -> Server {
     let python: PathBuf = workspace_root().join("tests/peers/.venv/bin/python");
     assert!(python.is_file(), "the peers' Python venv is missing: run `make peers`");
     let mut command = Command::new(python);
-    command
-        .arg(workspace_root().join("tests/peers/scim2-server/serve_with_oidc.py"))
-        .args(["--port", "0", "--userinfo-url", userinfo, "--static-token", SEED_TOKEN]);
+    command.arg(workspace_root().join("tests/peers/scim2-server/serve_with_oidc.py")).args([
+        "--port",
+        "0",
+        "--userinfo-url",
+        userinfo,
+        "--static-token",
+        SEED_TOKEN,
+    ]);
     Server::spawn("scim2-server", command, Duration::from_secs(30))
 }
 
@@ -104,11 +109,8 @@ async fn sign_in_with_oidc_provider_and_sync_from_scim2_server() {
     // oidc-provider serves userinfo at /me.
     let scim = scim2_server(&format!("{}/me", provider.url));
     let seeded = seed(&scim.url).await;
-    let expected: BTreeSet<String> = seeded
-        .iter()
-        .filter(|(_, bu)| bu == "EMEA" || bu.starts_with("EMEA/"))
-        .map(|(name, _)| name.clone())
-        .collect();
+    let expected: BTreeSet<String> =
+        seeded.iter().filter(|(_, bu)| bu == "EMEA" || bu.starts_with("EMEA/")).map(|(name, _)| name.clone()).collect();
     assert!(expected.len() >= 5, "the seed puts users in EMEA");
 
     let profile_dir = tempfile::tempdir().expect("temp dir");
@@ -133,5 +135,8 @@ async fn sign_in_with_oidc_provider_and_sync_from_scim2_server() {
     let listed: BTreeSet<String> = user_names(&list.json()).into_iter().collect();
     assert_eq!(listed, expected, "exactly scim2-server's users inside EMEA (not EMEAX, not AMER, not APAC)");
     let partner_names = user_names(&partners.json());
-    assert!(!partner_names.is_empty() && partner_names.iter().all(|n| expected.contains(n)), "type filter works on peer data");
+    assert!(
+        !partner_names.is_empty() && partner_names.iter().all(|n| expected.contains(n)),
+        "type filter works on peer data"
+    );
 }

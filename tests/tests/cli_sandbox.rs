@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use bailiwick_tests::{binary, run_bounded, user_names, Cli, FakeBrowser, SandboxProcess};
+use bailiwick_tests::{binary, free_port, run_bounded, user_names, Cli, FakeBrowser, SandboxProcess};
 
 /// The sandbox's own view of its seeded users: (userName, BU), read from the sandbox binary,
 /// not through our client, so the comparison cannot share a client bug.
@@ -18,7 +18,9 @@ fn seeded_users() -> Vec<(String, String)> {
     list.as_array()
         .expect("an array")
         .iter()
-        .map(|u| (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned()))
+        .map(|u| {
+            (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned())
+        })
         .collect()
 }
 
@@ -123,4 +125,21 @@ fn logout_ends_the_session() {
     ada.run(&["logout"]).assert_code(0, "logout");
     ada.run(&["whoami"]).assert_code(3, "whoami after logout");
     ada.run(&["sync"]).assert_code(3, "sync after logout needs a new sign-in");
+}
+
+#[test]
+fn the_built_in_demo_profile_serves_the_iam_from_the_cli_itself() {
+    // No sandbox process: `--profile demo` starts the demo IAM inside each command that needs
+    // the network, with its state in the data dir, so a sign-in outlives the process.
+    let port = free_port().to_string();
+    let cli = Cli::new("demo")
+        .with_browser(FakeBrowser::new("cora.compliance", "demo"))
+        .with_env("BAILIWICK_DEMO_PORT", &port);
+    let login = cli.run(&["login", "--json", "--timeout", "30"]);
+    login.assert_code(0, "login to the built-in demo");
+    assert_eq!(login.json()["capabilities"], serde_json::json!(["review", "audit"]), "cora is read-only");
+    cli.run(&["sync"]).assert_code(0, "sync restores the session from the keyring in a new process");
+    let listed = user_names(&cli.run(&["users", "list", "--json"]).json());
+    assert_eq!(listed, in_scopes(&seeded_users(), &["EMEA"]), "cora reviews EMEA");
+    assert!(cli.data_dir.path().join("demo-iam/profile.toml").is_file(), "the demo keeps its profile in the data dir");
 }

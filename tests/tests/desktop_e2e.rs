@@ -10,8 +10,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use bailiwick_tests::desktop::{app_binary, eventually, find_test_id, free_port, save_screenshot, TauriDriver};
-use bailiwick_tests::{binary, run_bounded, FakeBrowser};
+use bailiwick_tests::desktop::{app_binary, eventually, find_test_id, save_screenshot, TauriDriver};
+use bailiwick_tests::{binary, free_port, run_bounded, FakeBrowser, SandboxProcess};
 use fantoccini::{Client, Locator};
 
 /// The sandbox's seeded users as (userName, BU), asked of the sandbox binary itself, so the
@@ -25,7 +25,9 @@ fn seeded_users() -> Vec<(String, String)> {
     list.as_array()
         .expect("an array")
         .iter()
-        .map(|u| (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned()))
+        .map(|u| {
+            (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned())
+        })
         .collect()
 }
 
@@ -37,14 +39,26 @@ fn in_emea(bu: &str) -> bool {
 async fn visible_rows(client: &Client) -> Vec<(String, String)> {
     let mut rows = Vec::new();
     for row in client.find_all(Locator::Css("[data-testid='user-row']")).await.unwrap_or_default() {
+        // Attributes, not visible text: WebDriver's text of a cell cut off by the window is "".
         let name = row.attr("data-user-name").await.ok().flatten().unwrap_or_default();
-        let bu = match row.find(Locator::Css("[data-testid='cell-bu']")).await {
-            Ok(cell) => cell.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
+        let bu = row.attr("data-bu").await.ok().flatten().unwrap_or_default();
         rows.push((name, bu));
     }
     rows
+}
+
+/// tauri-driver whose apps use `data_dir`, sign in through `browser`, and run the demo IAM on
+/// a port of their own (so parallel runs and a developer's demo do not clash).
+fn start_driver(data_dir: &tempfile::TempDir, browser: &FakeBrowser) -> TauriDriver {
+    let demo_port = free_port();
+    TauriDriver::start(|command| {
+        browser.apply(command);
+        command
+            .env("BAILIWICK_DATA_DIR", data_dir.path())
+            .env("BAILIWICK_DEMO_PORT", demo_port.to_string())
+            // Less memory and no GPU paths under Xvfb (RECIPES.md).
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    })
 }
 
 async fn search_for(client: &Client, text: &str) {
@@ -69,7 +83,9 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
     let outsider = seeded
         .iter()
         .find(|(name, bu)| {
-            !bu.is_empty() && !in_emea(bu) && !seeded.iter().any(|(other, obu)| in_emea(obu) && other.contains(name.as_str()))
+            !bu.is_empty()
+                && !in_emea(bu)
+                && !seeded.iter().any(|(other, obu)| in_emea(obu) && other.contains(name.as_str()))
         })
         .map(|(name, _)| name.clone())
         .expect("the sandbox seeds users outside EMEA");
@@ -77,15 +93,7 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
     let app = app_binary();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let browser = FakeBrowser::new("ada.emea", "demo");
-    let demo_port = free_port();
-    let driver = TauriDriver::start(|command| {
-        browser.apply(command);
-        command
-            .env("BAILIWICK_DATA_DIR", data_dir.path())
-            .env("BAILIWICK_DEMO_PORT", demo_port.to_string())
-            // Less memory and no GPU paths under Xvfb (RECIPES.md).
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-    });
+    let driver = start_driver(&data_dir, &browser);
 
     let run = async {
         let client = driver.session(&app).await;
@@ -111,10 +119,7 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
 
         let first_screen = visible_rows(&client).await;
         assert!(!first_screen.is_empty(), "the table shows users after the first sync");
-        assert!(
-            first_screen.iter().all(|(_, bu)| in_emea(bu)),
-            "every listed user is inside EMEA: {first_screen:?}"
-        );
+        assert!(first_screen.iter().all(|(_, bu)| in_emea(bu)), "every listed user is inside EMEA: {first_screen:?}");
 
         // A user outside the admin's scopes is not found, however exactly it is named.
         search_for(&client, &outsider).await;
@@ -134,5 +139,59 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
         let _ = client.close().await;
     };
     tokio::time::timeout(Duration::from_secs(300), run).await.expect("the desktop e2e finishes within 5 minutes");
+    drop(driver);
+}
+
+/// The walking skeleton's promise: quit, lose the IAM, start again — the cached users are
+/// still there, marked offline. Uses a profile workspace on a sandbox in its own process, so
+/// the test can stop the IAM between two runs of the app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_restores_the_session_and_shows_cached_users_offline_when_the_iam_is_gone() {
+    let mut sandbox = SandboxProcess::start();
+    let app = app_binary();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let browser = FakeBrowser::new("ada.emea", "demo");
+    let driver = start_driver(&data_dir, &browser);
+
+    let run = async {
+        // First run: use the profile file, sign in, first sync.
+        let client = driver.session(&app).await;
+        let path = find_test_id(&client, "profile-path", Duration::from_secs(30)).await;
+        path.send_keys(&sandbox.profile.display().to_string()).await.expect("type the profile path");
+        find_test_id(&client, "open-profile", Duration::from_secs(5)).await.click().await.expect("click Open");
+        find_test_id(&client, "users-table", Duration::from_secs(120)).await;
+        let synced = visible_rows(&client).await;
+        assert!(
+            !synced.is_empty() && synced.iter().all(|(_, bu)| in_emea(bu)),
+            "EMEA users after the sync: {synced:?}"
+        );
+        let _ = client.close().await;
+
+        // Second run, IAM up: straight to the users, session restored from the keyring.
+        let client = driver.session(&app).await;
+        find_test_id(&client, "users-table", Duration::from_secs(60)).await;
+        find_test_id(&client, "sync", Duration::from_secs(5)).await;
+        assert!(
+            client.find(Locator::Css("[data-testid='offline-badge']")).await.is_err(),
+            "the IAM is reachable: no offline badge"
+        );
+        let _ = client.close().await;
+
+        // Third run, IAM gone: the cached users, marked offline.
+        sandbox.server.stop();
+        let client = driver.session(&app).await;
+        find_test_id(&client, "users-table", Duration::from_secs(60)).await;
+        find_test_id(&client, "offline-badge", Duration::from_secs(10)).await;
+        find_test_id(&client, "offline-banner", Duration::from_secs(5)).await;
+        let cached = visible_rows(&client).await;
+        assert_eq!(
+            cached.first().map(|(name, _)| name.clone()),
+            synced.first().map(|(name, _)| name.clone()),
+            "the cache shows what the last sync fetched"
+        );
+        save_screenshot(&client, "desktop-offline.png").await;
+        let _ = client.close().await;
+    };
+    tokio::time::timeout(Duration::from_secs(300), run).await.expect("the offline e2e finishes within 5 minutes");
     drop(driver);
 }

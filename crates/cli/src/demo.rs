@@ -40,9 +40,9 @@ fn demo_dir(data_dir: &Path) -> PathBuf {
 /// `BAILIWICK_DEMO_PORT` moves the demo IAM off its fixed port (parallel test runs).
 fn demo_port() -> Result<u16, Error> {
     match std::env::var("BAILIWICK_DEMO_PORT") {
-        Ok(text) => text
-            .parse()
-            .map_err(|_| Error::Usage(format!("BAILIWICK_DEMO_PORT={text:?} is not a port number"))),
+        Ok(text) => {
+            text.parse().map_err(|_| Error::Usage(format!("BAILIWICK_DEMO_PORT={text:?} is not a port number")))
+        }
         Err(_) => Ok(DEMO_PORT),
     }
 }

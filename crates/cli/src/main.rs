@@ -53,7 +53,7 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
         Command::Login { timeout } => {
             let admin = ws.sign_in_within(&output::AnnouncingBrowser, Duration::from_secs(timeout)).await?;
             out.message(&format!("Signed in to {} as {}.", ws.profile().name, admin.display_name));
-            out.value(&admin, |a| output::admin_text(a))
+            out.value(&admin, output::admin_text)
         }
         Command::Logout => {
             let end_session = ws.sign_out().await?;
@@ -67,7 +67,9 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
             let status = ws.status()?;
             match (&status.admin, status.signed_in) {
                 (Some(_), true) => out.value(&status, output::status_text),
-                _ => Err(Error::SignInNeeded(format!("not signed in to {}; run `bailiwick login`", status.profile_name))),
+                _ => {
+                    Err(Error::SignInNeeded(format!("not signed in to {}; run `bailiwick login`", status.profile_name)))
+                }
             }
         }
         Command::Sync { full: _ } => {
@@ -82,9 +84,14 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
         Command::Users(UsersCommand::List { bu, search, user_type, role }) => {
             let query = UserQuery {
                 search,
-                bu: bu.map(|b| BuPath::parse(&b).ok_or_else(|| usage(format!("--bu {b:?} is not a BU path")))).transpose()?,
+                bu: bu
+                    .map(|b| BuPath::parse(&b).ok_or_else(|| usage(format!("--bu {b:?} is not a BU path"))))
+                    .transpose()?,
                 user_type: user_type
-                    .map(|t| UserType::parse(&t).ok_or_else(|| usage(format!("--type {t:?}: use employee, partner or service"))))
+                    .map(|t| {
+                        UserType::parse(&t)
+                            .ok_or_else(|| usage(format!("--type {t:?}: use employee, partner or service")))
+                    })
                     .transpose()?,
                 role,
                 limit: None,
@@ -95,7 +102,10 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
         }
         Command::Users(UsersCommand::Show { user }) => match ws.user(&user)? {
             Some(row) => out.value(&row, |r| output::users_text(std::slice::from_ref(r))),
-            None => Err(Error::NotFound(format!("no user {user:?} in the cache of {} (run `bailiwick sync`?)", ws.profile().name))),
+            None => Err(Error::NotFound(format!(
+                "no user {user:?} in the cache of {} (run `bailiwick sync`?)",
+                ws.profile().name
+            ))),
         },
     }
 }

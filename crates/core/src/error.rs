@@ -81,6 +81,7 @@ impl Error {
 
     /// Whether trying the same thing again later may succeed without the user changing anything.
     pub fn retryable(&self) -> bool {
-        matches!(self, Error::Offline { .. }) || matches!(self, Error::Http { status, .. } if *status >= 500 || *status == 429)
+        matches!(self, Error::Offline { .. })
+            || matches!(self, Error::Http { status, .. } if *status >= 500 || *status == 429)
     }
 }

@@ -11,8 +11,7 @@ use url::Url;
 
 use crate::error::Error;
 
-pub const DEFAULT_BU_ATTRIBUTE: &str =
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division";
+pub const DEFAULT_BU_ATTRIBUTE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -278,10 +278,7 @@ impl Workspace {
         if self.offline_only {
             return Err(self.offline_error(action, "opened with --offline"));
         }
-        let discovered = self
-            .oidc
-            .get_or_try_init(|| OidcClient::discover(&self.profile, self.http.clone()))
-            .await;
+        let discovered = self.oidc.get_or_try_init(|| OidcClient::discover(&self.profile, self.http.clone())).await;
         self.network(discovered)
     }
 

@@ -70,10 +70,10 @@ fn start_peer() -> Peer {
     let stderr = child.stderr.take().expect("piped stderr");
     let (lines, ready) = mpsc::channel();
     std::thread::spawn(move || {
+        // Keep draining after the ready line: a closed pipe would kill node (EPIPE) the next
+        // time it logs a notice.
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
+            let _ = lines.send(line);
         }
     });
     let errors = Arc::new(Mutex::new(String::new()));
@@ -153,14 +153,17 @@ impl Browser for RedirectFollowingBrowser {
         let visit = tokio::runtime::Handle::current().spawn(async move {
             let client = reqwest::Client::builder()
                 .cookie_store(true)
-                .pool_max_idle_per_host(0)
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(10))
                 .build()
                 .map_err(|e| e.to_string())?;
             let mut next = url;
             for _ in 0..20 {
-                let response = client.get(next.clone()).send().await.map_err(|e| format!("GET {next}: {e}: {:?}", std::error::Error::source(&e)))?;
+                let response = client
+                    .get(next.clone())
+                    .send()
+                    .await
+                    .map_err(|e| format!("GET {next}: {e}: {:?}", std::error::Error::source(&e)))?;
                 if !response.status().is_redirection() {
                     return response.text().await.map_err(|e| e.to_string());
                 }
@@ -238,10 +241,7 @@ async fn sign_out_revokes_and_offers_the_end_session_url() {
     let oidc = discover(&peer).await;
     let (session, _) = sign_in_as(&peer, &oidc, "ravi.apac").await;
     assert_eq!(scopes(&session.admin), ["APAC/IN"], "a second admin has another scope");
-    assert_eq!(
-        session.admin.capabilities,
-        [Capability::ManageUsers, Capability::ManageRoles, Capability::IssueGrants]
-    );
+    assert_eq!(session.admin.capabilities, [Capability::ManageUsers, Capability::ManageRoles, Capability::IssueGrants]);
     let refresh = session.refresh_token().cloned().expect("refresh token");
 
     let signed_out = oidc.sign_out(&session).await;

@@ -66,9 +66,8 @@ impl Directory {
         let scim_base = scim_base.trim_end_matches('/').to_owned();
         let mut groups = Vec::new();
         {
-            let mut stmt = conn.prepare(
-                "SELECT id, display_name, created, last_modified, version FROM groups ORDER BY seq",
-            )?;
+            let mut stmt =
+                conn.prepare("SELECT id, display_name, created, last_modified, version FROM groups ORDER BY seq")?;
             let rows = stmt.query_map([], |r| {
                 Ok(GroupEntry {
                     id: r.get(0)?,
@@ -83,18 +82,13 @@ impl Directory {
                 groups.push(row?);
             }
         }
-        let group_index: HashMap<String, usize> = groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.id.clone(), i))
-            .collect();
+        let group_index: HashMap<String, usize> = groups.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
         let mut groups_of_user: HashMap<String, Vec<usize>> = HashMap::new();
         {
             let mut stmt = conn.prepare(
                 "SELECT m.group_id, m.user_id FROM memberships m JOIN users u ON u.id = m.user_id ORDER BY u.seq",
             )?;
-            let rows =
-                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             for row in rows {
                 let (group_id, user_id) = row?;
                 if let Some(&gi) = group_index.get(&group_id) {
@@ -118,8 +112,8 @@ impl Directory {
         })?;
         for row in rows {
             let (id, division, resource, created, last_modified, version) = row?;
-            let mut resource: Value = serde_json::from_str(&resource)
-                .map_err(|e| SandboxError::CorruptData(format!("user {id}: {e}")))?;
+            let mut resource: Value =
+                serde_json::from_str(&resource).map_err(|e| SandboxError::CorruptData(format!("user {id}: {e}")))?;
             let memberships: Vec<Value> = groups_of_user
                 .get(&id)
                 .map(|gs| {
@@ -146,23 +140,10 @@ impl Directory {
                 "location": format!("{scim_base}/Users/{id}"),
                 "version": format!("W/\"{version}\""),
             });
-            users.push(UserEntry {
-                id,
-                division,
-                resource,
-            });
+            users.push(UserEntry { id, division, resource });
         }
-        let user_index = users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.id.clone(), i))
-            .collect();
-        Ok(Self {
-            scim_base,
-            users,
-            user_index,
-            groups,
-        })
+        let user_index = users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
+        Ok(Self { scim_base, users, user_index, groups })
     }
 
     pub fn user_count(&self) -> usize {
@@ -174,27 +155,15 @@ impl Directory {
     }
 
     pub fn user_by_name(&self, user_name: &str) -> Option<&UserEntry> {
-        self.users.iter().find(|u| {
-            u.resource["userName"]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(user_name))
-        })
+        self.users.iter().find(|u| u.resource["userName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(user_name)))
     }
 
     /// Users the scopes cover and the filter matches, one page of them (1-based `start_index`).
-    pub fn list_users(
-        &self,
-        scopes: &[&str],
-        filter: Option<&Filter>,
-        start_index: usize,
-        count: usize,
-    ) -> Page {
+    pub fn list_users(&self, scopes: &[&str], filter: Option<&Filter>, start_index: usize, count: usize) -> Page {
         let mut total = 0;
         let mut resources = Vec::new();
         for user in &self.users {
-            if !in_scope(scopes, &user.division)
-                || !filter.is_none_or(|f| f.matches(&user.resource))
-            {
+            if !in_scope(scopes, &user.division) || !filter.is_none_or(|f| f.matches(&user.resource)) {
                 continue;
             }
             total += 1;
@@ -202,11 +171,7 @@ impl Directory {
                 resources.push(user.resource.clone());
             }
         }
-        Page {
-            total_results: total,
-            start_index,
-            resources,
-        }
+        Page { total_results: total, start_index, resources }
     }
 
     /// A group as the caller may see it: members outside their scopes are left out.
@@ -245,13 +210,7 @@ impl Directory {
     }
 
     /// Groups are roles, visible to every admin; only their member lists are scoped.
-    pub fn list_groups(
-        &self,
-        scopes: &[&str],
-        filter: Option<&Filter>,
-        start_index: usize,
-        count: usize,
-    ) -> Page {
+    pub fn list_groups(&self, scopes: &[&str], filter: Option<&Filter>, start_index: usize, count: usize) -> Page {
         let mut total = 0;
         let mut resources = Vec::new();
         for group in &self.groups {
@@ -264,11 +223,7 @@ impl Directory {
                 resources.push(resource);
             }
         }
-        Page {
-            total_results: total,
-            start_index,
-            resources,
-        }
+        Page { total_results: total, start_index, resources }
     }
 }
 
@@ -281,10 +236,7 @@ mod tests {
         assert!(scope_covers("EMEA", "EMEA"));
         assert!(scope_covers("EMEA", "EMEA/DE"));
         assert!(scope_covers("APAC/IN", "APAC/IN"));
-        assert!(
-            !scope_covers("EMEA", "EMEAX/DE"),
-            "a string prefix is not a parent BU"
-        );
+        assert!(!scope_covers("EMEA", "EMEAX/DE"), "a string prefix is not a parent BU");
         assert!(!scope_covers("APAC/IN", "APAC"));
         assert!(!scope_covers("", "EMEA"));
     }

@@ -25,19 +25,14 @@ impl Es256Key {
     pub fn load_or_create(conn: &Connection) -> Result<Self, SandboxError> {
         let signing = match store::setting(conn, "es256_private_key")? {
             Some(encoded) => {
-                let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|e| {
-                    SandboxError::SigningKey(format!("stored key is not base64url: {e}"))
-                })?;
-                SigningKey::from_slice(&bytes)
-                    .map_err(|e| SandboxError::SigningKey(e.to_string()))?
+                let bytes = URL_SAFE_NO_PAD
+                    .decode(encoded)
+                    .map_err(|e| SandboxError::SigningKey(format!("stored key is not base64url: {e}")))?;
+                SigningKey::from_slice(&bytes).map_err(|e| SandboxError::SigningKey(e.to_string()))?
             }
             None => {
                 let key = SigningKey::random(&mut rand::rngs::OsRng);
-                store::set_setting(
-                    conn,
-                    "es256_private_key",
-                    &URL_SAFE_NO_PAD.encode(key.to_bytes()),
-                )?;
+                store::set_setting(conn, "es256_private_key", &URL_SAFE_NO_PAD.encode(key.to_bytes()))?;
                 key
             }
         };
@@ -57,16 +52,10 @@ impl Es256Key {
 
     pub fn sign(&self, claims: &Value) -> String {
         let header = json!({"alg": "ES256", "typ": "JWT", "kid": self.kid});
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
+        let signing_input =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
         let signature: Signature = self.signing.sign(signing_input.as_bytes());
-        format!(
-            "{signing_input}.{}",
-            URL_SAFE_NO_PAD.encode(signature.to_bytes())
-        )
+        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
     }
 
     /// The claims of a JWT this key signed, or None for anything else (another key, another
@@ -85,10 +74,7 @@ impl Es256Key {
         let signature = Signature::from_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?).ok()?;
         self.signing
             .verifying_key()
-            .verify(
-                format!("{}.{payload}", jwt.split('.').next()?).as_bytes(),
-                &signature,
-            )
+            .verify(format!("{}.{payload}", jwt.split('.').next()?).as_bytes(), &signature)
             .ok()?;
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
     }
@@ -96,14 +82,8 @@ impl Es256Key {
 
 fn coordinates(key: &VerifyingKey) -> (String, String) {
     let point = key.to_encoded_point(false);
-    let x = point
-        .x()
-        .map(|x| URL_SAFE_NO_PAD.encode(x))
-        .unwrap_or_default();
-    let y = point
-        .y()
-        .map(|y| URL_SAFE_NO_PAD.encode(y))
-        .unwrap_or_default();
+    let x = point.x().map(|x| URL_SAFE_NO_PAD.encode(x)).unwrap_or_default();
+    let y = point.y().map(|y| URL_SAFE_NO_PAD.encode(y)).unwrap_or_default();
     (x, y)
 }
 
@@ -134,25 +114,13 @@ mod tests {
         let conn = store::open(None).expect("in-memory db");
         let key = Es256Key::load_or_create(&conn).expect("key");
         let jwt = key.sign(&json!({"sub": "u1"}));
-        assert_eq!(
-            key.verify(&jwt)
-                .and_then(|c| c["sub"].as_str().map(str::to_owned))
-                .as_deref(),
-            Some("u1")
-        );
+        assert_eq!(key.verify(&jwt).and_then(|c| c["sub"].as_str().map(str::to_owned)).as_deref(), Some("u1"));
         let mut parts: Vec<&str> = jwt.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(r#"{"sub":"admin"}"#);
         parts[1] = &forged;
-        assert!(
-            key.verify(&parts.join(".")).is_none(),
-            "a changed payload must not verify"
-        );
+        assert!(key.verify(&parts.join(".")).is_none(), "a changed payload must not verify");
         let again = Es256Key::load_or_create(&conn).expect("key reloads");
-        assert_eq!(
-            again.kid(),
-            key.kid(),
-            "the stored key is reused, not regenerated"
-        );
+        assert_eq!(again.kid(), key.kid(), "the stored key is reused, not regenerated");
     }
 
     #[test]

@@ -53,9 +53,7 @@ pub enum SandboxError {
     Database(#[from] rusqlite::Error),
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
     Bind { port: u16, source: std::io::Error },
-    #[error(
-        "the database was written by a newer sandbox (schema {found}, this one knows {supported})"
-    )]
+    #[error("the database was written by a newer sandbox (schema {found}, this one knows {supported})")]
     NewerSchema { found: usize, supported: usize },
     #[error("signing key: {0}")]
     SigningKey(String),
@@ -78,25 +76,15 @@ pub(crate) struct AppState {
 impl AppState {
     /// Runs a (tiny) query under the connection lock. A panic elsewhere while holding the lock
     /// leaves SQLite consistent (statements are atomic), so a poisoned lock is still usable.
-    pub fn with_db<T>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, SandboxError>,
-    ) -> Result<T, SandboxError> {
-        let guard = self
-            .db
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    pub fn with_db<T>(&self, work: impl FnOnce(&Connection) -> Result<T, SandboxError>) -> Result<T, SandboxError> {
+        let guard = self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         work(&guard)
     }
 
     /// The identity claims of a grant's user (ID token and userinfo share them).
     pub fn user_claims(&self, grant: &store::GrantRow) -> Value {
         let admin = seed::demo_admin(&grant.user_name);
-        let user = self
-            .directory
-            .read()
-            .ok()
-            .and_then(|d| d.user(&grant.subject).map(|u| u.resource.clone()));
+        let user = self.directory.read().ok().and_then(|d| d.user(&grant.subject).map(|u| u.resource.clone()));
         let user = user.unwrap_or(Value::Null);
         let email = user["emails"][0]["value"].clone();
         json!({
@@ -127,17 +115,8 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
-            .map_err(|source| SandboxError::Bind {
-                port: config.port,
-                source,
-            })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| SandboxError::Bind {
-                port: config.port,
-                source,
-            })?
-            .port();
+            .map_err(|source| SandboxError::Bind { port: config.port, source })?;
+        let port = listener.local_addr().map_err(|source| SandboxError::Bind { port: config.port, source })?.port();
         let issuer = format!("http://127.0.0.1:{port}");
         let scim_base = format!("{issuer}/scim/v2");
 
@@ -145,16 +124,15 @@ impl Sandbox {
         let synthetic = config.synthetic_users;
         let base = scim_base.clone();
         // Seeding and loading touch every user: keep them off the async workers.
-        let (conn, key, directory) =
-            tokio::task::spawn_blocking(move || -> Result<_, SandboxError> {
-                let mut conn = store::open(data.as_deref())?;
-                store::seed(&mut conn, synthetic, chrono::Utc::now())?;
-                let key = Es256Key::load_or_create(&conn)?;
-                let directory = Directory::load(&conn, &base)?;
-                Ok((conn, key, directory))
-            })
-            .await
-            .map_err(|e| SandboxError::Startup(e.to_string()))??;
+        let (conn, key, directory) = tokio::task::spawn_blocking(move || -> Result<_, SandboxError> {
+            let mut conn = store::open(data.as_deref())?;
+            store::seed(&mut conn, synthetic, chrono::Utc::now())?;
+            let key = Es256Key::load_or_create(&conn)?;
+            let directory = Directory::load(&conn, &base)?;
+            Ok((conn, key, directory))
+        })
+        .await
+        .map_err(|e| SandboxError::Startup(e.to_string()))??;
         tracing::info!(users = directory.user_count(), %issuer, "sandbox IAM ready");
 
         let state = AppState {
@@ -164,9 +142,7 @@ impl Sandbox {
             db: Arc::new(Mutex::new(conn)),
             directory: Arc::new(RwLock::new(directory)),
         };
-        let app = oidc::routes()
-            .nest("/scim/v2", scim_api::routes())
-            .with_state(state);
+        let app = oidc::routes().nest("/scim/v2", scim_api::routes()).with_state(state);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -178,13 +154,8 @@ impl Sandbox {
                 tracing::error!(error = %e, "sandbox server stopped with an error");
             }
         });
-        let base_url =
-            Url::parse(&format!("{issuer}/")).map_err(|e| SandboxError::Startup(e.to_string()))?;
-        Ok(Sandbox {
-            base_url,
-            shutdown,
-            task,
-        })
+        let base_url = Url::parse(&format!("{issuer}/")).map_err(|e| SandboxError::Startup(e.to_string()))?;
+        Ok(Sandbox { base_url, shutdown, task })
     }
 
     /// `http://127.0.0.1:P/` — the issuer is this without the trailing slash.
@@ -230,10 +201,7 @@ max_age_hours = 336
         let _ = self.shutdown.send(());
         let mut task = self.task;
         // Idle keep-alive connections close at once; a stuck client must not hang shutdown.
-        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task).await.is_err() {
             task.abort();
             let _ = task.await;
         }

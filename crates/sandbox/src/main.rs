@@ -7,11 +7,7 @@ use bailiwick_sandbox::{Sandbox, SandboxConfig};
 use clap::Parser;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "bailiwick-sandbox",
-    version,
-    about = "A self-contained OIDC + SCIM 2.0 IAM for demos and tests"
-)]
+#[command(name = "bailiwick-sandbox", version, about = "A self-contained OIDC + SCIM 2.0 IAM for demos and tests")]
 struct Args {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
@@ -44,11 +40,7 @@ async fn main() -> ExitCode {
     if args.list_users {
         return list_seeded_users(args.users);
     }
-    let config = SandboxConfig {
-        port: args.port,
-        data: args.data,
-        synthetic_users: args.users,
-    };
+    let config = SandboxConfig { port: args.port, data: args.data, synthetic_users: args.users };
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,
         Err(e) => {
@@ -58,17 +50,15 @@ async fn main() -> ExitCode {
     };
     if let Some(path) = &args.write_profile {
         if let Err(e) = std::fs::write(path, sandbox.profile_toml("sandbox")) {
-            eprintln!(
-                "bailiwick-sandbox: cannot write the profile to {}: {e}",
-                path.display()
-            );
+            eprintln!("bailiwick-sandbox: cannot write the profile to {}: {e}", path.display());
             sandbox.stop().await;
             return ExitCode::FAILURE;
         }
     }
+    let stop = StopSignals::register();
     // The one line on stdout: scripts and tests wait for it before connecting.
     println!("listening on {}", sandbox.issuer());
-    wait_for_stop_signal().await;
+    stop.wait().await;
     sandbox.stop().await;
     ExitCode::SUCCESS
 }
@@ -91,24 +81,36 @@ fn list_seeded_users(synthetic: usize) -> ExitCode {
     }
 }
 
-async fn wait_for_stop_signal() {
+/// Stop signals, registered before readiness is announced: a SIGTERM sent right after the
+/// `listening on` line must stop the server cleanly, not kill it with the default action.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn register() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let streams = signal(SignalKind::terminate()).and_then(|term| Ok((term, signal(SignalKind::interrupt())?)));
+            Self { streams: streams.ok() }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {}
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut term, mut int)) = self.streams {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }

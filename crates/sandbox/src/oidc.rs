@@ -110,31 +110,21 @@ fn is_allowed_redirect(raw: &str) -> bool {
 /// cannot be trusted), or sent back to the client's redirect URI.
 enum AuthorizeRefusal {
     Page(StatusCode, String),
-    Redirect {
-        redirect_uri: String,
-        error: &'static str,
-        description: String,
-        state: Option<String>,
-    },
+    Redirect { redirect_uri: String, error: &'static str, description: String, state: Option<String> },
 }
 
 impl AuthorizeRequest {
     fn validate(&self) -> Result<ValidRequest, AuthorizeRefusal> {
         if self.client_id.as_deref() != Some(CLIENT_ID) {
-            return Err(AuthorizeRefusal::Page(
-                StatusCode::BAD_REQUEST,
-                "Unknown client_id.".into(),
-            ));
+            return Err(AuthorizeRefusal::Page(StatusCode::BAD_REQUEST, "Unknown client_id.".into()));
         }
         let redirect_uri = match self.redirect_uri.as_deref() {
             Some(uri) if is_allowed_redirect(uri) => uri.to_owned(),
-            _ => {
-                return Err(AuthorizeRefusal::Page(
-                    StatusCode::BAD_REQUEST,
-                    "The redirect_uri is not registered: the native client may only use http://127.0.0.1:{port}/callback."
-                        .into(),
-                ))
-            }
+            _ => return Err(AuthorizeRefusal::Page(
+                StatusCode::BAD_REQUEST,
+                "The redirect_uri is not registered: the native client may only use http://127.0.0.1:{port}/callback."
+                    .into(),
+            )),
         };
         let refuse = |error: &'static str, description: &str| AuthorizeRefusal::Redirect {
             redirect_uri: redirect_uri.clone(),
@@ -143,34 +133,13 @@ impl AuthorizeRequest {
             state: self.state.clone(),
         };
         if self.response_type.as_deref() != Some("code") {
-            return Err(refuse(
-                "unsupported_response_type",
-                "only response_type=code is supported",
-            ));
+            return Err(refuse("unsupported_response_type", "only response_type=code is supported"));
         }
-        let challenge = match (
-            self.code_challenge.as_deref(),
-            self.code_challenge_method.as_deref(),
-        ) {
+        let challenge = match (self.code_challenge.as_deref(), self.code_challenge_method.as_deref()) {
             (Some(c), Some("S256")) if is_valid_challenge(c) => c.to_owned(),
-            (None, _) => {
-                return Err(refuse(
-                    "invalid_request",
-                    "code_challenge is required (PKCE S256)",
-                ))
-            }
-            (Some(_), Some("S256")) => {
-                return Err(refuse(
-                    "invalid_request",
-                    "code_challenge is not a S256 challenge",
-                ))
-            }
-            (Some(_), _) => {
-                return Err(refuse(
-                    "invalid_request",
-                    "code_challenge_method must be S256",
-                ))
-            }
+            (None, _) => return Err(refuse("invalid_request", "code_challenge is required (PKCE S256)")),
+            (Some(_), Some("S256")) => return Err(refuse("invalid_request", "code_challenge is not a S256 challenge")),
+            (Some(_), _) => return Err(refuse("invalid_request", "code_challenge_method must be S256")),
         };
         let scope = self.scope.clone().unwrap_or_default();
         let scopes: Vec<&str> = scope.split_whitespace().collect();
@@ -178,24 +147,13 @@ impl AuthorizeRequest {
             return Err(refuse("invalid_scope", "the openid scope is required"));
         }
         if let Some(unknown) = scopes.iter().find(|s| !SUPPORTED_SCOPES.contains(s)) {
-            return Err(refuse(
-                "invalid_scope",
-                &format!("unsupported scope {unknown}"),
-            ));
+            return Err(refuse("invalid_scope", &format!("unsupported scope {unknown}")));
         }
         if self.prompt.as_deref() == Some("none") {
             // No browser session exists in the sandbox, so a silent sign-in cannot succeed.
-            return Err(refuse(
-                "login_required",
-                "the sandbox keeps no session; sign in interactively",
-            ));
+            return Err(refuse("login_required", "the sandbox keeps no session; sign in interactively"));
         }
-        Ok(ValidRequest {
-            redirect_uri,
-            challenge,
-            scope: scopes.join(" "),
-            nonce: self.nonce.clone(),
-        })
+        Ok(ValidRequest { redirect_uri, challenge, scope: scopes.join(" "), nonce: self.nonce.clone() })
     }
 }
 
@@ -208,10 +166,7 @@ struct ValidRequest {
 
 /// RFC 7636 §4.2: BASE64URL(SHA256) is exactly 43 characters of the unreserved set.
 fn is_valid_challenge(challenge: &str) -> bool {
-    challenge.len() == 43
-        && challenge
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    challenge.len() == 43 && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn redirect_with(base: &str, pairs: &[(&str, &str)]) -> Response {
@@ -229,21 +184,11 @@ fn redirect_with(base: &str, pairs: &[(&str, &str)]) -> Response {
 
 fn refusal_response(refusal: AuthorizeRefusal, issuer: &str) -> Response {
     match refusal {
-        AuthorizeRefusal::Page(status, message) => (
-            status,
-            Html(page("Sign-in request refused", &escape(&message))),
-        )
-            .into_response(),
-        AuthorizeRefusal::Redirect {
-            redirect_uri,
-            error,
-            description,
-            state,
-        } => {
-            let mut pairs = vec![
-                ("error", error),
-                ("error_description", description.as_str()),
-            ];
+        AuthorizeRefusal::Page(status, message) => {
+            (status, Html(page("Sign-in request refused", &escape(&message)))).into_response()
+        }
+        AuthorizeRefusal::Redirect { redirect_uri, error, description, state } => {
+            let mut pairs = vec![("error", error), ("error_description", description.as_str())];
             if let Some(state) = state.as_deref() {
                 pairs.push(("state", state));
             }
@@ -254,10 +199,7 @@ fn refusal_response(refusal: AuthorizeRefusal, issuer: &str) -> Response {
 }
 
 #[tracing::instrument(skip_all)]
-async fn authorize_form(
-    State(state): State<AppState>,
-    Query(request): Query<AuthorizeRequest>,
-) -> Response {
+async fn authorize_form(State(state): State<AppState>, Query(request): Query<AuthorizeRequest>) -> Response {
     match request.validate() {
         Ok(_) => (StatusCode::OK, Html(sign_in_page(&request, None))).into_response(),
         Err(refusal) => refusal_response(refusal, &state.issuer),
@@ -265,34 +207,17 @@ async fn authorize_form(
 }
 
 #[tracing::instrument(skip_all)]
-async fn authorize_submit(
-    State(state): State<AppState>,
-    Form(request): Form<AuthorizeRequest>,
-) -> Response {
+async fn authorize_submit(State(state): State<AppState>, Form(request): Form<AuthorizeRequest>) -> Response {
     let valid = match request.validate() {
         Ok(valid) => valid,
         Err(refusal) => return refusal_response(refusal, &state.issuer),
     };
     let user_name = request.username.as_deref().unwrap_or("").trim();
-    let admin = seed::demo_admin(user_name)
-        .filter(|_| request.password.as_deref() == Some(seed::DEMO_PASSWORD));
-    let subject = admin.and_then(|a| {
-        state
-            .directory
-            .read()
-            .ok()?
-            .user_by_name(a.user_name)
-            .map(|u| u.id.clone())
-    });
+    let admin = seed::demo_admin(user_name).filter(|_| request.password.as_deref() == Some(seed::DEMO_PASSWORD));
+    let subject = admin.and_then(|a| state.directory.read().ok()?.user_by_name(a.user_name).map(|u| u.id.clone()));
     let (Some(admin), Some(subject)) = (admin, subject) else {
         tracing::info!("sign-in refused: unknown user or wrong password");
-        return (
-            StatusCode::UNAUTHORIZED,
-            Html(sign_in_page(
-                &request,
-                Some("Unknown user or wrong password."),
-            )),
-        )
+        return (StatusCode::UNAUTHORIZED, Html(sign_in_page(&request, Some("Unknown user or wrong password."))))
             .into_response();
     };
     let now = chrono::Utc::now().timestamp();
@@ -320,10 +245,7 @@ async fn authorize_submit(
     });
     if let Err(e) = stored {
         tracing::error!(error = %e, "cannot store the authorization code");
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Html(page("Error", "The sign-in could not be stored.")),
-        )
+        return (StatusCode::INTERNAL_SERVER_ERROR, Html(page("Error", "The sign-in could not be stored.")))
             .into_response();
     }
     tracing::info!(user = admin.user_name, "signed in");
@@ -336,11 +258,7 @@ async fn authorize_submit(
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 fn page(title: &str, body_html: &str) -> String {
@@ -366,10 +284,7 @@ fn sign_in_page(request: &AuthorizeRequest, error: Option<&str>) -> String {
     let mut body = String::new();
     body.push_str("<p>This is the <strong>Bailiwick sandbox IAM</strong>, a demo identity provider for the fictional OpenText Exstream customer Northwind Insurance Group.</p>");
     if let Some(error) = error {
-        body.push_str(&format!(
-            r#"<p class="error" role="alert">{}</p>"#,
-            escape(error)
-        ));
+        body.push_str(&format!(r#"<p class="error" role="alert">{}</p>"#, escape(error)));
     }
     body.push_str(r#"<form method="post" action="/authorize">"#);
     let hidden = [
@@ -384,17 +299,10 @@ fn sign_in_page(request: &AuthorizeRequest, error: Option<&str>) -> String {
     ];
     for (name, value) in hidden {
         if let Some(value) = value {
-            body.push_str(&format!(
-                r#"<input type="hidden" name="{name}" value="{}">"#,
-                escape(value)
-            ));
+            body.push_str(&format!(r#"<input type="hidden" name="{name}" value="{}">"#, escape(value)));
         }
     }
-    let user_name = request
-        .username
-        .as_deref()
-        .or(request.login_hint.as_deref())
-        .unwrap_or("");
+    let user_name = request.username.as_deref().or(request.login_hint.as_deref()).unwrap_or("");
     body.push_str(&format!(
         r#"<label for="username">Username</label><input type="text" id="username" name="username" value="{}" autocomplete="username" autofocus required>
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
@@ -405,36 +313,24 @@ fn sign_in_page(request: &AuthorizeRequest, error: Option<&str>) -> String {
         "<h2>Demo administrators</h2><p>The password of every demo administrator is <code>{}</code>.</p>",
         seed::DEMO_PASSWORD
     ));
-    body.push_str("<table><thead><tr><th>Username</th><th>Business units</th><th>Capabilities</th></tr></thead><tbody>");
-    for DemoAdmin {
-        user_name,
-        bu_scopes,
-        capabilities,
-        ..
-    } in seed::DEMO_ADMINS
-    {
+    body.push_str(
+        "<table><thead><tr><th>Username</th><th>Business units</th><th>Capabilities</th></tr></thead><tbody>",
+    );
+    for DemoAdmin { user_name, bu_scopes, capabilities, .. } in seed::DEMO_ADMINS {
         body.push_str(&format!(
             "<tr><td><code>{user_name}</code></td><td>{}</td><td>{}</td></tr>",
             bu_scopes.join(", "),
             capabilities.join(", ")
         ));
     }
-    body.push_str(
-        "</tbody></table><p class=\"note\">Never use these accounts outside the sandbox.</p>",
-    );
+    body.push_str("</tbody></table><p class=\"note\">Never use these accounts outside the sandbox.</p>");
     page("Sign in", &body)
 }
 
 /// RFC 6749 §5.2 error response.
 fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut response = (
-        status,
-        Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = (status, Json(json!({"error": error, "error_description": description}))).into_response();
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -451,54 +347,32 @@ pub struct TokenRequest {
 /// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`.
 fn is_valid_verifier(verifier: &str) -> bool {
     (43..=128).contains(&verifier.len())
-        && verifier
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 #[tracing::instrument(skip_all, fields(grant_type))]
 async fn token(State(state): State<AppState>, Form(request): Form<TokenRequest>) -> Response {
     tracing::Span::current().record("grant_type", request.grant_type.as_deref().unwrap_or(""));
     if request.client_id.as_deref() != Some(CLIENT_ID) {
-        return token_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "unknown client_id",
-        );
+        return token_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client_id");
     }
     let now = chrono::Utc::now().timestamp();
     match request.grant_type.as_deref() {
         Some("authorization_code") => exchange_code(&state, &request, now),
         Some("refresh_token") => refresh(&state, &request, now),
-        Some(_) => token_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "use authorization_code or refresh_token",
-        ),
-        None => token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "grant_type is required",
-        ),
+        Some(_) => {
+            token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "use authorization_code or refresh_token")
+        }
+        None => token_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
     }
 }
 
 fn exchange_code(state: &AppState, request: &TokenRequest, now: i64) -> Response {
-    let (Some(code), Some(redirect_uri)) =
-        (request.code.as_deref(), request.redirect_uri.as_deref())
-    else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "code and redirect_uri are required",
-        );
+    let (Some(code), Some(redirect_uri)) = (request.code.as_deref(), request.redirect_uri.as_deref()) else {
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", "code and redirect_uri are required");
     };
     let Some(verifier) = request.code_verifier.as_deref() else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "code_verifier is required (PKCE)",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", "code_verifier is required (PKCE)");
     };
     let outcome = state.with_db(|conn| {
         let Some(row) = store::take_code(conn, code)? else {
@@ -521,24 +395,14 @@ fn exchange_code(state: &AppState, request: &TokenRequest, now: i64) -> Response
         if !is_valid_verifier(verifier) || jws::s256_challenge(verifier) != row.code_challenge {
             return Ok(Err("code_verifier does not match the code_challenge"));
         }
-        Ok(Ok(issue_tokens(
-            state,
-            conn,
-            &row.grant,
-            row.nonce.as_deref(),
-            now,
-        )?))
+        Ok(Ok(issue_tokens(state, conn, &row.grant, row.nonce.as_deref(), now)?))
     });
     finish(outcome)
 }
 
 fn refresh(state: &AppState, request: &TokenRequest, now: i64) -> Response {
     let Some(token) = request.refresh_token.as_deref() else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "refresh_token is required",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token is required");
     };
     let outcome = state.with_db(|conn| {
         let Some(row) = store::take_refresh_token(conn, token)? else {
@@ -551,10 +415,7 @@ fn refresh(state: &AppState, request: &TokenRequest, now: i64) -> Response {
             // A rotated-out token came back: it leaked, or the client lost a response. Either
             // way no one can tell the thief from the owner, so the whole grant ends.
             store::revoke_grant(conn, &row.grant.id)?;
-            tracing::warn!(
-                user = row.grant.user_name,
-                "refresh token reused; grant revoked"
-            );
+            tracing::warn!(user = row.grant.user_name, "refresh token reused; grant revoked");
             return Ok(Err("refresh token already used; the grant is revoked"));
         }
         if row.expires_at <= now {
@@ -569,19 +430,13 @@ fn finish(outcome: Result<Result<Value, &'static str>, crate::SandboxError>) -> 
     match outcome {
         Ok(Ok(body)) => {
             let mut response = Json(body).into_response();
-            response
-                .headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
         Ok(Err(reason)) => token_error(StatusCode::BAD_REQUEST, "invalid_grant", reason),
         Err(e) => {
             tracing::error!(error = %e, "token endpoint storage failure");
-            token_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "storage failure",
-            )
+            token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "storage failure")
         }
     }
 }
@@ -594,16 +449,9 @@ fn issue_tokens(
     now: i64,
 ) -> Result<Value, crate::SandboxError> {
     let access_token = jws::random_token();
-    store::insert_access_token(
-        conn,
-        &access_token,
-        &grant.id,
-        now + ACCESS_TOKEN_LIFETIME_SECS,
-    )?;
+    store::insert_access_token(conn, &access_token, &grant.id, now + ACCESS_TOKEN_LIFETIME_SECS)?;
     let mut claims = state.user_claims(grant);
-    let object = claims
-        .as_object_mut()
-        .ok_or_else(|| crate::SandboxError::CorruptData("claims".into()))?;
+    let object = claims.as_object_mut().ok_or_else(|| crate::SandboxError::CorruptData("claims".into()))?;
     object.insert("iss".into(), json!(state.issuer));
     object.insert("aud".into(), json!(grant.client_id));
     object.insert("azp".into(), json!(grant.client_id));
@@ -623,44 +471,31 @@ fn issue_tokens(
     });
     if grant.scope.split(' ').any(|s| s == "offline_access") {
         let refresh_token = jws::random_token();
-        store::insert_refresh_token(
-            conn,
-            &refresh_token,
-            &grant.id,
-            now + REFRESH_TOKEN_LIFETIME_SECS,
-        )?;
+        store::insert_refresh_token(conn, &refresh_token, &grant.id, now + REFRESH_TOKEN_LIFETIME_SECS)?;
         body["refresh_token"] = json!(refresh_token);
     }
     Ok(body)
 }
 
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let now = chrono::Utc::now().timestamp();
-    let grant = bearer_token(&headers).and_then(|token| {
-        state
-            .with_db(|conn| store::grant_for_access_token(conn, token, now))
-            .ok()
-            .flatten()
-    });
+    let grant = bearer_token(&headers)
+        .and_then(|token| state.with_db(|conn| store::grant_for_access_token(conn, token, now)).ok().flatten());
     match grant {
         Some(grant) => Json(state.user_claims(&grant)).into_response(),
         None => {
             let mut response = StatusCode::UNAUTHORIZED.into_response();
             response.headers_mut().insert(
                 WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Bearer error="invalid_token", error_description="missing, unknown or expired access token""#),
+                HeaderValue::from_static(
+                    r#"Bearer error="invalid_token", error_description="missing, unknown or expired access token""#,
+                ),
             );
             response
         }
@@ -675,19 +510,11 @@ struct RevokeRequest {
 /// RFC 7009 §2.2: the answer is 200 whether or not the token was known.
 async fn revoke(State(state): State<AppState>, Form(request): Form<RevokeRequest>) -> Response {
     let Some(token) = request.token else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "token is required",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
     };
     if let Err(e) = state.with_db(|conn| store::revoke_token(conn, &token)) {
         tracing::error!(error = %e, "revocation storage failure");
-        return token_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server_error",
-            "storage failure",
-        );
+        return token_error(StatusCode::SERVICE_UNAVAILABLE, "server_error", "storage failure");
     }
     StatusCode::OK.into_response()
 }
@@ -702,11 +529,7 @@ struct LogoutRequest {
 /// RP-initiated logout: the sandbox has no browser session, so ending the session means
 /// revoking the grant the ID token came from (its `sid`).
 async fn logout(State(state): State<AppState>, Query(request): Query<LogoutRequest>) -> Response {
-    if let Some(claims) = request
-        .id_token_hint
-        .as_deref()
-        .and_then(|t| state.key.verify(t))
-    {
+    if let Some(claims) = request.id_token_hint.as_deref().and_then(|t| state.key.verify(t)) {
         if let Some(sid) = claims.get("sid").and_then(Value::as_str) {
             if let Err(e) = state.with_db(|conn| store::revoke_grant(conn, sid)) {
                 tracing::error!(error = %e, "cannot revoke the grant at logout");
@@ -715,25 +538,14 @@ async fn logout(State(state): State<AppState>, Query(request): Query<LogoutReque
     }
     if let Some(target) = request.post_logout_redirect_uri.as_deref() {
         if let Ok(url) = Url::parse(target) {
-            if url.scheme() == "http"
-                && url.host_str() == Some("127.0.0.1")
-                && url.fragment().is_none()
-            {
-                let pairs: Vec<(&str, &str)> = request
-                    .state
-                    .as_deref()
-                    .map(|s| ("state", s))
-                    .into_iter()
-                    .collect();
+            if url.scheme() == "http" && url.host_str() == Some("127.0.0.1") && url.fragment().is_none() {
+                let pairs: Vec<(&str, &str)> = request.state.as_deref().map(|s| ("state", s)).into_iter().collect();
                 return redirect_with(target, &pairs);
             }
         }
     }
-    Html(page(
-        "Signed out",
-        "<p>You are signed out of the Bailiwick sandbox IAM. You can close this window.</p>",
-    ))
-    .into_response()
+    Html(page("Signed out", "<p>You are signed out of the Bailiwick sandbox IAM. You can close this window.</p>"))
+        .into_response()
 }
 
 #[cfg(test)]

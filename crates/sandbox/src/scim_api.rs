@@ -42,17 +42,12 @@ pub fn routes() -> Router<AppState> {
 
 pub fn scim_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
     let mut response = (status, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(schema::MEDIA_TYPE));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(schema::MEDIA_TYPE));
     response
 }
 
 pub fn scim_error(status: StatusCode, scim_type: Option<&str>, detail: &str) -> Response {
-    scim_response(
-        status,
-        &ScimErrorBody::new(status.as_u16(), scim_type, detail),
-    )
+    scim_response(status, &ScimErrorBody::new(status.as_u16(), scim_type, detail))
 }
 
 /// A refusal before any response is built (kept small: handlers pass it up with `?`).
@@ -83,17 +78,12 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let unauthorized = |detail: &str| {
             let mut response = scim_error(StatusCode::UNAUTHORIZED, None, detail);
             response.headers_mut().insert(
                 WWW_AUTHENTICATE,
-                HeaderValue::from_static(
-                    r#"Bearer realm="bailiwick-sandbox", error="invalid_token""#,
-                ),
+                HeaderValue::from_static(r#"Bearer realm="bailiwick-sandbox", error="invalid_token""#),
             );
             response
         };
@@ -103,31 +93,16 @@ impl FromRequestParts<AppState> for Caller {
         let now = chrono::Utc::now().timestamp();
         let grant = match state.with_db(|conn| store::grant_for_access_token(conn, token, now)) {
             Ok(Some(grant)) => grant,
-            Ok(None) => {
-                return Err(unauthorized(
-                    "the access token is unknown, expired or revoked",
-                ))
-            }
+            Ok(None) => return Err(unauthorized("the access token is unknown, expired or revoked")),
             Err(e) => {
                 tracing::error!(error = %e, "token lookup failed");
-                return Err(scim_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    None,
-                    "storage failure",
-                ));
+                return Err(scim_error(StatusCode::INTERNAL_SERVER_ERROR, None, "storage failure"));
             }
         };
         let Some(admin) = seed::demo_admin(&grant.user_name) else {
-            return Err(scim_error(
-                StatusCode::FORBIDDEN,
-                None,
-                "the signed-in user administers no business unit",
-            ));
+            return Err(scim_error(StatusCode::FORBIDDEN, None, "the signed-in user administers no business unit"));
         };
-        Ok(Caller {
-            subject: grant.subject,
-            admin,
-        })
+        Ok(Caller { subject: grant.subject, admin })
     }
 }
 
@@ -143,20 +118,12 @@ impl ListQuery {
     fn window(&self) -> (usize, usize) {
         // RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
         let start = self.start_index.unwrap_or(1).max(1) as usize;
-        let count = self
-            .count
-            .map_or(DEFAULT_COUNT, |c| c.max(0) as usize)
-            .min(MAX_RESULTS);
+        let count = self.count.map_or(DEFAULT_COUNT, |c| c.max(0) as usize).min(MAX_RESULTS);
         (start, count)
     }
 
     fn parsed_filter(&self) -> Result<Option<Filter>, ScimRefusal> {
-        match self
-            .filter
-            .as_deref()
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-        {
+        match self.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             None => Ok(None),
             Some(text) => Filter::parse(text).map(Some).map_err(|e| ScimRefusal {
                 status: StatusCode::BAD_REQUEST,
@@ -168,11 +135,7 @@ impl ListQuery {
 }
 
 fn page_response(page: Page) -> Response {
-    let list = ListResponse::new(
-        page.total_results as u64,
-        page.start_index as u64,
-        page.resources,
-    );
+    let list = ListResponse::new(page.total_results as u64, page.start_index as u64, page.resources);
     scim_response(StatusCode::OK, &list)
 }
 
@@ -197,44 +160,28 @@ async fn scan<T: Send + 'static>(
 }
 
 #[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
-async fn list_users(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<ListQuery>,
-) -> Response {
+async fn list_users(State(state): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
     let filter = match query.parsed_filter() {
         Ok(f) => f,
         Err(refusal) => return refusal.into_response(),
     };
     let (start, count) = query.window();
     let scopes = caller.scopes();
-    match scan(&state, move |d| {
-        d.list_users(scopes, filter.as_ref(), start, count)
-    })
-    .await
-    {
+    match scan(&state, move |d| d.list_users(scopes, filter.as_ref(), start, count)).await {
         Ok(page) => page_response(page),
         Err(refusal) => refusal.into_response(),
     }
 }
 
 #[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
-async fn list_groups(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<ListQuery>,
-) -> Response {
+async fn list_groups(State(state): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
     let filter = match query.parsed_filter() {
         Ok(f) => f,
         Err(refusal) => return refusal.into_response(),
     };
     let (start, count) = query.window();
     let scopes = caller.scopes();
-    match scan(&state, move |d| {
-        d.list_groups(scopes, filter.as_ref(), start, count)
-    })
-    .await
-    {
+    match scan(&state, move |d| d.list_groups(scopes, filter.as_ref(), start, count)).await {
         Ok(page) => page_response(page),
         Err(refusal) => refusal.into_response(),
     }
@@ -242,31 +189,20 @@ async fn list_groups(
 
 fn user_response(state: &AppState, id: &str, scopes: &[&str], enforce_scope: bool) -> Response {
     let Ok(directory) = state.directory.read() else {
-        return scim_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            None,
-            "directory unavailable",
-        );
+        return scim_error(StatusCode::INTERNAL_SERVER_ERROR, None, "directory unavailable");
     };
     match directory.user(id) {
         None => scim_error(StatusCode::NOT_FOUND, None, &format!("no user {id}")),
         Some(user) if enforce_scope && !in_scope(scopes, &user.division) => scim_error(
             StatusCode::FORBIDDEN,
             None,
-            &format!(
-                "user {id} is outside your business units ({})",
-                scopes.join(", ")
-            ),
+            &format!("user {id} is outside your business units ({})", scopes.join(", ")),
         ),
         Some(user) => scim_response(StatusCode::OK, &user.resource),
     }
 }
 
-async fn get_user(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Response {
+async fn get_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
     user_response(&state, &id, caller.scopes(), true)
 }
 
@@ -275,24 +211,13 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Response {
     user_response(&state, &caller.subject, caller.scopes(), false)
 }
 
-async fn get_group(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Response {
+async fn get_group(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
     let Ok(directory) = state.directory.read() else {
-        return scim_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            None,
-            "directory unavailable",
-        );
+        return scim_error(StatusCode::INTERNAL_SERVER_ERROR, None, "directory unavailable");
     };
     match directory.group(&id) {
         None => scim_error(StatusCode::NOT_FOUND, None, &format!("no group {id}")),
-        Some(group) => scim_response(
-            StatusCode::OK,
-            &directory.group_resource(group, caller.scopes()),
-        ),
+        Some(group) => scim_response(StatusCode::OK, &directory.group_resource(group, caller.scopes())),
     }
 }
 
@@ -350,39 +275,17 @@ fn resource_type_documents(scim_base: &str) -> Vec<Value> {
 
 async fn resource_types(State(state): State<AppState>, _caller: Caller) -> Response {
     let docs = resource_type_documents(&state.scim_base);
-    page_response(Page {
-        total_results: docs.len(),
-        start_index: 1,
-        resources: docs,
-    })
+    page_response(Page { total_results: docs.len(), start_index: 1, resources: docs })
 }
 
-async fn resource_type(
-    State(state): State<AppState>,
-    _caller: Caller,
-    Path(name): Path<String>,
-) -> Response {
-    match resource_type_documents(&state.scim_base)
-        .into_iter()
-        .find(|d| d["id"] == name.as_str())
-    {
+async fn resource_type(State(state): State<AppState>, _caller: Caller, Path(name): Path<String>) -> Response {
+    match resource_type_documents(&state.scim_base).into_iter().find(|d| d["id"] == name.as_str()) {
         Some(doc) => scim_response(StatusCode::OK, &doc),
-        None => scim_error(
-            StatusCode::NOT_FOUND,
-            None,
-            &format!("no resource type {name}"),
-        ),
+        None => scim_error(StatusCode::NOT_FOUND, None, &format!("no resource type {name}")),
     }
 }
 
-fn attribute(
-    name: &str,
-    kind: &str,
-    multi: bool,
-    mutability: &str,
-    case_exact: bool,
-    uniqueness: &str,
-) -> Value {
+fn attribute(name: &str, kind: &str, multi: bool, mutability: &str, case_exact: bool, uniqueness: &str) -> Value {
     json!({
         "name": name, "type": kind, "multiValued": multi, "required": name == "userName" || name == "displayName",
         "caseExact": case_exact, "mutability": mutability, "returned": "default", "uniqueness": uniqueness
@@ -400,12 +303,7 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
     let s = |name: &str| attribute(name, "string", false, "readWrite", false, "none");
     let user_attributes = vec![
         attribute("userName", "string", false, "readWrite", false, "server"),
-        complex(
-            "name",
-            false,
-            "readWrite",
-            vec![s("formatted"), s("familyName"), s("givenName")],
-        ),
+        complex("name", false, "readWrite", vec![s("formatted"), s("familyName"), s("givenName")]),
         s("displayName"),
         s("title"),
         s("userType"),
@@ -415,11 +313,7 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
             "emails",
             true,
             "readWrite",
-            vec![
-                s("value"),
-                s("type"),
-                attribute("primary", "boolean", false, "readWrite", false, "none"),
-            ],
+            vec![s("value"), s("type"), attribute("primary", "boolean", false, "readWrite", false, "none")],
         ),
         complex(
             "groups",
@@ -447,22 +341,12 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
             ],
         ),
     ];
-    let enterprise_attributes = vec![
-        s("employeeNumber"),
-        s("costCenter"),
-        s("organization"),
-        s("division"),
-        s("department"),
-    ];
+    let enterprise_attributes =
+        vec![s("employeeNumber"), s("costCenter"), s("organization"), s("division"), s("department")];
     [
         (schema::USER, "User", "User Account", user_attributes),
         (schema::GROUP, "Group", "Group", group_attributes),
-        (
-            schema::ENTERPRISE_USER,
-            "EnterpriseUser",
-            "Enterprise User",
-            enterprise_attributes,
-        ),
+        (schema::ENTERPRISE_USER, "EnterpriseUser", "Enterprise User", enterprise_attributes),
     ]
     .into_iter()
     .map(|(id, name, description, attributes)| {
@@ -477,22 +361,11 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
 
 async fn schemas(State(state): State<AppState>, _caller: Caller) -> Response {
     let docs = schema_documents(&state.scim_base);
-    page_response(Page {
-        total_results: docs.len(),
-        start_index: 1,
-        resources: docs,
-    })
+    page_response(Page { total_results: docs.len(), start_index: 1, resources: docs })
 }
 
-async fn schema_by_id(
-    State(state): State<AppState>,
-    _caller: Caller,
-    Path(id): Path<String>,
-) -> Response {
-    match schema_documents(&state.scim_base)
-        .into_iter()
-        .find(|d| d["id"] == id.as_str())
-    {
+async fn schema_by_id(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Response {
+    match schema_documents(&state.scim_base).into_iter().find(|d| d["id"] == id.as_str()) {
         Some(doc) => scim_response(StatusCode::OK, &doc),
         None => scim_error(StatusCode::NOT_FOUND, None, &format!("no schema {id}")),
     }

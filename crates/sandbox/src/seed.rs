@@ -10,10 +10,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 /// The business units, by region.
-pub const BUSINESS_UNITS: &[&str] = &[
-    "EMEA/DE", "EMEA/FR", "EMEA/UK", "EMEA/NL", "AMER/US", "AMER/BR", "AMER/CA", "APAC/IN",
-    "APAC/JP", "APAC/AU",
-];
+pub const BUSINESS_UNITS: &[&str] =
+    &["EMEA/DE", "EMEA/FR", "EMEA/UK", "EMEA/NL", "AMER/US", "AMER/BR", "AMER/CA", "APAC/IN", "APAC/JP", "APAC/AU"];
 
 pub const ROLES: &[&str] = &[
     "Exstream Content Author",
@@ -34,14 +32,8 @@ pub struct DemoAdmin {
     pub capabilities: &'static [&'static str],
 }
 
-const ALL_CAPABILITIES: &[&str] = &[
-    "manage-users",
-    "manage-roles",
-    "issue-grants",
-    "approve-grants",
-    "review",
-    "audit",
-];
+const ALL_CAPABILITIES: &[&str] =
+    &["manage-users", "manage-roles", "issue-grants", "approve-grants", "review", "audit"];
 
 pub const DEMO_ADMINS: &[DemoAdmin] = &[
     DemoAdmin {
@@ -90,9 +82,7 @@ pub const DEMO_ADMINS: &[DemoAdmin] = &[
 pub const DEMO_PASSWORD: &str = "demo";
 
 pub fn demo_admin(user_name: &str) -> Option<&'static DemoAdmin> {
-    DEMO_ADMINS
-        .iter()
-        .find(|a| a.user_name.eq_ignore_ascii_case(user_name))
+    DEMO_ADMINS.iter().find(|a| a.user_name.eq_ignore_ascii_case(user_name))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,9 +133,7 @@ pub const KNOWN_USERS: &[(&str, &str, &str)] = &[
     ("ana.souza", "Ana", "Souza"),
     ("hiroshi.tanaka", "Hiroshi", "Tanaka"),
 ];
-const KNOWN_DIVISIONS: &[&str] = &[
-    "EMEA/DE", "APAC/IN", "EMEA/FR", "EMEA/UK", "AMER/US", "AMER/BR", "APAC/JP",
-];
+const KNOWN_DIVISIONS: &[&str] = &["EMEA/DE", "APAC/IN", "EMEA/FR", "EMEA/UK", "AMER/US", "AMER/BR", "APAC/JP"];
 
 fn names_for(bu: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match bu {
@@ -185,12 +173,12 @@ fn names_for(bu: &str) -> (&'static [&'static str], &'static [&'static str]) {
         ),
         "EMEA/FR" => (
             &[
-                "Camille", "Louis", "Chloé", "Hugo", "Manon", "Jules", "Inès", "Théo", "Élodie",
-                "Antoine", "Margaux", "Nicolas",
+                "Camille", "Louis", "Chloé", "Hugo", "Manon", "Jules", "Inès", "Théo", "Élodie", "Antoine", "Margaux",
+                "Nicolas",
             ],
             &[
-                "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-                "Moreau", "Simon", "Laurent", "Lefèvre",
+                "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
+                "Laurent", "Lefèvre",
             ],
         ),
         "EMEA/UK" => (
@@ -209,31 +197,18 @@ fn names_for(bu: &str) -> (&'static [&'static str], &'static [&'static str]) {
                 "Thomas",
             ],
             &[
-                "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Davies",
-                "Roberts", "Walker", "Wright", "Hughes",
+                "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Davies", "Roberts", "Walker",
+                "Wright", "Hughes",
             ],
         ),
         "EMEA/NL" => (
-            &[
-                "Daan", "Emma", "Sem", "Julia", "Lucas", "Tess", "Finn", "Sanne", "Bram", "Lotte",
-            ],
-            &[
-                "de Jong",
-                "Jansen",
-                "de Vries",
-                "van den Berg",
-                "Bakker",
-                "Visser",
-                "Smit",
-                "Meijer",
-                "Mulder",
-                "Bos",
-            ],
+            &["Daan", "Emma", "Sem", "Julia", "Lucas", "Tess", "Finn", "Sanne", "Bram", "Lotte"],
+            &["de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos"],
         ),
         "AMER/US" => (
             &[
-                "James", "Olivia", "Ethan", "Madison", "Daniel", "Sophia", "Tyler", "Ashley",
-                "Brandon", "Jessica", "Marcus", "Rachel", "Kevin", "Laura",
+                "James", "Olivia", "Ethan", "Madison", "Daniel", "Sophia", "Tyler", "Ashley", "Brandon", "Jessica",
+                "Marcus", "Rachel", "Kevin", "Laura",
             ],
             &[
                 "Johnson",
@@ -253,10 +228,7 @@ fn names_for(bu: &str) -> (&'static [&'static str], &'static [&'static str]) {
             ],
         ),
         "AMER/BR" => (
-            &[
-                "Gabriel", "Larissa", "Rafael", "Beatriz", "Mateus", "Fernanda", "Thiago",
-                "Juliana", "Bruno", "Camila",
-            ],
+            &["Gabriel", "Larissa", "Rafael", "Beatriz", "Mateus", "Fernanda", "Thiago", "Juliana", "Bruno", "Camila"],
             &[
                 "Silva",
                 "Santos",
@@ -271,22 +243,8 @@ fn names_for(bu: &str) -> (&'static [&'static str], &'static [&'static str]) {
             ],
         ),
         "AMER/CA" => (
-            &[
-                "Liam", "Chloe", "Noah", "Emma", "Étienne", "Avery", "Owen", "Maude", "Ryan",
-                "Megan",
-            ],
-            &[
-                "Tremblay",
-                "Gagnon",
-                "Roy",
-                "MacDonald",
-                "Côté",
-                "Bouchard",
-                "Campbell",
-                "Gauthier",
-                "Morin",
-                "Fraser",
-            ],
+            &["Liam", "Chloe", "Noah", "Emma", "Étienne", "Avery", "Owen", "Maude", "Ryan", "Megan"],
+            &["Tremblay", "Gagnon", "Roy", "MacDonald", "Côté", "Bouchard", "Campbell", "Gauthier", "Morin", "Fraser"],
         ),
         "APAC/IN" => (
             &[
@@ -319,39 +277,12 @@ fn names_for(bu: &str) -> (&'static [&'static str], &'static [&'static str]) {
             ],
         ),
         "APAC/JP" => (
-            &[
-                "Haruto", "Yui", "Sota", "Aoi", "Ren", "Sakura", "Takumi", "Hina", "Kenji", "Yuki",
-            ],
-            &[
-                "Sato",
-                "Suzuki",
-                "Takahashi",
-                "Watanabe",
-                "Ito",
-                "Yamamoto",
-                "Nakamura",
-                "Kobayashi",
-                "Kato",
-                "Yoshida",
-            ],
+            &["Haruto", "Yui", "Sota", "Aoi", "Ren", "Sakura", "Takumi", "Hina", "Kenji", "Yuki"],
+            &["Sato", "Suzuki", "Takahashi", "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kobayashi", "Kato", "Yoshida"],
         ),
         _ => (
-            &[
-                "Jack",
-                "Charlotte",
-                "Lachlan",
-                "Matilda",
-                "Cooper",
-                "Ruby",
-                "Mei",
-                "Wei",
-                "Sienna",
-                "Hamish",
-            ],
-            &[
-                "Nguyen", "Kelly", "Ryan", "Murphy", "Chen", "Wong", "Mitchell", "Campbell",
-                "Stewart", "Walsh",
-            ],
+            &["Jack", "Charlotte", "Lachlan", "Matilda", "Cooper", "Ruby", "Mei", "Wei", "Sienna", "Hamish"],
+            &["Nguyen", "Kelly", "Ryan", "Murphy", "Chen", "Wong", "Mitchell", "Campbell", "Stewart", "Walsh"],
         ),
     }
 }
@@ -359,70 +290,22 @@ fn names_for(bu: &str) -> (&'static [&'static str], &'static [&'static str]) {
 const DEPARTMENTS: &[(&str, &[&str])] = &[
     (
         "Customer Communications",
-        &[
-            "Communications Specialist",
-            "Content Author",
-            "Senior Content Author",
-            "Communications Lead",
-        ],
+        &["Communications Specialist", "Content Author", "Senior Content Author", "Communications Lead"],
     ),
-    (
-        "Document Production",
-        &[
-            "Production Operator",
-            "Print Production Lead",
-            "Output Management Engineer",
-        ],
-    ),
-    (
-        "Compliance",
-        &[
-            "Compliance Analyst",
-            "Regulatory Reviewer",
-            "Compliance Manager",
-        ],
-    ),
-    (
-        "Template Engineering",
-        &[
-            "Template Designer",
-            "Senior Template Designer",
-            "Exstream Developer",
-        ],
-    ),
-    (
-        "IT Operations",
-        &[
-            "Platform Engineer",
-            "Exstream Administrator",
-            "Site Reliability Engineer",
-        ],
-    ),
-    (
-        "Claims Services",
-        &[
-            "Claims Correspondence Analyst",
-            "Data Steward",
-            "Business Analyst",
-        ],
-    ),
+    ("Document Production", &["Production Operator", "Print Production Lead", "Output Management Engineer"]),
+    ("Compliance", &["Compliance Analyst", "Regulatory Reviewer", "Compliance Manager"]),
+    ("Template Engineering", &["Template Designer", "Senior Template Designer", "Exstream Developer"]),
+    ("IT Operations", &["Platform Engineer", "Exstream Administrator", "Site Reliability Engineer"]),
+    ("Claims Services", &["Claims Correspondence Analyst", "Data Steward", "Business Analyst"]),
 ];
 
 /// Vendor organisations that partners come from, with the roles their people typically hold.
 const VENDORS: &[(&str, &str, &[usize])] = &[
-    (
-        "Rheinland Print & Mail GmbH",
-        "rheinland-print.example",
-        &[2],
-    ),
+    ("Rheinland Print & Mail GmbH", "rheinland-print.example", &[2]),
     ("Atelier Lumière Design", "atelier-lumiere.example", &[3, 0]),
     ("Crescent Digital Agency", "crescent-agency.example", &[0]),
     ("Pacific Document Services", "pacificdocs.example", &[2, 5]),
-    (
-        "Bluegate Contract Designers",
-        "bluegate-design.example",
-        &[3],
-    ),
+    ("Bluegate Contract Designers", "bluegate-design.example", &[3]),
     ("Sao Paulo Grafica Ltda", "spgrafica.example", &[2]),
 ];
 
@@ -464,9 +347,7 @@ fn ascii_login(text: &str) -> String {
 /// A deterministic UUID-shaped id from the seed RNG, so ids are stable across runs.
 pub fn seeded_id(rng: &mut StdRng) -> String {
     let bytes: [u8; 16] = rng.gen();
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }
 
 fn country_domain(bu: &str) -> &'static str {
@@ -507,11 +388,8 @@ pub fn demo_organisation() -> Vec<SeedUser> {
         let dept_index = fixed_dept.unwrap_or_else(|| rng.gen_range(0..DEPARTMENTS.len()));
         let (department, titles) = DEPARTMENTS[dept_index];
         let title = titles[rng.gen_range(0..titles.len())];
-        let mut roles: Vec<usize> = department_roles(department)
-            .iter()
-            .copied()
-            .filter(|_| rng.gen_bool(0.8))
-            .collect();
+        let mut roles: Vec<usize> =
+            department_roles(department).iter().copied().filter(|_| rng.gen_bool(0.8)).collect();
         if rng.gen_bool(0.15) {
             roles.push(5);
         }
@@ -536,35 +414,17 @@ pub fn demo_organisation() -> Vec<SeedUser> {
     };
 
     for (i, (_, given, family)) in KNOWN_USERS.iter().enumerate() {
-        push_employee(
-            &mut rng,
-            &mut users,
-            given,
-            family,
-            KNOWN_DIVISIONS[i],
-            Some(0),
-        );
+        push_employee(&mut rng, &mut users, given, family, KNOWN_DIVISIONS[i], Some(0));
         if let Some(last) = users.last_mut() {
             last.active = true;
             last.roles = vec![0];
         }
     }
     for admin in DEMO_ADMINS {
-        push_employee(
-            &mut rng,
-            &mut users,
-            admin.given,
-            admin.family,
-            admin.division,
-            Some(4),
-        );
+        push_employee(&mut rng, &mut users, admin.given, admin.family, admin.division, Some(4));
         if let Some(last) = users.last_mut() {
             last.user_name = admin.user_name.to_owned();
-            last.email = format!(
-                "{}@northwind-insurance.{}",
-                admin.user_name,
-                country_domain(admin.division)
-            );
+            last.email = format!("{}@northwind-insurance.{}", admin.user_name, country_domain(admin.division));
             last.title = "Identity Administrator".to_owned();
             last.active = true;
             last.roles = vec![4];
@@ -573,14 +433,8 @@ pub fn demo_organisation() -> Vec<SeedUser> {
 
     for bu in BUSINESS_UNITS {
         let (givens, families) = names_for(bu);
-        let count = if bu.starts_with("APAC/AU")
-            || bu.starts_with("AMER/CA")
-            || bu.starts_with("EMEA/NL")
-        {
-            12
-        } else {
-            24
-        };
+        let count =
+            if bu.starts_with("APAC/AU") || bu.starts_with("AMER/CA") || bu.starts_with("EMEA/NL") { 12 } else { 24 };
         for _ in 0..count {
             let given = givens[rng.gen_range(0..givens.len())];
             let family = families[rng.gen_range(0..families.len())];
@@ -620,20 +474,12 @@ pub fn demo_organisation() -> Vec<SeedUser> {
                 user_type: UserType::Partner,
                 organization: (*vendor).to_owned(),
                 department: "External".to_owned(),
-                title: [
-                    "Print Coordinator",
-                    "Contract Designer",
-                    "Account Manager",
-                    "Production Specialist",
-                ][rng.gen_range(0..4)]
+                title: ["Print Coordinator", "Contract Designer", "Account Manager", "Production Specialist"]
+                    [rng.gen_range(0..4)]
                 .to_owned(),
                 employee_number: None,
                 active: true,
-                roles: roles
-                    .iter()
-                    .copied()
-                    .filter(|_| rng.gen_bool(0.85))
-                    .collect(),
+                roles: roles.iter().copied().filter(|_| rng.gen_bool(0.85)).collect(),
             });
         }
     }
@@ -710,35 +556,16 @@ mod tests {
     fn demo_organisation_is_deterministic_and_large_enough() {
         let a = demo_organisation();
         let b = demo_organisation();
-        assert!(
-            a.len() >= 200,
-            "the issue asks for at least 200 users, got {}",
-            a.len()
-        );
-        assert_eq!(
-            a.iter().map(|u| &u.id).collect::<Vec<_>>(),
-            b.iter().map(|u| &u.id).collect::<Vec<_>>()
-        );
+        assert!(a.len() >= 200, "the issue asks for at least 200 users, got {}", a.len());
+        assert_eq!(a.iter().map(|u| &u.id).collect::<Vec<_>>(), b.iter().map(|u| &u.id).collect::<Vec<_>>());
         let names: std::collections::HashSet<_> = a.iter().map(|u| u.user_name.as_str()).collect();
         assert_eq!(names.len(), a.len(), "userNames are unique");
-        for expected in [
-            "anna.schmidt",
-            "priya.raman",
-            "ada.emea",
-            "ravi.apac",
-            "svc-exstream-batch-de",
-        ] {
-            assert!(
-                names.contains(expected),
-                "{expected} is documented and must exist"
-            );
+        for expected in ["anna.schmidt", "priya.raman", "ada.emea", "ravi.apac", "svc-exstream-batch-de"] {
+            assert!(names.contains(expected), "{expected} is documented and must exist");
         }
         assert!(a.iter().any(|u| u.user_type == UserType::Partner));
-        let vendors: std::collections::HashSet<_> = a
-            .iter()
-            .filter(|u| u.user_type == UserType::Partner)
-            .map(|u| u.organization.as_str())
-            .collect();
+        let vendors: std::collections::HashSet<_> =
+            a.iter().filter(|u| u.user_type == UserType::Partner).map(|u| u.organization.as_str()).collect();
         assert!(vendors.len() >= 3, "partners come from several vendors");
     }
 

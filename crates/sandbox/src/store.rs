@@ -35,13 +35,9 @@ pub fn open(path: Option<&Path>) -> Result<Connection, SandboxError> {
 }
 
 fn migrate(conn: &Connection) -> Result<(), SandboxError> {
-    let current: usize =
-        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
     if current > MIGRATIONS.len() {
-        return Err(SandboxError::NewerSchema {
-            found: current,
-            supported: MIGRATIONS.len(),
-        });
+        return Err(SandboxError::NewerSchema { found: current, supported: MIGRATIONS.len() });
     }
     if current == MIGRATIONS.len() {
         return Ok(());
@@ -56,11 +52,7 @@ fn migrate(conn: &Connection) -> Result<(), SandboxError> {
 }
 
 pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>, SandboxError> {
-    Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .optional()?)
+    Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
 pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), SandboxError> {
@@ -88,11 +80,7 @@ pub fn user_resource(user: &SeedUser) -> Value {
         "emails": [{"value": user.email, "type": "work", "primary": true}],
         "preferredLanguage": language_of(&user.division),
     });
-    let display = if user.given.is_empty() {
-        user.title.clone()
-    } else {
-        format!("{} {}", user.given, user.family)
-    };
+    let display = if user.given.is_empty() { user.title.clone() } else { format!("{} {}", user.given, user.family) };
     resource["displayName"] = json!(display);
     if !user.given.is_empty() {
         resource["name"] = json!({
@@ -131,18 +119,13 @@ fn language_of(division: &str) -> &'static str {
 
 /// Seeds the demo organisation once, and synthetic users up to `synthetic` (idempotent: a
 /// restart with the same or a smaller number adds nothing).
-pub fn seed(
-    conn: &mut Connection,
-    synthetic: usize,
-    now: DateTime<Utc>,
-) -> Result<(), SandboxError> {
+pub fn seed(conn: &mut Connection, synthetic: usize, now: DateTime<Utc>) -> Result<(), SandboxError> {
     let created = timestamp(now);
     let tx = conn.transaction()?;
     if setting(&tx, "seed_version")?.is_none() {
         {
-            let mut insert_group = tx.prepare(
-                "INSERT INTO groups (id, display_name, created, last_modified) VALUES (?1, ?2, ?3, ?3)",
-            )?;
+            let mut insert_group =
+                tx.prepare("INSERT INTO groups (id, display_name, created, last_modified) VALUES (?1, ?2, ?3, ?3)")?;
             for (index, role) in seed::ROLES.iter().enumerate() {
                 insert_group.execute(params![seed::role_group_id(index), role, created])?;
             }
@@ -150,9 +133,7 @@ pub fn seed(
         insert_users(&tx, &seed::demo_organisation(), &created)?;
         set_setting(&tx, "seed_version", SEED_VERSION)?;
     }
-    let existing: usize = setting(&tx, "synthetic_users")?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let existing: usize = setting(&tx, "synthetic_users")?.and_then(|v| v.parse().ok()).unwrap_or(0);
     if synthetic > existing {
         let users: Vec<SeedUser> = (existing..synthetic).map(seed::synthetic_user).collect();
         insert_users(&tx, &users, &created)?;
@@ -162,26 +143,15 @@ pub fn seed(
     Ok(())
 }
 
-fn insert_users(
-    tx: &rusqlite::Transaction<'_>,
-    users: &[SeedUser],
-    created: &str,
-) -> Result<(), SandboxError> {
+fn insert_users(tx: &rusqlite::Transaction<'_>, users: &[SeedUser], created: &str) -> Result<(), SandboxError> {
     let mut insert_user = tx.prepare(
         "INSERT OR IGNORE INTO users (id, user_name, division, resource, created, last_modified)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
     )?;
-    let mut insert_member =
-        tx.prepare("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
+    let mut insert_member = tx.prepare("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
     for user in users {
         let resource = user_resource(user).to_string();
-        insert_user.execute(params![
-            user.id,
-            user.user_name,
-            user.division,
-            resource,
-            created
-        ])?;
+        insert_user.execute(params![user.id, user.user_name, user.division, resource, created])?;
         for role in &user.roles {
             insert_member.execute(params![seed::role_group_id(*role), user.id])?;
         }
@@ -218,8 +188,7 @@ fn grant_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
     })
 }
 
-const GRANT_COLUMNS: &str =
-    "g.id, g.subject, g.user_name, g.client_id, g.scope, g.auth_time, g.revoked";
+const GRANT_COLUMNS: &str = "g.id, g.subject, g.user_name, g.client_id, g.scope, g.auth_time, g.revoked";
 
 pub fn insert_grant(conn: &Connection, grant: &GrantRow) -> Result<(), SandboxError> {
     conn.execute(
@@ -230,15 +199,9 @@ pub fn insert_grant(conn: &Connection, grant: &GrantRow) -> Result<(), SandboxEr
 }
 
 pub fn revoke_grant(conn: &Connection, grant_id: &str) -> Result<(), SandboxError> {
-    conn.execute(
-        "UPDATE oauth_grants SET revoked = 1 WHERE id = ?1",
-        [grant_id],
-    )?;
+    conn.execute("UPDATE oauth_grants SET revoked = 1 WHERE id = ?1", [grant_id])?;
     conn.execute("DELETE FROM access_tokens WHERE grant_id = ?1", [grant_id])?;
-    conn.execute(
-        "UPDATE refresh_tokens SET used = 1 WHERE grant_id = ?1",
-        [grant_id],
-    )?;
+    conn.execute("UPDATE refresh_tokens SET used = 1 WHERE grant_id = ?1", [grant_id])?;
     Ok(())
 }
 
@@ -292,10 +255,7 @@ pub fn take_code(conn: &Connection, code: &str) -> Result<Option<CodeRow>, Sandb
         )
         .optional()?;
     if row.is_some() {
-        conn.execute(
-            "UPDATE authorization_codes SET used = 1 WHERE code_hash = ?1",
-            [&hash],
-        )?;
+        conn.execute("UPDATE authorization_codes SET used = 1 WHERE code_hash = ?1", [&hash])?;
     }
     Ok(row)
 }
@@ -327,11 +287,7 @@ pub fn insert_refresh_token(
 }
 
 /// The grant of a live access token (not expired, grant not revoked).
-pub fn grant_for_access_token(
-    conn: &Connection,
-    token: &str,
-    now: i64,
-) -> Result<Option<GrantRow>, SandboxError> {
+pub fn grant_for_access_token(conn: &Connection, token: &str, now: i64) -> Result<Option<GrantRow>, SandboxError> {
     Ok(conn
         .query_row(
             &format!(
@@ -350,10 +306,7 @@ pub struct RefreshRow {
     pub used: bool,
 }
 
-pub fn take_refresh_token(
-    conn: &Connection,
-    token: &str,
-) -> Result<Option<RefreshRow>, SandboxError> {
+pub fn take_refresh_token(conn: &Connection, token: &str) -> Result<Option<RefreshRow>, SandboxError> {
     let hash = sha256_hex(token);
     let row = conn
         .query_row(
@@ -366,10 +319,7 @@ pub fn take_refresh_token(
         )
         .optional()?;
     if row.is_some() {
-        conn.execute(
-            "UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1",
-            [&hash],
-        )?;
+        conn.execute("UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1", [&hash])?;
     }
     Ok(row)
 }
@@ -378,11 +328,7 @@ pub fn take_refresh_token(
 pub fn revoke_token(conn: &Connection, token: &str) -> Result<(), SandboxError> {
     let hash = sha256_hex(token);
     let grant: Option<String> = conn
-        .query_row(
-            "SELECT grant_id FROM refresh_tokens WHERE token_hash = ?1",
-            [&hash],
-            |r| r.get(0),
-        )
+        .query_row("SELECT grant_id FROM refresh_tokens WHERE token_hash = ?1", [&hash], |r| r.get(0))
         .optional()?;
     if let Some(grant) = grant {
         revoke_grant(conn, &grant)?;

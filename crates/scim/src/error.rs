@@ -28,9 +28,7 @@ impl ScimErrorBody {
     }
 }
 
-fn status_from_string_or_number<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<String, D::Error> {
+fn status_from_string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Status {
@@ -52,4 +50,18 @@ pub enum ScimError {
     InvalidPath { path: String, message: String },
     #[error("invalid PATCH operation: {0}")]
     InvalidPatch(String),
+    #[error("no target for the PATCH operation: {0}")]
+    NoTarget(String),
+}
+
+impl ScimError {
+    /// The `scimType` of RFC 7644 §3.12 a server answers this error with.
+    pub fn scim_type(&self) -> &'static str {
+        match self {
+            ScimError::InvalidFilter { .. } => "invalidFilter",
+            ScimError::InvalidPath { .. } => "invalidPath",
+            ScimError::InvalidPatch(_) => "invalidValue",
+            ScimError::NoTarget(_) => "noTarget",
+        }
+    }
 }

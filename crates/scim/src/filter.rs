@@ -77,19 +77,11 @@ pub fn quote(value: &str) -> String {
 
 impl AttrPath {
     pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            urn: None,
-            name: name.into(),
-            sub: None,
-        }
+        Self { urn: None, name: name.into(), sub: None }
     }
 
     pub fn with_sub(name: impl Into<String>, sub: impl Into<String>) -> Self {
-        Self {
-            urn: None,
-            name: name.into(),
-            sub: Some(sub.into()),
-        }
+        Self { urn: None, name: name.into(), sub: Some(sub.into()) }
     }
 
     /// Parses a whole attribute path such as a profile's BU attribute.
@@ -147,11 +139,7 @@ impl Filter {
     }
 
     pub fn eq(path: AttrPath, value: impl Into<String>) -> Self {
-        Filter::Compare {
-            path,
-            op: CompareOp::Eq,
-            value: CompValue::String(value.into()),
-        }
+        Filter::Compare { path, op: CompareOp::Eq, value: CompValue::String(value.into()) }
     }
 
     pub fn and(self, other: Filter) -> Self {
@@ -172,17 +160,12 @@ impl Filter {
             Filter::Compare { path, op, value } => {
                 let case_exact = path.urn.is_none()
                     && path.sub.is_none()
-                    && (path.name.eq_ignore_ascii_case("id")
-                        || path.name.eq_ignore_ascii_case("externalId"));
+                    && (path.name.eq_ignore_ascii_case("id") || path.name.eq_ignore_ascii_case("externalId"));
                 let values = resolve(resource, path);
                 match op {
                     // `ne` is the negation of `eq`: a resource without the attribute is "not equal".
-                    CompareOp::Ne => !values
-                        .iter()
-                        .any(|v| compare(v, CompareOp::Eq, value, case_exact)),
-                    CompareOp::Eq if *value == CompValue::Null => {
-                        values.iter().all(|v| !is_present(v))
-                    }
+                    CompareOp::Ne => !values.iter().any(|v| compare(v, CompareOp::Eq, value, case_exact)),
+                    CompareOp::Eq if *value == CompValue::Null => values.iter().all(|v| !is_present(v)),
                     _ => values.iter().any(|v| compare(v, *op, value, case_exact)),
                 }
             }
@@ -223,22 +206,14 @@ fn lookup_attribute<'a>(resource: &'a Value, urn: Option<&str>, name: &str) -> O
             None => return None,
         },
     };
-    container
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
+    container.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
 }
 
 fn schema_is_declared(object: &serde_json::Map<String, Value>, urn: &str) -> bool {
     object
         .get("schemas")
         .and_then(Value::as_array)
-        .is_some_and(|schemas| {
-            schemas
-                .iter()
-                .filter_map(Value::as_str)
-                .any(|s| s.eq_ignore_ascii_case(urn))
-        })
+        .is_some_and(|schemas| schemas.iter().filter_map(Value::as_str).any(|s| s.eq_ignore_ascii_case(urn)))
 }
 
 /// The simple values an attribute path denotes. A multi-valued attribute yields each of its
@@ -270,11 +245,7 @@ fn resolve<'a>(resource: &'a Value, path: &AttrPath) -> Vec<&'a Value> {
 fn compare(actual: &Value, op: CompareOp, expected: &CompValue, case_exact: bool) -> bool {
     match (actual, expected) {
         (Value::String(a), CompValue::String(e)) => {
-            let (a, e) = if case_exact {
-                (a.clone(), e.clone())
-            } else {
-                (a.to_lowercase(), e.to_lowercase())
-            };
+            let (a, e) = if case_exact { (a.clone(), e.clone()) } else { (a.to_lowercase(), e.to_lowercase()) };
             match op {
                 CompareOp::Eq | CompareOp::Ne => a == e,
                 CompareOp::Co => a.contains(&e),
@@ -293,19 +264,14 @@ fn compare(actual: &Value, op: CompareOp, expected: &CompValue, case_exact: bool
                 _ => a.partial_cmp(&e).is_some_and(|o| ordered(op, o)),
             }
         }
-        (Value::Bool(a), CompValue::Bool(e)) => {
-            matches!(op, CompareOp::Eq | CompareOp::Ne) && a == e
-        }
+        (Value::Bool(a), CompValue::Bool(e)) => matches!(op, CompareOp::Eq | CompareOp::Ne) && a == e,
         _ => false,
     }
 }
 
 /// DateTime strings compare as instants (offsets differ between servers); others by text.
 fn order_strings(a: &str, e: &str) -> Ordering {
-    match (
-        chrono::DateTime::parse_from_rfc3339(a),
-        chrono::DateTime::parse_from_rfc3339(e),
-    ) {
+    match (chrono::DateTime::parse_from_rfc3339(a), chrono::DateTime::parse_from_rfc3339(e)) {
         (Ok(a), Ok(e)) => a.cmp(&e),
         _ => a.cmp(e),
     }
@@ -394,10 +360,7 @@ impl<'a> Parser<'a> {
     }
 
     fn error(&self, message: &str) -> ScimError {
-        ScimError::InvalidFilter {
-            position: self.pos,
-            message: message.to_owned(),
-        }
+        ScimError::InvalidFilter { position: self.pos, message: message.to_owned() }
     }
 
     fn rest(&self) -> &'a str {
@@ -428,10 +391,7 @@ impl<'a> Parser<'a> {
         if rest.len() >= keyword.len()
             && rest.is_char_boundary(keyword.len())
             && rest[..keyword.len()].eq_ignore_ascii_case(keyword)
-            && !rest[keyword.len()..]
-                .chars()
-                .next()
-                .is_some_and(is_name_char)
+            && !rest[keyword.len()..].chars().next().is_some_and(is_name_char)
         {
             self.pos += keyword.len();
             true
@@ -516,21 +476,14 @@ impl<'a> Parser<'a> {
             let inner = self.or_expr()?;
             self.skip_ws();
             self.expect_char(']')?;
-            return Ok(Filter::ValuePath {
-                path,
-                filter: Box::new(inner),
-            });
+            return Ok(Filter::ValuePath { path, filter: Box::new(inner) });
         }
         self.require_ws()?;
         if self.eat_keyword("pr") {
             return Ok(Filter::Present(path));
         }
         let op_start = self.pos;
-        let word: String = self
-            .rest()
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect();
+        let word: String = self.rest().chars().take_while(|c| c.is_ascii_alphabetic()).collect();
         let Some(op) = CompareOp::from_keyword(&word) else {
             return Err(self.error("expected an operator (eq ne co sw ew gt ge lt le pr)"));
         };
@@ -547,9 +500,7 @@ impl<'a> Parser<'a> {
             // A URN holds dots (`2.0`) and colons; the attribute name follows the last colon.
             let len = rest
                 .char_indices()
-                .find(|(_, c)| {
-                    !(c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '-' | '_' | '$'))
-                })
+                .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '-' | '_' | '$')))
                 .map_or(rest.len(), |(i, _)| i);
             let whole = &rest[..len];
             let Some(colon) = whole.rfind(':') else {
@@ -568,11 +519,7 @@ impl<'a> Parser<'a> {
                 check_name(sub).map_err(|m| self.error(m))?;
                 self.pos += sub.len();
             }
-            return Ok(AttrPath {
-                urn: Some(urn.to_owned()),
-                name: name.to_owned(),
-                sub: sub.map(str::to_owned),
-            });
+            return Ok(AttrPath { urn: Some(urn.to_owned()), name: name.to_owned(), sub: sub.map(str::to_owned) });
         }
         let name = self.attr_name()?;
         let sub = if self.peek() == Some('.') {
@@ -581,19 +528,12 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        Ok(AttrPath {
-            urn: None,
-            name,
-            sub,
-        })
+        Ok(AttrPath { urn: None, name, sub })
     }
 
     fn attr_name(&mut self) -> Result<String, ScimError> {
         let rest = self.rest();
-        let len = rest
-            .char_indices()
-            .find(|(_, c)| !is_name_char(*c))
-            .map_or(rest.len(), |(i, _)| i);
+        let len = rest.char_indices().find(|(_, c)| !is_name_char(*c)).map_or(rest.len(), |(i, _)| i);
         let name = &rest[..len];
         check_name(name).map_err(|m| self.error(m))?;
         self.pos += len;
@@ -621,8 +561,7 @@ impl<'a> Parser<'a> {
                     return Err(self.error("unterminated string"));
                 };
                 let literal = &rest[..=end];
-                let value: String = serde_json::from_str(literal)
-                    .map_err(|_| self.error("invalid string literal"))?;
+                let value: String = serde_json::from_str(literal).map_err(|_| self.error("invalid string literal"))?;
                 self.pos += end + 1;
                 Ok(CompValue::String(value))
             }
@@ -630,12 +569,9 @@ impl<'a> Parser<'a> {
                 let rest = self.rest();
                 let len = rest
                     .char_indices()
-                    .find(|(_, c)| {
-                        !(c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
-                    })
+                    .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')))
                     .map_or(rest.len(), |(i, _)| i);
-                let number: Number =
-                    serde_json::from_str(&rest[..len]).map_err(|_| self.error("invalid number"))?;
+                let number: Number = serde_json::from_str(&rest[..len]).map_err(|_| self.error("invalid number"))?;
                 self.pos += len;
                 Ok(CompValue::Number(number))
             }
@@ -693,17 +629,12 @@ mod tests {
     }
 
     fn matches(filter: &str) -> bool {
-        Filter::parse(filter)
-            .unwrap_or_else(|e| panic!("{filter:?} must parse: {e}"))
-            .matches(&user())
+        Filter::parse(filter).unwrap_or_else(|e| panic!("{filter:?} must parse: {e}")).matches(&user())
     }
 
     #[test]
     fn string_comparisons_ignore_case_of_names_and_values() {
-        assert!(
-            matches(r#"username eq "anna.schmidt""#),
-            "userName is caseExact=false"
-        );
+        assert!(matches(r#"username eq "anna.schmidt""#), "userName is caseExact=false");
         assert!(matches(r#"USERNAME sw "ANNA""#));
         assert!(matches(r#"userName ew "schmidt""#));
         assert!(matches(r#"userName co "a.s""#));
@@ -714,10 +645,7 @@ mod tests {
     #[test]
     fn id_comparison_is_case_exact() {
         assert!(matches(r#"id eq "2819c223-7f76-453a-919d-413861904646""#));
-        assert!(
-            !matches(r#"id eq "2819C223-7F76-453A-919D-413861904646""#),
-            "id is caseExact"
-        );
+        assert!(!matches(r#"id eq "2819C223-7F76-453A-919D-413861904646""#), "id is caseExact");
     }
 
     #[test]
@@ -725,27 +653,15 @@ mod tests {
         assert!(matches(&format!(r#"{DIVISION} eq "emea/de""#)));
         assert!(matches(&format!(r#"{DIVISION} sw "EMEA/""#)));
         assert!(!matches(&format!(r#"{DIVISION} eq "EMEA/FR""#)));
-        assert!(
-            !matches(r#"division eq "EMEA/DE""#),
-            "without the URN the core schema is meant"
-        );
-        assert!(matches(
-            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "anna.schmidt""#
-        ));
+        assert!(!matches(r#"division eq "EMEA/DE""#), "without the URN the core schema is meant");
+        assert!(matches(r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "anna.schmidt""#));
     }
 
     #[test]
     fn value_paths_and_multi_valued_attributes() {
-        assert!(matches(
-            r#"emails[type eq "work" and value co "example.com"]"#
-        ));
-        assert!(!matches(
-            r#"emails[type eq "home" and value co "example.com"]"#
-        ));
-        assert!(
-            matches(r#"emails co "home.example""#),
-            "a complex value compares by its value"
-        );
+        assert!(matches(r#"emails[type eq "work" and value co "example.com"]"#));
+        assert!(!matches(r#"emails[type eq "home" and value co "example.com"]"#));
+        assert!(matches(r#"emails co "home.example""#), "a complex value compares by its value");
         assert!(matches(r#"emails.type eq "home""#));
         assert!(matches(r#"emails[primary eq true]"#));
     }
@@ -758,29 +674,17 @@ mod tests {
         assert!(matches("x gt 41 and x le 42"));
         assert!(!matches("x lt 42"));
         assert!(matches(r#"meta.lastModified gt "2024-05-13T00:00:00Z""#));
-        assert!(
-            !matches(r#"meta.lastModified lt "2024-05-13T06:00:00+02:00""#),
-            "dates compare as instants"
-        );
-        assert!(
-            matches(r#"title ne "boss""#),
-            "an absent attribute is not equal"
-        );
+        assert!(!matches(r#"meta.lastModified lt "2024-05-13T06:00:00+02:00""#), "dates compare as instants");
+        assert!(matches(r#"title ne "boss""#), "an absent attribute is not equal");
         assert!(matches("title eq null"));
     }
 
     #[test]
     fn and_binds_tighter_than_or() {
         let f = Filter::parse(r#"a eq "1" or b eq "2" and c eq "3""#).expect("parses");
-        assert!(
-            matches!(f, Filter::Or(_, ref r) if matches!(**r, Filter::And(..))),
-            "{f:?}"
-        );
+        assert!(matches!(f, Filter::Or(_, ref r) if matches!(**r, Filter::And(..))), "{f:?}");
         let g = Filter::parse(r#"(a eq "1" or b eq "2") and c eq "3""#).expect("parses");
-        assert!(
-            matches!(g, Filter::And(ref l, _) if matches!(**l, Filter::Or(..))),
-            "{g:?}"
-        );
+        assert!(matches!(g, Filter::And(ref l, _) if matches!(**l, Filter::Or(..))), "{g:?}");
     }
 
     #[test]
@@ -804,12 +708,8 @@ mod tests {
         for text in cases {
             let parsed = Filter::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
             let printed = parsed.to_string();
-            let reparsed =
-                Filter::parse(&printed).unwrap_or_else(|e| panic!("printed {printed:?}: {e}"));
-            assert_eq!(
-                parsed, reparsed,
-                "printing {text:?} as {printed:?} must keep its meaning"
-            );
+            let reparsed = Filter::parse(&printed).unwrap_or_else(|e| panic!("printed {printed:?}: {e}"));
+            assert_eq!(parsed, reparsed, "printing {text:?} as {printed:?} must keep its meaning");
         }
     }
 
@@ -826,19 +726,14 @@ mod tests {
             Filter::Not(Box::new(a.clone().or(b.clone()))).and(c.clone()),
         ] {
             let printed = tree.to_string();
-            assert_eq!(
-                Filter::parse(&printed).expect("printed filters parse"),
-                tree,
-                "{printed}"
-            );
+            assert_eq!(Filter::parse(&printed).expect("printed filters parse"), tree, "{printed}");
         }
     }
 
     #[test]
     fn quote_keeps_user_text_a_single_value() {
         let hostile = r#"x" or userName pr or a eq "y"#;
-        let filter =
-            Filter::parse(&format!("userName eq {}", quote(hostile))).expect("quoted text parses");
+        let filter = Filter::parse(&format!("userName eq {}", quote(hostile))).expect("quoted text parses");
         assert_eq!(filter, Filter::eq(AttrPath::new("userName"), hostile));
     }
 
@@ -867,10 +762,7 @@ mod tests {
     #[test]
     fn attr_path_parses_urns() {
         let path = AttrPath::parse(DIVISION).expect("parses");
-        assert_eq!(
-            path.urn.as_deref(),
-            Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
-        );
+        assert_eq!(path.urn.as_deref(), Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"));
         assert_eq!(path.name, "division");
         assert_eq!(path.to_string(), DIVISION);
     }

@@ -7,10 +7,12 @@
 pub mod error;
 pub mod filter;
 pub mod list;
+pub mod patch;
 pub mod resource;
 pub mod schema;
 
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{quote, AttrPath, CompValue, CompareOp, Filter};
 pub use list::ListResponse;
+pub use patch::{apply_patch, PatchOp, PatchOperation, PatchPath, PatchRequest};
 pub use resource::{Email, EnterpriseUser, Group, Member, Meta, Name, User, UserGroup};

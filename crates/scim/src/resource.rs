@@ -119,11 +119,7 @@ pub struct User {
 impl User {
     /// The primary e-mail, else the first one.
     pub fn primary_email(&self) -> Option<&str> {
-        self.emails
-            .iter()
-            .find(|e| e.primary == Some(true))
-            .or_else(|| self.emails.first())
-            .map(|e| e.value.as_str())
+        self.emails.iter().find(|e| e.primary == Some(true)).or_else(|| self.emails.first()).map(|e| e.value.as_str())
     }
 }
 
@@ -174,20 +170,10 @@ mod tests {
             "phoneNumbers": [{"value": "+49 1"}]
         });
         let user: User = serde_json::from_value(json.clone()).expect("a valid SCIM user parses");
-        assert_eq!(
-            user.enterprise.as_ref().and_then(|e| e.division.as_deref()),
-            Some("EMEA/DE")
-        );
+        assert_eq!(user.enterprise.as_ref().and_then(|e| e.division.as_deref()), Some("EMEA/DE"));
         assert_eq!(user.primary_email(), Some("a@x.example"));
-        assert!(
-            user.extra.contains_key("phoneNumbers"),
-            "unknown attributes must survive parsing"
-        );
-        assert_eq!(
-            serde_json::to_value(&user).expect("serializes"),
-            json,
-            "a round trip must not change the resource"
-        );
+        assert!(user.extra.contains_key("phoneNumbers"), "unknown attributes must survive parsing");
+        assert_eq!(serde_json::to_value(&user).expect("serializes"), json, "a round trip must not change the resource");
     }
 
     #[test]

@@ -57,7 +57,10 @@ impl AuthorizationRequest {
             _ => {}
         }
         if let Some(error) = &response.error {
-            return Err(SignInFailure::Provider { error: error.clone(), description: response.error_description.clone() });
+            return Err(SignInFailure::Provider {
+                error: error.clone(),
+                description: response.error_description.clone(),
+            });
         }
         match &response.code {
             Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code.clone())),

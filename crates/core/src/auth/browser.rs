@@ -22,7 +22,7 @@ pub trait Browser: Send + Sync {
 }
 
 /// The user's browser: `$BROWSER` if set, else the platform's opener.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SystemBrowser {
     /// The `$BROWSER` value, read at construction so that tests can set it explicitly.
     browser_var: Option<String>,
@@ -40,11 +40,19 @@ impl SystemBrowser {
     }
 }
 
+/// Same as [`SystemBrowser::from_env`]: a default that ignored `$BROWSER` would surprise.
+impl Default for SystemBrowser {
+    fn default() -> Self {
+        Self::from_env()
+    }
+}
+
 impl Browser for SystemBrowser {
     fn open(&self, url: &Url) -> Result<(), Error> {
         let Some(var) = &self.browser_var else {
-            return open::that_detached(url.as_str())
-                .map_err(|e| SignInFailure::Browser(format!("no way to open a browser was found ({e}); set $BROWSER")).into());
+            return open::that_detached(url.as_str()).map_err(|e| {
+                SignInFailure::Browser(format!("no way to open a browser was found ({e}); set $BROWSER")).into()
+            });
         };
         let mut failures = Vec::new();
         for argv in browser_commands(var, url.as_str()) {
@@ -55,7 +63,9 @@ impl Browser for SystemBrowser {
                     // Reap the child in the background so it leaves no zombie; its exit
                     // status only matters for diagnostics.
                     std::thread::spawn(move || match child.wait() {
-                        Ok(status) if !status.success() => tracing::warn!(%program, %status, "the browser command failed"),
+                        Ok(status) if !status.success() => {
+                            tracing::warn!(%program, %status, "the browser command failed")
+                        }
                         Ok(_) => {}
                         Err(e) => tracing::warn!(%program, error = %e, "cannot wait for the browser command"),
                     });
@@ -117,7 +127,7 @@ mod tests {
     fn colon_separated_entries_are_tried_in_order_and_empty_ones_skipped() {
         let commands = browser_commands("/opt/fake-browser::w3m -o %s", URL);
         assert_eq!(commands.len(), 2);
-        assert_eq!(commands[0], [ "/opt/fake-browser", URL ]);
+        assert_eq!(commands[0], ["/opt/fake-browser", URL]);
         assert_eq!(commands[1], ["w3m", "-o", URL]);
     }
 

@@ -56,12 +56,8 @@ impl IdentityClaims<'_> {
             None => tracing::warn!(claim = %names.capabilities, "no capabilities claim; the admin gets none"),
         }
         capabilities.sort();
-        let display_name = self
-            .preferred_username
-            .or(self.name)
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or(self.subject)
-            .to_owned();
+        let display_name =
+            self.preferred_username.or(self.name).filter(|n| !n.trim().is_empty()).unwrap_or(self.subject).to_owned();
         Ok(AdminContext {
             subject: self.subject.to_owned(),
             display_name,
@@ -78,7 +74,9 @@ fn string_values(claim: &str, value: &Value) -> Result<Vec<String>, SignInFailur
         Value::String(s) => Ok(s.split_whitespace().map(str::to_owned).collect()),
         Value::Array(items) => items
             .iter()
-            .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| malformed("the list holds a value that is not a string")))
+            .map(|item| {
+                item.as_str().map(str::to_owned).ok_or_else(|| malformed("the list holds a value that is not a string"))
+            })
             .collect(),
         Value::Null => Ok(Vec::new()),
         _ => Err(malformed("expected a list of strings or a space-separated string")),
@@ -140,13 +138,22 @@ mod tests {
         let admin = context(json!({"bu_scopes": ["EMEA"]})).expect("capabilities may be omitted");
         assert!(admin.capabilities.is_empty());
         let map = json!({"bu_scopes": ["EMEA"]});
-        let claims = IdentityClaims { subject: "s", preferred_username: None, name: None, all: map.as_object().expect("object") };
+        let claims = IdentityClaims {
+            subject: "s",
+            preferred_username: None,
+            name: None,
+            all: map.as_object().expect("object"),
+        };
         assert!(!claims.has_admin_claims(&ClaimNames::default()), "incomplete claims send us to userinfo");
     }
 
     #[test]
     fn malformed_values_are_refused() {
-        for bad in [json!({"bu_scopes": 7, "capabilities": []}), json!({"bu_scopes": ["EMEA", 1], "capabilities": []}), json!({"bu_scopes": ["EMEA//DE"], "capabilities": []})] {
+        for bad in [
+            json!({"bu_scopes": 7, "capabilities": []}),
+            json!({"bu_scopes": ["EMEA", 1], "capabilities": []}),
+            json!({"bu_scopes": ["EMEA//DE"], "capabilities": []}),
+        ] {
             let err = context(bad.clone()).expect_err("malformed claim");
             assert!(matches!(err, SignInFailure::ClaimMalformed { .. }), "{bad}: {err:?}");
         }
@@ -154,7 +161,8 @@ mod tests {
 
     #[test]
     fn unknown_capabilities_are_ignored_not_guessed() {
-        let admin = context(json!({"bu_scopes": ["EMEA"], "capabilities": ["review", "delete-everything"]})).expect("valid");
+        let admin =
+            context(json!({"bu_scopes": ["EMEA"], "capabilities": ["review", "delete-everything"]})).expect("valid");
         assert_eq!(admin.capabilities, [Capability::Review]);
     }
 }

@@ -44,9 +44,8 @@ pub struct Callback {
 
 impl LoopbackListener {
     pub async fn bind() -> Result<Self, SignInFailure> {
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-            .await
-            .map_err(SignInFailure::Listener)?;
+        let listener =
+            TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.map_err(SignInFailure::Listener)?;
         let port = listener.local_addr().map_err(SignInFailure::Listener)?.port();
         Ok(Self { listener, port })
     }
@@ -67,9 +66,8 @@ impl LoopbackListener {
         // Each connection is read in its own task, so that a connection that sends nothing
         // (a browser's speculative preconnect) cannot hold up the one carrying the code.
         let mut connections: JoinSet<Option<Callback>> = JoinSet::new();
-        let base = Url::parse(&format!("http://127.0.0.1:{}", self.port)).map_err(|e| {
-            SignInFailure::Listener(std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
-        })?;
+        let base = Url::parse(&format!("http://127.0.0.1:{}", self.port))
+            .map_err(|e| SignInFailure::Listener(std::io::Error::new(std::io::ErrorKind::InvalidInput, e)))?;
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
@@ -266,11 +264,7 @@ mod tests {
     #[tokio::test]
     async fn waiting_times_out() {
         let listener = LoopbackListener::bind().await.expect("bind");
-        let err = listener
-            .wait_for_callback(Duration::from_millis(200))
-            .await
-            .err()
-            .expect("no browser came");
+        let err = listener.wait_for_callback(Duration::from_millis(200)).await.err().expect("no browser came");
         assert!(matches!(err, SignInFailure::TimedOut(_)), "got {err:?}");
     }
 }

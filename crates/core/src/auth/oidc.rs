@@ -97,7 +97,13 @@ type IdTokenJwt =
 type IdTokenClaims = openidconnect::IdTokenClaims<AllClaims, CoreGenderClaim>;
 
 type TokenResponse = StandardTokenResponse<
-    IdTokenFields<AllClaims, EmptyExtraTokenFields, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>,
+    IdTokenFields<
+        AllClaims,
+        EmptyExtraTokenFields,
+        CoreGenderClaim,
+        CoreJweContentEncryptionAlgorithm,
+        CoreJwsSigningAlgorithm,
+    >,
     CoreTokenType,
 >;
 
@@ -139,7 +145,8 @@ pub struct OidcClient {
     iss_parameter_supported: bool,
     revocation_endpoint: Option<Url>,
     end_session_endpoint: Option<Url>,
-    has_userinfo: bool,
+    /// Where to ask for claims the ID token lacks; `None` when the provider has no userinfo.
+    userinfo_url: Option<String>,
     scopes: Vec<String>,
     claim_names: ClaimNames,
 }
@@ -248,13 +255,17 @@ impl OidcClient {
 
         let jwks_uri = metadata.jwks_uri().clone();
         let jwks = fetch_jwks(&http, &jwks_uri).await?;
-        let has_userinfo = metadata.userinfo_endpoint().is_some();
+        let userinfo_url = metadata.userinfo_endpoint().map(|u| u.url().to_string());
         let issuer = metadata.issuer().clone();
         let client_id = ClientId::new(profile.oidc.client_id.clone());
         // Confidential clients (a secret from the keyring) are not wired yet; PKCE protects
         // the code either way.
         let client = Client::from_provider_metadata(metadata, client_id.clone(), None);
-        tracing::debug!(revocation = extra.revocation_endpoint.is_some(), end_session = extra.end_session_endpoint.is_some(), "discovered");
+        tracing::debug!(
+            revocation = extra.revocation_endpoint.is_some(),
+            end_session = extra.end_session_endpoint.is_some(),
+            "discovered"
+        );
 
         Ok(OidcClient {
             client,
@@ -268,7 +279,7 @@ impl OidcClient {
             iss_parameter_supported: extra.authorization_response_iss_parameter_supported.unwrap_or(false),
             revocation_endpoint: extra.revocation_endpoint,
             end_session_endpoint: extra.end_session_endpoint,
-            has_userinfo,
+            userinfo_url,
             scopes: profile.oidc.scopes.clone(),
             claim_names: profile.claims.clone(),
         })
@@ -296,7 +307,7 @@ impl OidcClient {
         let outcome = self.finish_sign_in(request, &params, &redirect).await;
         let message = match &outcome {
             Ok(session) => format!("You are signed in to Bailiwick as {}.", session.admin.display_name),
-            Err(e) => format!("Bailiwick could not sign you in: {e}"),
+            Err(e) => format!("Bailiwick could not sign you in. {}", capitalized(&e.to_string())),
         };
         let title = if outcome.is_ok() { "Signed in" } else { "Sign-in failed" };
         callback.answer(&Page { title, message: &message, signed_in: outcome.is_ok() }).await;
@@ -333,7 +344,8 @@ impl OidcClient {
         params: &CallbackParams,
         redirect: &RedirectUrl,
     ) -> Result<Session, Error> {
-        let issuer = IssuerCheck { expected: self.issuer.as_str().to_owned(), advertised: self.iss_parameter_supported };
+        let issuer =
+            IssuerCheck { expected: self.issuer.as_str().to_owned(), advertised: self.iss_parameter_supported };
         let code = request.accept(params, &issuer)?;
         let AuthorizationRequest { nonce, pkce_verifier, .. } = request;
         let token = self
@@ -364,7 +376,8 @@ impl OidcClient {
             Ok(token) => token,
             Err(RequestTokenError::ServerResponse(e)) if *e.error() == CoreErrorResponseType::InvalidGrant => {
                 return Err(Error::SignInNeeded(
-                    "the identity provider no longer accepts the stored sign-in (expired, revoked or already used)".into(),
+                    "the identity provider no longer accepts the stored sign-in (expired, revoked or already used)"
+                        .into(),
                 ))
             }
             Err(e) => return Err(self.token_error(e, SignInFailure::Refresh)),
@@ -417,7 +430,7 @@ impl OidcClient {
             .form(&[("token", secret), ("token_type_hint", hint), ("client_id", self.client_id.as_str())])
             .send()
             .await
-            .map_err(|e| unreachable("sign-out", endpoint.as_str(), &e))?;
+            .map_err(|e| transport_failure("sign-out", endpoint.as_str(), &e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -425,7 +438,7 @@ impl OidcClient {
         // RFC 7009 §2.2.1: errors use the token endpoint's error format.
         let body = response.bytes().await.unwrap_or_default();
         let reason = match serde_json::from_slice::<CoreRevocationErrorResponse>(&body) {
-            Ok(e) => describe_oauth_error(e.error().as_ref(), e.error_description().map(String::as_str)),
+            Ok(e) => describe_provider_error(e.error().as_ref(), e.error_description().map(String::as_str)),
             Err(_) => format!("HTTP {status}"),
         };
         Err(SignInFailure::Revocation(reason).into())
@@ -441,10 +454,8 @@ impl OidcClient {
         let access_expires_at =
             token.expires_in().and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| Utc::now() + d);
         // A provider that does not rotate sends no new refresh token: the old one stays valid.
-        let refresh = token
-            .refresh_token()
-            .map(|r| RefreshToken::new(r.secret().clone()))
-            .or_else(|| previous_refresh.cloned());
+        let refresh =
+            token.refresh_token().map(|r| RefreshToken::new(r.secret().clone())).or_else(|| previous_refresh.cloned());
 
         let (admin, id_token) = match token.id_token() {
             Some(id_token) => {
@@ -455,7 +466,7 @@ impl OidcClient {
                     name: claims.name().and_then(|n| n.get(None)).map(|n| n.as_str()),
                     all: &claims.additional_claims().all,
                 };
-                let admin = if identity.has_admin_claims(&self.claim_names) || !self.has_userinfo {
+                let admin = if identity.has_admin_claims(&self.claim_names) || self.userinfo_url.is_none() {
                     identity.admin_context(&self.claim_names)?
                 } else {
                     self.admin_from_userinfo(&access, Some(claims.subject().clone())).await?
@@ -480,7 +491,9 @@ impl OidcClient {
             .map_err(|_| SignInFailure::MissingEndpoint("userinfo"))?;
         let claims: UserInfoClaims<AllClaims, CoreGenderClaim> =
             request.request_async(&self.http).await.map_err(|e| match e {
-                UserInfoError::Request(HttpClientError::Reqwest(e)) => unreachable("sign-in", "userinfo", &e),
+                UserInfoError::Request(HttpClientError::Reqwest(e)) => {
+                    transport_failure("sign-in", self.userinfo_url.as_deref().unwrap_or_default(), &e)
+                }
                 UserInfoError::Response(status, _, _) => SignInFailure::UserInfo(format!("HTTP {status}")).into(),
                 UserInfoError::Parse(e) => {
                     SignInFailure::UserInfo(format!("unreadable response (at `{}`)", e.path())).into()
@@ -498,7 +511,11 @@ impl OidcClient {
 
     /// Validates signature (JWKS), iss, aud, azp, exp, iat and nonce. On a key we do not know
     /// the JWKS is fetched again, once: the provider may have rotated its keys.
-    async fn verify_id_token<'t>(&self, id_token: &'t IdTokenJwt, nonce: Option<&Nonce>) -> Result<&'t IdTokenClaims, Error> {
+    async fn verify_id_token<'t>(
+        &self,
+        id_token: &'t IdTokenJwt,
+        nonce: Option<&Nonce>,
+    ) -> Result<&'t IdTokenClaims, Error> {
         match self.check_id_token(id_token, nonce) {
             Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
                 tracing::info!("the ID token is signed with an unknown key; fetching the provider's keys again");
@@ -546,9 +563,11 @@ impl OidcClient {
     ) -> Error {
         match e {
             RequestTokenError::ServerResponse(e) => {
-                failure(describe_oauth_error(e.error().as_ref(), e.error_description().map(String::as_str))).into()
+                failure(describe_provider_error(e.error().as_ref(), e.error_description().map(String::as_str))).into()
             }
-            RequestTokenError::Request(HttpClientError::Reqwest(e)) => unreachable("sign-in", &self.token_url, &e),
+            RequestTokenError::Request(HttpClientError::Reqwest(e)) => {
+                transport_failure("sign-in", &self.token_url, &e)
+            }
             RequestTokenError::Request(e) => failure(e.to_string()).into(),
             // The body may hold tokens: name only where parsing failed.
             RequestTokenError::Parse(e, _) => failure(format!("unreadable response (at `{}`)", e.path())).into(),
@@ -557,8 +576,9 @@ impl OidcClient {
     }
 }
 
-fn describe_oauth_error(error: &str, description: Option<&str>) -> String {
-    describe_provider_error(error, description)
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn id_token_failure(e: ClaimsVerificationError) -> Error {
@@ -597,7 +617,7 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, Error> {
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| unreachable("sign-in", url, &e))?;
+        .map_err(|e| transport_failure("sign-in", url, &e))?;
     let status = response.status();
     if status.is_redirection() {
         return Err(SignInFailure::Discovery {
@@ -609,18 +629,18 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, Error> {
     if !status.is_success() {
         return Err(SignInFailure::Discovery { url: url.to_owned(), reason: format!("HTTP {status}") }.into());
     }
-    Ok(response.bytes().await.map_err(|e| unreachable("sign-in", url, &e))?.to_vec())
+    Ok(response.bytes().await.map_err(|e| transport_failure("sign-in", url, &e))?.to_vec())
 }
 
 async fn fetch_jwks(http: &reqwest::Client, url: &JsonWebKeySetUrl) -> Result<JsonWebKeySet<CoreJsonWebKey>, Error> {
     JsonWebKeySet::fetch_async(url, http).await.map_err(|e| match e {
-        DiscoveryError::Request(HttpClientError::Reqwest(e)) => unreachable("sign-in", url.as_str(), &e),
+        DiscoveryError::Request(HttpClientError::Reqwest(e)) => transport_failure("sign-in", url.as_str(), &e),
         other => SignInFailure::Discovery { url: url.to_string(), reason: other.to_string() }.into(),
     })
 }
 
 /// A transport failure: the provider cannot be reached (or answered garbage on the wire).
-fn unreachable(action: &str, url: &str, e: &reqwest::Error) -> Error {
+fn transport_failure(action: &str, url: &str, e: &reqwest::Error) -> Error {
     let host = Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| url.to_owned());
     let mut reason = e.to_string();
     let mut source = std::error::Error::source(e);
@@ -654,6 +674,21 @@ mod tests {
         ] {
             assert!(!ACCEPTED_ALGORITHMS.contains(&alg), "{alg:?} must be refused");
         }
+    }
+
+    #[test]
+    fn client_session_and_futures_can_cross_threads() {
+        // Hosts keep these in shared state and await them on multi-threaded runtimes.
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>(_: T) {}
+        send_sync::<OidcClient>();
+        send_sync::<Session>();
+        // Type-checked, never run.
+        let _futures_are_send = |oidc: &OidcClient, browser: &dyn Browser, refresh: &RefreshToken| {
+            send(oidc.sign_in(browser, Duration::from_secs(1)));
+            send(oidc.refresh(refresh));
+            send(oidc.sign_out(refresh));
+        };
     }
 
     #[test]

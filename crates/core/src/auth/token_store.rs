@@ -30,8 +30,9 @@ impl KeyringTokenStore {
     /// `service` names the application (and build flavour); `account` the workspace, e.g. the
     /// profile's `workspace_key()`, so that two IAMs never share a token.
     pub fn new(service: &str, account: &str) -> Result<Self, Error> {
-        let entry = Entry::new(service, account)
-            .map_err(|e| Error::Keyring(format!("cannot address the keyring entry {service}/{account}: {}", describe(&e))))?;
+        let entry = Entry::new(service, account).map_err(|e| {
+            Error::Keyring(format!("cannot address the keyring entry {service}/{account}: {}", describe(&e)))
+        })?;
         Ok(Self { entry, service: service.to_owned(), account: account.to_owned() })
     }
 

@@ -12,9 +12,7 @@ pub const REDIRECT: &str = "http://127.0.0.1:53682/callback";
 pub const SCOPE: &str = "openid profile email offline_access";
 
 pub async fn start() -> Sandbox {
-    Sandbox::start(SandboxConfig::default())
-        .await
-        .expect("the sandbox starts on an ephemeral port")
+    Sandbox::start(SandboxConfig::default()).await.expect("the sandbox starts on an ephemeral port")
 }
 
 /// A client that shows redirects instead of following them, as a native app's listener sees them.
@@ -89,16 +87,8 @@ impl AuthRequest {
 pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let mut fields = Vec::new();
     for chunk in html.split("<input type=\"hidden\" ").skip(1) {
-        let name = chunk
-            .split("name=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("hidden name");
-        let value = chunk
-            .split("value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("hidden value");
+        let name = chunk.split("name=\"").nth(1).and_then(|s| s.split('"').next()).expect("hidden name");
+        let value = chunk.split("value=\"").nth(1).and_then(|s| s.split('"').next()).expect("hidden value");
         let value = value
             .replace("&quot;", "\"")
             .replace("&lt;", "<")
@@ -111,55 +101,30 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
 }
 
 /// Opens the sign-in page, posts the form, and returns the redirect response.
-pub async fn sign_in(
-    base: &Url,
-    request: &AuthRequest,
-    user: &str,
-    password: &str,
-) -> reqwest::Response {
+pub async fn sign_in(base: &Url, request: &AuthRequest, user: &str, password: &str) -> reqwest::Response {
     let http = client();
-    let page = http
-        .get(request.url(base))
-        .send()
-        .await
-        .expect("authorize page");
+    let page = http.get(request.url(base)).send().await.expect("authorize page");
     assert_eq!(page.status(), 200, "the sign-in page is shown");
     let html = page.text().await.expect("html");
     let mut form = hidden_fields(&html);
     form.push(("username".into(), user.into()));
     form.push(("password".into(), password.into()));
-    http.post(base.join("authorize").expect("url"))
-        .form(&form)
-        .send()
-        .await
-        .expect("form post")
+    http.post(base.join("authorize").expect("url")).form(&form).send().await.expect("form post")
 }
 
 pub fn query_param(location: &Url, name: &str) -> Option<String> {
-    location
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+    location.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 pub fn location(response: &reqwest::Response) -> Url {
-    let raw = response
-        .headers()
-        .get("location")
-        .expect("a redirect has a Location")
-        .to_str()
-        .expect("ascii");
+    let raw = response.headers().get("location").expect("a redirect has a Location").to_str().expect("ascii");
     Url::parse(raw).expect("absolute Location")
 }
 
 /// Signs in and returns the authorization code.
 pub async fn code_for(base: &Url, user: &str, verifier: &str) -> String {
     let response = sign_in(base, &AuthRequest::new(verifier), user, "demo").await;
-    assert_eq!(
-        response.status(),
-        303,
-        "a correct password redirects to the client"
-    );
+    assert_eq!(response.status(), 303, "a correct password redirects to the client");
     query_param(&location(&response), "code").expect("the redirect carries a code")
 }
 
@@ -181,11 +146,7 @@ pub async fn exchange(base: &Url, code: &str, verifier: &str) -> reqwest::Respon
 pub async fn refresh(base: &Url, refresh_token: &str) -> reqwest::Response {
     client()
         .post(base.join("token").expect("url"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("client_id", "bailiwick-desktop"),
-        ])
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", "bailiwick-desktop")])
         .send()
         .await
         .expect("refresh request")
@@ -201,25 +162,16 @@ pub async fn login(base: &Url, user: &str) -> Value {
 }
 
 pub async fn access_token(base: &Url, user: &str) -> String {
-    login(base, user).await["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
+    login(base, user).await["access_token"].as_str().expect("access token").to_owned()
 }
 
 pub fn jwt_claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).expect("a JWT has a payload");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
-        .expect("json claims")
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("json claims")
 }
 
 pub async fn scim_get(base: &Url, token: &str, path_and_query: &str) -> reqwest::Response {
-    client()
-        .get(format!("{}scim/v2{path_and_query}", base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("scim request")
+    client().get(format!("{}scim/v2{path_and_query}", base)).bearer_auth(token).send().await.expect("scim request")
 }
 
 /// Every user the token may list, through paging.
@@ -228,21 +180,11 @@ pub async fn all_users(base: &Url, token: &str, filter: Option<&str>) -> (u64, V
     let mut start = 1;
     loop {
         let mut url = base.join("scim/v2/Users").expect("url");
-        url.query_pairs_mut()
-            .append_pair("startIndex", &start.to_string())
-            .append_pair("count", "100");
+        url.query_pairs_mut().append_pair("startIndex", &start.to_string()).append_pair("count", "100");
         if let Some(f) = filter {
             url.query_pairs_mut().append_pair("filter", f);
         }
-        let page: Value = client()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
+        let page: Value = client().get(url).bearer_auth(token).send().await.expect("list").json().await.expect("json");
         let resources = page["Resources"].as_array().cloned().unwrap_or_default();
         let total = page["totalResults"].as_u64().expect("totalResults");
         let n = resources.len();
@@ -257,7 +199,5 @@ pub async fn all_users(base: &Url, token: &str, filter: Option<&str>) -> (u64, V
 pub const DIVISION: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 pub fn division(user: &Value) -> &str {
-    user[DIVISION]["division"]
-        .as_str()
-        .expect("every seeded user has a division")
+    user[DIVISION]["division"].as_str().expect("every seeded user has a division")
 }

@@ -1,11 +1,11 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
 import { getStatus, syncDirectory, type SyncProgress } from '../../ipc';
 import { STATUS_KEY, USERS_KEY } from './queryKeys';
 import { useDebouncedValue } from './useDebouncedValue';
-import { UsersTable } from './UsersTable';
+import { pageQuery, UsersTable } from './UsersTable';
 import { WorkspaceHeader } from './WorkspaceHeader';
 
 /** Long enough to skip the keys of a word typed in one go, short enough to feel immediate. */
@@ -23,6 +23,9 @@ export function UsersScreen({ onSignIn, onSignOut }: UsersScreenProps) {
   const debouncedSearch = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
+  // The same query as the table's first page (shared through the query cache), for the count.
+  const firstPage = useQuery({ ...pageQuery(debouncedSearch, 0), placeholderData: keepPreviousData });
+  const matching = firstPage.data?.total;
 
   const sync = useMutation({
     mutationFn: () => syncDirectory(setProgress),
@@ -96,6 +99,13 @@ export function UsersScreen({ onSignIn, onSignOut }: UsersScreenProps) {
           spellCheck={false}
           autoComplete="off"
         />
+        {matching !== undefined && (
+          <span className="muted small" data-testid="users-count" aria-live="polite">
+            {debouncedSearch
+              ? `${matching.toLocaleString()} of ${current.cachedUsers.toLocaleString()} users`
+              : `${matching.toLocaleString()} users`}
+          </span>
+        )}
       </div>
       <UsersTable search={debouncedSearch} hasSynced={current.lastSyncAt !== null} />
     </div>

@@ -10,7 +10,8 @@ import { USERS_KEY } from './queryKeys';
 export const PAGE_SIZE = 200;
 const ROW_HEIGHT = 36;
 
-function pageQuery(search: string, page: number) {
+/** One page of the users matching `search`; page 0 also carries the total. */
+export function pageQuery(search: string, page: number) {
   return {
     queryKey: [...USERS_KEY, search, page] as const,
     queryFn: (): Promise<UserPage> =>
@@ -91,6 +92,7 @@ export function UsersTable({ search, hasSynced }: UsersTableProps) {
                 className="users-row"
                 data-testid={user ? 'user-row' : 'user-row-loading'}
                 data-user-name={user?.userName}
+                data-bu={user?.bu ?? undefined}
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
               >
                 {user ? <UserCells user={user} /> : <span className="muted">…</span>}
