@@ -3,7 +3,8 @@
 
 A white shield (the admin's jurisdiction) holding a short list of users, on a blue rounded
 square. Shapes are signed distance functions, so edges are anti-aliased analytically.
-`npm run tauri icon icons/app-icon.png -- -o icons` derives every platform size from it.
+`npm run tauri icon icons/app-icon.png -- -o icons` derives every platform size from it (then
+delete the android/, ios/ and Windows Store Square*/StoreLogo outputs: this is a desktop app).
 """
 import math
 import struct

@@ -14,8 +14,7 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
-    let attributes = tauri_build::Attributes::new()
-        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     if let Err(error) = tauri_build::try_build(attributes) {
         // A build script reports failure by panicking; the message is what cargo shows.
         panic!("tauri-build failed: {error:#}");
