@@ -193,21 +193,40 @@ impl Workspace {
     #[instrument(skip_all, fields(profile = %self.profile.name))]
     pub async fn sync(&self, progress: &mut (dyn FnMut(SyncProgress) + Send)) -> Result<SyncReport, Error> {
         let (token, admin) = self.access("sync").await?;
+        let report = match self.sync_with(&token, &admin, progress).await {
+            // The directory refused a token we believed live (revoked, or expired early):
+            // refresh once and retry once; a second 401 is the answer (issue 4).
+            Err(Error::Http { status: 401, .. }) => {
+                info!("the directory refused the access token; refreshing once and retrying");
+                *self.session.lock().await = None;
+                let (token, admin) = self.access("sync").await?;
+                self.sync_with(&token, &admin, progress).await
+            }
+            other => other,
+        };
+        let report = self.network(report)?;
+        info!(users = report.users, groups = report.groups, "sync finished");
+        Ok(report)
+    }
+
+    async fn sync_with(
+        &self,
+        token: &AccessToken,
+        admin: &AdminContext,
+        progress: &mut (dyn FnMut(SyncProgress) + Send),
+    ) -> Result<SyncReport, Error> {
         let client = ScimClient::new(self.http.clone(), self.profile.scim.base_url.clone());
         let mut writer = Cache::open(&self.cache_path)?;
-        let report = sync::full_sync(
+        sync::full_sync(
             &client,
-            &token,
+            token,
             &mut writer,
             &admin.bu_scopes,
             &self.profile.scim.bu_attribute,
             Utc::now(),
             progress,
         )
-        .await;
-        let report = self.network(report)?;
-        info!(users = report.users, groups = report.groups, "sync finished");
-        Ok(report)
+        .await
     }
 
     pub fn list_users(&self, query: &UserQuery) -> Result<UserPage, Error> {

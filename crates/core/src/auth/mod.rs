@@ -17,6 +17,7 @@
 //! turn the client into an SSRF vector).
 
 pub mod authorization;
+pub mod bounded_http;
 pub mod browser;
 pub mod claims;
 pub mod loopback;
@@ -29,7 +30,7 @@ use std::time::Duration;
 pub use browser::{Browser, SystemBrowser};
 pub use oidc::{OidcClient, Revocation, SignOut, SignOutToken};
 pub use session::Session;
-pub use token_store::{KeyringTokenStore, TokenStore};
+pub use token_store::{KeyringBackend, KeyringTokenStore, TokenStore};
 
 /// How long to wait for a TCP connection to the IAM.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -65,6 +66,12 @@ pub enum SignInFailure {
     #[error("the provider offers no {0} endpoint, which Bailiwick needs")]
     MissingEndpoint(&'static str),
 
+    #[error("the provider does not announce PKCE with S256 (`code_challenge_methods_supported`); Bailiwick signs in only with PKCE (RFC 9700 §2.1.1)")]
+    PkceNotSupported,
+
+    #[error("the provider's {endpoint} response is larger than {limit} bytes; refused")]
+    ResponseTooLarge { endpoint: String, limit: usize },
+
     #[error("cannot listen for the browser's redirect on 127.0.0.1: {0}")]
     Listener(#[source] std::io::Error),
 
@@ -95,11 +102,26 @@ pub enum SignInFailure {
     #[error("the token endpoint refused the authorization code: {0}")]
     CodeExchange(String),
 
+    #[error("the token endpoint refused the authorization code as invalid, used or not issued to this sign-in (a replayed or injected code; PKCE): {0}")]
+    CodeRejected(String),
+
     #[error("the token response carries no ID token")]
     IdTokenMissing,
 
     #[error("the ID token's signature is not valid: {0}")]
     IdTokenSignature(String),
+
+    #[error("the ID token is not signed (`alg: none`); refused")]
+    IdTokenUnsigned,
+
+    #[error("the ID token is signed with an algorithm Bailiwick refuses: {0}")]
+    IdTokenAlgorithm(String),
+
+    #[error("the ID token is signed with a key the provider does not publish, even after fetching its keys again")]
+    IdTokenUnknownKey,
+
+    #[error("the ID token is not a well-formed signed JWT: {0}")]
+    IdTokenMalformed(String),
 
     #[error("the ID token was issued by someone else: {0}")]
     IdTokenIssuer(String),
@@ -109,6 +131,12 @@ pub enum SignInFailure {
 
     #[error("the ID token is outside its validity period: {0}")]
     IdTokenTime(String),
+
+    #[error("the ID token claims to be issued in the future: {0}")]
+    IdTokenIssuedInFuture(String),
+
+    #[error("the ID token was issued to another party (`azp`): {0}")]
+    IdTokenAuthorizedParty(String),
 
     #[error("the ID token's nonce does not match this sign-in (a replayed or injected token): {0}")]
     IdTokenNonce(String),

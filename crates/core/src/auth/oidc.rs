@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::authorization::{describe_provider_error, AuthorizationRequest, CallbackParams, IssuerCheck};
+use super::bounded_http::{self, BoundedHttp, MAX_RESPONSE_BYTES};
 use super::browser::Browser;
 use super::claims::IdentityClaims;
 use super::loopback::{LoopbackListener, Page};
@@ -66,6 +67,9 @@ struct ExtraProviderMetadata {
     /// RFC 9207.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     authorization_response_iss_parameter_supported: Option<bool>,
+    /// RFC 8414; must list S256 (see `discover`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code_challenge_methods_supported: Option<Vec<String>>,
 }
 impl AdditionalProviderMetadata for ExtraProviderMetadata {}
 
@@ -237,6 +241,14 @@ impl OidcClient {
         if let Some(url) = &extra.end_session_endpoint {
             require_secure("end_session", url)?;
         }
+        // PKCE stripped: Bailiwick always sends an S256 challenge, but a provider that does
+        // not announce S256 may silently ignore it, and then a stolen or injected code works
+        // for anyone. RFC 9700 §2.1.1 requires authorization servers to support PKCE and to
+        // let clients detect it; the metadata is how we detect it, so its absence is refused
+        // here, before the browser is ever opened.
+        if !extra.code_challenge_methods_supported.as_ref().is_some_and(|m| m.iter().any(|m| m == "S256")) {
+            return Err(SignInFailure::PkceNotSupported.into());
+        }
 
         let accepted_algorithms: Vec<CoreJwsSigningAlgorithm> = metadata
             .id_token_signing_alg_values_supported()
@@ -354,9 +366,20 @@ impl OidcClient {
             .map_err(|_| SignInFailure::MissingEndpoint("token"))?
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.secret().clone()))
             .set_redirect_uri(Cow::Borrowed(redirect))
-            .request_async(&self.http)
+            .request_async(&BoundedHttp(&self.http))
             .await
-            .map_err(|e| self.token_error(e, SignInFailure::CodeExchange))?;
+            .map_err(|e| match e {
+                // invalid_grant: the code is unknown, used, expired, or bound to another PKCE
+                // verifier or redirect; all of them mean the code is not ours to redeem.
+                RequestTokenError::ServerResponse(e) if *e.error() == CoreErrorResponseType::InvalidGrant => {
+                    SignInFailure::CodeRejected(describe_provider_error(
+                        e.error().as_ref(),
+                        e.error_description().map(String::as_str),
+                    ))
+                    .into()
+                }
+                e => self.token_error(e, SignInFailure::CodeExchange),
+            })?;
         self.session_from(token, Some(&nonce), None).await
     }
 
@@ -370,7 +393,7 @@ impl OidcClient {
             .client
             .exchange_refresh_token(&token)
             .map_err(|_| SignInFailure::MissingEndpoint("token"))?
-            .request_async(&self.http)
+            .request_async(&BoundedHttp(&self.http))
             .await;
         let token = match response {
             Ok(token) => token,
@@ -436,7 +459,7 @@ impl OidcClient {
             return Ok(());
         }
         // RFC 7009 §2.2.1: errors use the token endpoint's error format.
-        let body = response.bytes().await.unwrap_or_default();
+        let body = bounded_http::read_body(response, MAX_RESPONSE_BYTES).await.unwrap_or_default();
         let reason = match serde_json::from_slice::<CoreRevocationErrorResponse>(&body) {
             Ok(e) => describe_provider_error(e.error().as_ref(), e.error_description().map(String::as_str)),
             Err(_) => format!("HTTP {status}"),
@@ -490,7 +513,10 @@ impl OidcClient {
             .user_info(openidconnect::AccessToken::new(access.expose().to_owned()), subject)
             .map_err(|_| SignInFailure::MissingEndpoint("userinfo"))?;
         let claims: UserInfoClaims<AllClaims, CoreGenderClaim> =
-            request.request_async(&self.http).await.map_err(|e| match e {
+            request.request_async(&BoundedHttp(&self.http)).await.map_err(|e| match e {
+                UserInfoError::Request(e) if bounded_http::too_large(&e).is_some() => {
+                    SignInFailure::ResponseTooLarge { endpoint: "userinfo".into(), limit: MAX_RESPONSE_BYTES }.into()
+                }
                 UserInfoError::Request(HttpClientError::Reqwest(e)) => {
                     transport_failure("sign-in", self.userinfo_url.as_deref().unwrap_or_default(), &e)
                 }
@@ -512,6 +538,16 @@ impl OidcClient {
     /// Validates signature (JWKS), iss, aud, azp, exp, iat and nonce. On a key we do not know
     /// the JWKS is fetched again, once: the provider may have rotated its keys.
     async fn verify_id_token<'t>(
+        &self,
+        id_token: &'t IdTokenJwt,
+        nonce: Option<&Nonce>,
+    ) -> Result<&'t IdTokenClaims, Error> {
+        let claims = self.verify_id_token_signature_and_claims(id_token, nonce).await?;
+        check_time_and_parties(claims, &self.client_id, Utc::now())?;
+        Ok(claims)
+    }
+
+    async fn verify_id_token_signature_and_claims<'t>(
         &self,
         id_token: &'t IdTokenJwt,
         nonce: Option<&Nonce>,
@@ -542,13 +578,10 @@ impl OidcClient {
         let verifier = IdTokenVerifier::new_public_client(self.client_id.clone(), self.issuer.clone(), jwks)
             .set_allowed_algs(self.accepted_algorithms.clone())
             .set_time_fn(|| Utc::now() - CLOCK_LEEWAY)
-            .set_issue_time_verifier_fn(|iat| {
-                if iat > Utc::now() + CLOCK_LEEWAY {
-                    Err(format!("issued in the future ({iat})"))
-                } else {
-                    Ok(())
-                }
-            });
+            // Additional audiences and `iat` are checked by `check_time_and_parties` once the
+            // signature holds, so that each gets its own error (openidconnect reports both as
+            // other failures and does not check `azp` at all).
+            .set_other_audience_verifier_fn(|_| true);
         match nonce {
             Some(nonce) => id_token.claims(&verifier, nonce),
             // Refreshed ID tokens need not carry the nonce (OpenID Connect Core §12.2).
@@ -565,15 +598,71 @@ impl OidcClient {
             RequestTokenError::ServerResponse(e) => {
                 failure(describe_provider_error(e.error().as_ref(), e.error_description().map(String::as_str))).into()
             }
+            RequestTokenError::Request(e) if bounded_http::too_large(&e).is_some() => {
+                SignInFailure::ResponseTooLarge { endpoint: "token".into(), limit: MAX_RESPONSE_BYTES }.into()
+            }
             RequestTokenError::Request(HttpClientError::Reqwest(e)) => {
                 transport_failure("sign-in", &self.token_url, &e)
             }
             RequestTokenError::Request(e) => failure(e.to_string()).into(),
-            // The body may hold tokens: name only where parsing failed.
+            // openidconnect decodes the ID token (three base64url parts, JSON header and
+            // claims) while parsing the response, and the flattened fields hide where parsing
+            // failed: look at the ID token alone to tell a malformed one from other garbage.
+            // The body may hold tokens: name only where parsing failed, never the inner error
+            // (serde quotes the offending input).
+            RequestTokenError::Parse(_, body) if id_token_unreadable(&body) => SignInFailure::IdTokenMalformed(
+                "not three base64url parts holding a JSON header and JSON claims".into(),
+            )
+            .into(),
             RequestTokenError::Parse(e, _) => failure(format!("unreadable response (at `{}`)", e.path())).into(),
             RequestTokenError::Other(reason) => failure(reason).into(),
         }
     }
+}
+
+/// Whether a token response body that failed to parse has an `id_token` that is not a JWT.
+fn id_token_unreadable(body: &[u8]) -> bool {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut fields)) => match fields.remove("id_token") {
+            Some(raw) => serde_json::from_value::<IdTokenJwt>(raw).is_err(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// OpenID Connect Core §3.1.3.7 steps 3 to 5 and 10, on claims whose signature, issuer,
+/// expiry and nonce already hold: `azp` must name us when present or when there are several
+/// audiences; no audience other than us is trusted; `iat` must not be in the future.
+fn check_time_and_parties(
+    claims: &IdTokenClaims,
+    client_id: &ClientId,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), SignInFailure> {
+    let several_audiences = claims.audiences().len() > 1;
+    match claims.authorized_party() {
+        Some(azp) if azp.as_str() != client_id.as_str() => {
+            return Err(SignInFailure::IdTokenAuthorizedParty(format!(
+                "issued to `{}`, not `{}`",
+                azp.as_str(),
+                client_id.as_str()
+            )))
+        }
+        None if several_audiences => {
+            return Err(SignInFailure::IdTokenAuthorizedParty(
+                "several audiences but no `azp` naming this client".into(),
+            ))
+        }
+        _ => {}
+    }
+    if let Some(other) = claims.audiences().iter().find(|aud| aud.as_str() != client_id.as_str()) {
+        return Err(SignInFailure::IdTokenAudience(format!("`{}` is not a trusted audience", other.as_str())));
+    }
+    let iat = claims.issue_time();
+    if iat > now + CLOCK_LEEWAY {
+        return Err(SignInFailure::IdTokenIssuedInFuture(format!("issued at {iat}, now is {now}")));
+    }
+    Ok(())
 }
 
 fn capitalized(text: &str) -> String {
@@ -587,6 +676,18 @@ fn id_token_failure(e: ClaimsVerificationError) -> Error {
         ClaimsVerificationError::InvalidAudience(reason) => SignInFailure::IdTokenAudience(reason),
         ClaimsVerificationError::InvalidIssuer(reason) => SignInFailure::IdTokenIssuer(reason),
         ClaimsVerificationError::InvalidNonce(reason) => SignInFailure::IdTokenNonce(reason),
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoSignature) => {
+            SignInFailure::IdTokenUnsigned
+        }
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::DisallowedAlg(reason)) => {
+            SignInFailure::IdTokenAlgorithm(reason)
+        }
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::UnsupportedAlg(reason)) => {
+            SignInFailure::IdTokenAlgorithm(reason)
+        }
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey) => {
+            SignInFailure::IdTokenUnknownKey
+        }
         ClaimsVerificationError::SignatureVerification(e) => SignInFailure::IdTokenSignature(e.to_string()),
         other => SignInFailure::IdTokenInvalid(other.to_string()),
     };
@@ -629,11 +730,19 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, Error> {
     if !status.is_success() {
         return Err(SignInFailure::Discovery { url: url.to_owned(), reason: format!("HTTP {status}") }.into());
     }
-    Ok(response.bytes().await.map_err(|e| transport_failure("sign-in", url, &e))?.to_vec())
+    bounded_http::read_body(response, MAX_RESPONSE_BYTES).await.map_err(|e| match e {
+        bounded_http::BodyReadError::TooLarge(t) => {
+            SignInFailure::ResponseTooLarge { endpoint: url.to_owned(), limit: t.limit }.into()
+        }
+        bounded_http::BodyReadError::Transport(e) => transport_failure("sign-in", url, &e),
+    })
 }
 
 async fn fetch_jwks(http: &reqwest::Client, url: &JsonWebKeySetUrl) -> Result<JsonWebKeySet<CoreJsonWebKey>, Error> {
-    JsonWebKeySet::fetch_async(url, http).await.map_err(|e| match e {
+    JsonWebKeySet::fetch_async(url, &BoundedHttp(http)).await.map_err(|e| match e {
+        DiscoveryError::Request(e) if bounded_http::too_large(&e).is_some() => {
+            SignInFailure::ResponseTooLarge { endpoint: url.to_string(), limit: MAX_RESPONSE_BYTES }.into()
+        }
         DiscoveryError::Request(HttpClientError::Reqwest(e)) => transport_failure("sign-in", url.as_str(), &e),
         other => SignInFailure::Discovery { url: url.to_string(), reason: other.to_string() }.into(),
     })

@@ -1,8 +1,11 @@
 //! Where the refresh token lives between runs: the OS keyring, and nowhere else.
 //!
-//! `keyring` talks to Windows Credential Manager, the macOS Keychain, or the Secret Service on
-//! Linux. If none works the caller gets a clear error: there is deliberately no fallback to a
-//! file. Calls block (D-Bus, XPC): from async code, run them on a blocking thread.
+//! `keyring` talks to Windows Credential Manager, the macOS Keychain, or on Linux the Secret
+//! Service, falling back to the kernel's keyutils where no Secret Service runs (servers, minimal
+//! desktops). keyutils keeps the token in the session keyring, so it lasts as long as the login
+//! session: a new sign-in after a reboot, which is the price of having no daemon. If no store
+//! works the caller gets a clear error: there is deliberately no fallback to a file. Calls block
+//! (D-Bus, XPC): from async code, run them on a blocking thread.
 
 use keyring::Entry;
 
@@ -19,21 +22,70 @@ pub trait TokenStore: Send + Sync {
     fn delete(&self) -> Result<(), Error>;
 }
 
+/// Which OS store holds the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyringBackend {
+    /// Windows Credential Manager or the macOS Keychain.
+    Native,
+    /// The Secret Service over D-Bus (GNOME Keyring, KWallet).
+    SecretService,
+    /// The Linux kernel's keyutils, session keyring.
+    KernelKeyutils,
+}
+
+/// What trying a store once told us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreProbe {
+    Works,
+    /// Not running or not reachable: another store may be used instead.
+    Unreachable(String),
+    /// Running but locked or refusing: the user must act; falling back would put the token
+    /// somewhere the next (unlocked) run would not look.
+    Refused(String),
+}
+
+/// Linux: the Secret Service when it works; keyutils only when the Secret Service is absent;
+/// otherwise an error naming both failures. Never a file.
+pub fn choose_linux_backend(
+    secret_service: StoreProbe,
+    keyutils: impl FnOnce() -> StoreProbe,
+) -> Result<KeyringBackend, String> {
+    match secret_service {
+        StoreProbe::Works => Ok(KeyringBackend::SecretService),
+        StoreProbe::Refused(reason) => Err(format!(
+            "the Secret Service is running but refuses access ({reason}); unlock the keyring and try again"
+        )),
+        StoreProbe::Unreachable(ss_reason) => match keyutils() {
+            StoreProbe::Works => Ok(KeyringBackend::KernelKeyutils),
+            StoreProbe::Unreachable(k_reason) | StoreProbe::Refused(k_reason) => Err(format!(
+                "no OS keyring works: the Secret Service is unavailable ({ss_reason}) and the kernel keyutils \
+                 failed ({k_reason}); start a Secret Service (GNOME Keyring, KWallet). Bailiwick never keeps \
+                 the sign-in in a file"
+            )),
+        },
+    }
+}
+
 /// A refresh token in the OS keyring, under (service, account).
 pub struct KeyringTokenStore {
     entry: Entry,
+    backend: KeyringBackend,
     service: String,
     account: String,
 }
 
 impl KeyringTokenStore {
     /// `service` names the application (and build flavour); `account` the workspace, e.g. the
-    /// profile's `workspace_key()`, so that two IAMs never share a token.
+    /// profile's `workspace_key()`, so that two IAMs never share a token. On Linux this asks
+    /// the stores once, to pick one (see [`choose_linux_backend`]).
     pub fn new(service: &str, account: &str) -> Result<Self, Error> {
-        let entry = Entry::new(service, account).map_err(|e| {
-            Error::Keyring(format!("cannot address the keyring entry {service}/{account}: {}", describe(&e)))
-        })?;
-        Ok(Self { entry, service: service.to_owned(), account: account.to_owned() })
+        let (entry, backend) = open_entry(service, account)?;
+        tracing::debug!(?backend, "keyring store chosen");
+        Ok(Self { entry, backend, service: service.to_owned(), account: account.to_owned() })
+    }
+
+    pub fn backend(&self) -> KeyringBackend {
+        self.backend
     }
 
     fn failed(&self, doing: &str, e: &keyring::Error) -> Error {
@@ -68,6 +120,74 @@ impl TokenStore for KeyringTokenStore {
     }
 }
 
+#[cfg(target_os = "linux")]
+fn open_entry(service: &str, account: &str) -> Result<(Entry, KeyringBackend), Error> {
+    use keyring::keyutils::KeyutilsCredential;
+    use keyring::secret_service::SsCredential;
+
+    let secret_service = SsCredential::new_with_target(None, service, account)
+        .map(|credential| Entry::new_with_credential(Box::new(credential)));
+    let ss_probe = match &secret_service {
+        Ok(entry) => probe(entry),
+        Err(e) => StoreProbe::Unreachable(describe(e)),
+    };
+    let mut keyutils = None;
+    let backend = choose_linux_backend(ss_probe, || {
+        // Reading is not enough here: where the kernel gives the process no usable session
+        // keyring (containers, some sandboxes), a read says "nothing stored" and only a write
+        // fails. So a throwaway probe key is written, read and deleted.
+        let probe_outcome = match KeyutilsCredential::new_with_target(None, &format!("{service}.probe"), account) {
+            Ok(credential) => write_probe(&Entry::new_with_credential(Box::new(credential))),
+            Err(e) => StoreProbe::Unreachable(describe(&e)),
+        };
+        match KeyutilsCredential::new_with_target(None, service, account) {
+            Ok(credential) => {
+                keyutils = Some(Entry::new_with_credential(Box::new(credential)));
+                probe_outcome
+            }
+            Err(e) => StoreProbe::Unreachable(describe(&e)),
+        }
+    })
+    .map_err(|reason| Error::Keyring(format!("cannot keep the sign-in for {service}/{account}: {reason}")))?;
+    let entry = match (backend, secret_service, keyutils) {
+        (KeyringBackend::SecretService, Ok(entry), _) | (KeyringBackend::KernelKeyutils, _, Some(entry)) => entry,
+        _ => return Err(Error::Keyring(format!("cannot address the keyring entry {service}/{account}"))),
+    };
+    Ok((entry, backend))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_entry(service: &str, account: &str) -> Result<(Entry, KeyringBackend), Error> {
+    let entry = Entry::new(service, account).map_err(|e| {
+        Error::Keyring(format!("cannot address the keyring entry {service}/{account}: {}", describe(&e)))
+    })?;
+    Ok((entry, KeyringBackend::Native))
+}
+
+/// Reads the entry once to learn whether its store works; the value read is dropped at once.
+#[cfg(target_os = "linux")]
+fn probe(entry: &Entry) -> StoreProbe {
+    match entry.get_password() {
+        // Something stored, nothing stored, or stored twice: either way the store answers.
+        Ok(_)
+        | Err(keyring::Error::NoEntry)
+        | Err(keyring::Error::BadEncoding(_))
+        | Err(keyring::Error::Ambiguous(_)) => StoreProbe::Works,
+        Err(e @ keyring::Error::NoStorageAccess(_)) => StoreProbe::Refused(describe(&e)),
+        Err(e) => StoreProbe::Unreachable(describe(&e)),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn write_probe(entry: &Entry) -> StoreProbe {
+    let outcome =
+        entry.set_password("probe").and_then(|()| entry.get_password()).and_then(|_| entry.delete_credential());
+    match outcome {
+        Ok(()) => StoreProbe::Works,
+        Err(e) => StoreProbe::Unreachable(describe(&e)),
+    }
+}
+
 /// A message for each failure, written here rather than taken from `keyring`'s `Display`,
 /// because some variants carry the stored bytes (`BadEncoding`), i.e. the token.
 fn describe(e: &keyring::Error) -> String {
@@ -90,6 +210,37 @@ fn describe(e: &keyring::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unreachable(why: &str) -> StoreProbe {
+        StoreProbe::Unreachable(why.into())
+    }
+
+    #[test]
+    fn secret_service_is_preferred_and_keyutils_not_even_tried() {
+        let chosen = choose_linux_backend(StoreProbe::Works, || panic!("keyutils must not be probed"));
+        assert_eq!(chosen, Ok(KeyringBackend::SecretService));
+    }
+
+    #[test]
+    fn keyutils_is_used_when_no_secret_service_runs() {
+        let chosen = choose_linux_backend(unreachable("no D-Bus session"), || StoreProbe::Works);
+        assert_eq!(chosen, Ok(KeyringBackend::KernelKeyutils));
+    }
+
+    #[test]
+    fn a_locked_secret_service_is_an_error_not_a_fallback() {
+        let err = choose_linux_backend(StoreProbe::Refused("locked".into()), || StoreProbe::Works)
+            .expect_err("a locked keyring must be unlocked, not bypassed");
+        assert!(err.contains("unlock"), "{err}");
+    }
+
+    #[test]
+    fn no_working_store_is_a_clear_error_naming_both() {
+        let err = choose_linux_backend(unreachable("no D-Bus session"), || unreachable("keyctl denied"))
+            .expect_err("nothing works");
+        assert!(err.contains("no D-Bus session") && err.contains("keyctl denied"), "{err}");
+        assert!(err.contains("never keeps the sign-in in a file"), "{err}");
+    }
 
     #[test]
     fn bad_encoding_message_does_not_carry_the_bytes() {
