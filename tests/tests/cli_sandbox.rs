@@ -49,7 +49,10 @@ fn an_admin_sees_exactly_the_users_of_their_business_units() {
     let ada = signed_in(&sandbox, "ada.emea");
     let who = ada.run(&["whoami", "--json"]);
     who.assert_code(0, "whoami after login");
-    assert_eq!(who.json()["admin"]["buScopes"], serde_json::json!(["EMEA"]), "ada administers EMEA");
+    let who = who.json();
+    assert_eq!(who["buScopes"], serde_json::json!(["EMEA"]), "ada administers EMEA");
+    assert_eq!(who["displayName"], "ada.emea");
+    assert!(who["capabilities"].as_array().is_some_and(|c| c.iter().any(|c| c == "approve-grants")));
 
     let sync = ada.run(&["sync", "--json"]);
     sync.assert_code(0, "sync");

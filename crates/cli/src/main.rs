@@ -65,9 +65,9 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
         }
         Command::Whoami => {
             let status = ws.status()?;
-            match (&status.admin, status.signed_in) {
-                (Some(_), true) => out.value(&status, output::status_text),
-                _ => {
+            match output::Whoami::from_status(&status) {
+                Some(whoami) => out.value(&whoami, |_| output::status_text(&status)),
+                None => {
                     Err(Error::SignInNeeded(format!("not signed in to {}; run `bailiwick login`", status.profile_name)))
                 }
             }

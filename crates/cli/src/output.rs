@@ -92,6 +92,35 @@ impl Browser for AnnouncingBrowser {
     }
 }
 
+/// `whoami --json`: the admin context (the same fields `login --json` prints) and the
+/// workspace it belongs to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Whoami<'a> {
+    #[serde(flatten)]
+    pub admin: &'a AdminContext,
+    pub profile: &'a str,
+    pub issuer: &'a str,
+    pub last_sync_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub cached_users: u64,
+    pub offline: bool,
+}
+
+impl<'a> Whoami<'a> {
+    /// `None` unless someone signed in and the keyring still holds their session.
+    pub fn from_status(status: &'a WorkspaceStatus) -> Option<Self> {
+        let admin = status.admin.as_ref().filter(|_| status.signed_in)?;
+        Some(Whoami {
+            admin,
+            profile: &status.profile_name,
+            issuer: &status.issuer,
+            last_sync_at: status.last_sync_at,
+            cached_users: status.cached_users,
+            offline: status.offline,
+        })
+    }
+}
+
 pub fn admin_text(admin: &AdminContext) -> String {
     let scopes: Vec<&str> = admin.bu_scopes.paths().iter().map(|p| p.as_str()).collect();
     let caps: Vec<&str> = admin.capabilities.iter().map(|c| c.as_str()).collect();

@@ -215,7 +215,8 @@ impl Workspace {
         admin: &AdminContext,
         progress: &mut (dyn FnMut(SyncProgress) + Send),
     ) -> Result<SyncReport, Error> {
-        let client = ScimClient::new(self.http.clone(), self.profile.scim.base_url.clone());
+        let client = ScimClient::new(self.http.clone(), self.profile.scim.base_url.clone())
+            .with_page_size(self.profile.scim.page_size);
         let mut writer = Cache::open(&self.cache_path)?;
         sync::full_sync(
             &client,
