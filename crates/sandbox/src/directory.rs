@@ -11,13 +11,17 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-use bailiwick_scim::Filter;
+use bailiwick_scim::{values_at, AttrPath};
+
+use crate::scim_api::Listing;
 
 use crate::SandboxError;
 
 pub struct UserEntry {
     pub id: String,
     pub division: String,
+    /// `meta.version` as a number: the ETag is `W/"version"`.
+    pub version: i64,
     /// The full SCIM resource, `groups` and `meta` included.
     pub resource: Value,
 }
@@ -52,6 +56,51 @@ pub fn scope_covers(scope: &str, division: &str) -> bool {
 
 pub fn in_scope(scopes: &[&str], division: &str) -> bool {
     scopes.iter().any(|s| scope_covers(s, division))
+}
+
+/// `sortBy`/`sortOrder` (RFC 7644 §3.4.2.3).
+pub struct Sort {
+    pub path: AttrPath,
+    pub descending: bool,
+}
+
+/// What a resource sorts by: its first value at the path (strings without case, as the
+/// filter compares them); resources without one sort last in ascending order.
+fn sort_key(resource: &Value, path: &AttrPath) -> Option<SortKey> {
+    values_at(resource, path).into_iter().find_map(|v| match v {
+        Value::String(s) => Some(SortKey::Text(s.to_lowercase())),
+        Value::Number(n) => n.as_f64().map(SortKey::Number),
+        Value::Bool(b) => Some(SortKey::Number(f64::from(u8::from(*b)))),
+        _ => None,
+    })
+}
+
+#[derive(PartialEq, PartialOrd)]
+enum SortKey {
+    Number(f64),
+    Text(String),
+}
+
+fn sorted_page(mut matches: Vec<(Option<SortKey>, Value)>, listing: &Listing) -> Page {
+    if let Some(sort) = &listing.sort {
+        matches.sort_by(|(a, _), (b, _)| {
+            let order = match (a, b) {
+                (Some(a), Some(b)) => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            if sort.descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+    }
+    let total_results = matches.len();
+    let resources =
+        matches.into_iter().skip(listing.start_index - 1).take(listing.count).map(|(_, resource)| resource).collect();
+    Page { total_results, start_index: listing.start_index, resources }
 }
 
 /// One page of a list, after delegation and filtering.
@@ -140,7 +189,7 @@ impl Directory {
                 "location": format!("{scim_base}/Users/{id}"),
                 "version": format!("W/\"{version}\""),
             });
-            users.push(UserEntry { id, division, resource });
+            users.push(UserEntry { id, division, version, resource });
         }
         let user_index = users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
         Ok(Self { scim_base, users, user_index, groups })
@@ -159,7 +208,18 @@ impl Directory {
     }
 
     /// Users the scopes cover and the filter matches, one page of them (1-based `start_index`).
-    pub fn list_users(&self, scopes: &[&str], filter: Option<&Filter>, start_index: usize, count: usize) -> Page {
+    pub fn list_users(&self, scopes: &[&str], listing: &Listing) -> Page {
+        let (filter, start_index, count) = (listing.filter.as_ref(), listing.start_index, listing.count);
+        if let Some(sort) = &listing.sort {
+            // Sorting needs every match first; without it the scan pages as it goes.
+            let matches = self
+                .users
+                .iter()
+                .filter(|u| in_scope(scopes, &u.division) && filter.is_none_or(|f| f.matches(&u.resource)))
+                .map(|u| (sort_key(&u.resource, &sort.path), u.resource.clone()))
+                .collect();
+            return sorted_page(matches, listing);
+        }
         let mut total = 0;
         let mut resources = Vec::new();
         for user in &self.users {
@@ -210,7 +270,18 @@ impl Directory {
     }
 
     /// Groups are roles, visible to every admin; only their member lists are scoped.
-    pub fn list_groups(&self, scopes: &[&str], filter: Option<&Filter>, start_index: usize, count: usize) -> Page {
+    pub fn list_groups(&self, scopes: &[&str], listing: &Listing) -> Page {
+        let (filter, start_index, count) = (listing.filter.as_ref(), listing.start_index, listing.count);
+        if let Some(sort) = &listing.sort {
+            let matches = self
+                .groups
+                .iter()
+                .map(|g| self.group_resource(g, scopes))
+                .filter(|r| filter.is_none_or(|f| f.matches(r)))
+                .map(|r| (sort_key(&r, &sort.path), r))
+                .collect();
+            return sorted_page(matches, listing);
+        }
         let mut total = 0;
         let mut resources = Vec::new();
         for group in &self.groups {
@@ -224,6 +295,140 @@ impl Directory {
             }
         }
         Page { total_results: total, start_index, resources }
+    }
+}
+
+/// Writes: the caller (scim_write) has already stored the change in SQLite; these keep the
+/// in-memory copy identical to what a restart would load.
+impl Directory {
+    pub fn scim_base(&self) -> &str {
+        &self.scim_base
+    }
+
+    pub fn group_index(&self, id: &str) -> Option<usize> {
+        self.groups.iter().position(|g| g.id == id)
+    }
+
+    pub fn group_at(&self, index: usize) -> &GroupEntry {
+        &self.groups[index]
+    }
+
+    /// Adds or replaces a user from its stored form (no `groups`, no `meta`); its memberships
+    /// are kept.
+    pub fn put_user(&mut self, stored: Value, division: String, version: i64, created: &str, last_modified: &str) {
+        let Some(id) = stored["id"].as_str().map(str::to_owned) else {
+            return;
+        };
+        let mut resource = stored;
+        let groups = self.memberships_of(&id);
+        if !groups.is_empty() {
+            resource["groups"] = Value::Array(groups);
+        }
+        resource["meta"] = json!({
+            "resourceType": "User",
+            "created": created,
+            "lastModified": last_modified,
+            "location": format!("{}/Users/{id}", self.scim_base),
+            "version": format!("W/\"{version}\""),
+        });
+        let entry = UserEntry { id: id.clone(), division, version, resource };
+        match self.user_index.get(&id) {
+            Some(&i) => self.users[i] = entry,
+            None => {
+                self.user_index.insert(id, self.users.len());
+                self.users.push(entry);
+            }
+        }
+    }
+
+    /// Removes a user and its memberships; returns the indexes of the groups it left.
+    pub fn remove_user(&mut self, id: &str) -> Vec<usize> {
+        let Some(index) = self.user_index.remove(id) else {
+            return Vec::new();
+        };
+        self.users.remove(index);
+        for (i, user) in self.users.iter().enumerate().skip(index) {
+            self.user_index.insert(user.id.clone(), i);
+        }
+        let mut left = Vec::new();
+        for (gi, group) in self.groups.iter_mut().enumerate() {
+            let before = group.member_ids.len();
+            group.member_ids.retain(|m| m != id);
+            if group.member_ids.len() != before {
+                left.push(gi);
+            }
+        }
+        left
+    }
+
+    /// Replaces a group's members (and name, version, timestamp) and re-derives `User.groups`
+    /// of everyone who joined or left.
+    pub fn set_group(&mut self, index: usize, display_name: String, members: Vec<String>, version: i64, now: &str) {
+        let Some(group) = self.groups.get_mut(index) else {
+            return;
+        };
+        let mut touched: Vec<String> = group.member_ids.clone();
+        touched.extend(members.iter().cloned());
+        group.member_ids = members;
+        group.display_name = display_name;
+        group.version = version;
+        group.last_modified = now.to_owned();
+        touched.sort();
+        touched.dedup();
+        for user_id in touched {
+            let groups = self.memberships_of(&user_id);
+            if let Some(&ui) = self.user_index.get(&user_id) {
+                let resource = &mut self.users[ui].resource;
+                match resource.as_object_mut() {
+                    Some(obj) if groups.is_empty() => {
+                        obj.remove("groups");
+                    }
+                    Some(obj) => {
+                        obj.insert("groups".into(), Value::Array(groups));
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+
+    /// Appends a new, empty group and returns its index.
+    pub fn add_group(&mut self, id: String, display_name: String, now: &str) -> usize {
+        self.groups.push(GroupEntry {
+            id,
+            display_name,
+            member_ids: Vec::new(),
+            created: now.to_owned(),
+            last_modified: now.to_owned(),
+            version: 1,
+        });
+        self.groups.len() - 1
+    }
+
+    /// Removes a group that has no members left.
+    pub fn remove_group(&mut self, index: usize) {
+        if index < self.groups.len() {
+            self.groups.remove(index);
+        }
+    }
+
+    pub fn group_display_taken(&self, display_name: &str, except: usize) -> bool {
+        self.groups.iter().enumerate().any(|(i, g)| i != except && g.display_name.eq_ignore_ascii_case(display_name))
+    }
+
+    fn memberships_of(&self, user_id: &str) -> Vec<Value> {
+        self.groups
+            .iter()
+            .filter(|g| g.member_ids.iter().any(|m| m == user_id))
+            .map(|g| {
+                json!({
+                    "value": g.id,
+                    "$ref": format!("{}/Groups/{}", self.scim_base, g.id),
+                    "display": g.display_name,
+                    "type": "direct",
+                })
+            })
+            .collect()
     }
 }
 

@@ -15,6 +15,7 @@ mod directory;
 mod jws;
 mod oidc;
 mod scim_api;
+mod scim_write;
 pub mod seed;
 mod store;
 
@@ -79,6 +80,12 @@ impl AppState {
     pub fn with_db<T>(&self, work: impl FnOnce(&Connection) -> Result<T, SandboxError>) -> Result<T, SandboxError> {
         let guard = self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         work(&guard)
+    }
+
+    /// The connection itself, for a SCIM write that must hold it together with the directory's
+    /// write lock (always taken in this order: connection, then directory).
+    pub fn lock_db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The identity claims of a grant's user (ID token and userinfo share them).

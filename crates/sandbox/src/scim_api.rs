@@ -6,38 +6,70 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use bailiwick_scim::{schema, Filter, ListResponse, ScimErrorBody};
+use bailiwick_scim::{schema, select_attributes, AttrPath, Filter, ListResponse, ScimErrorBody};
 
-use crate::directory::{in_scope, Page};
+use crate::directory::{in_scope, Page, Sort};
+use crate::scim_write::{self, resource_response, tag_list_matches};
 use crate::seed::{self, DemoAdmin};
 use crate::{store, AppState};
 
 /// RFC 7644 §3.4.2.4: the server may cap `count`; it says so in ServiceProviderConfig.
 pub const MAX_RESULTS: usize = 1000;
-const DEFAULT_COUNT: usize = 100;
+/// Without `count` a list returns as much as the server allows in one page: clients that do
+/// not page (scim2-tester among them) then see everything a small directory holds.
+const DEFAULT_COUNT: usize = MAX_RESULTS;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/Users", get(list_users))
-        .route("/Users/{id}", get(get_user))
-        .route("/Groups", get(list_groups))
-        .route("/Groups/{id}", get(get_group))
+        .route("/Users", get(list_users).post(scim_write::create_user))
+        .route(
+            "/Users/{id}",
+            get(get_user).put(scim_write::replace_user).patch(scim_write::patch_user).delete(scim_write::delete_user),
+        )
+        .route("/Users/.search", post(search_users))
+        .route("/Groups", get(list_groups).post(scim_write::create_group))
+        .route("/Groups/.search", post(search_groups))
+        .route(
+            "/Groups/{id}",
+            get(get_group)
+                .put(scim_write::replace_group)
+                .patch(scim_write::patch_group)
+                .delete(scim_write::delete_group),
+        )
         .route("/Me", get(me))
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/ResourceTypes", get(resource_types))
         .route("/ResourceTypes/{name}", get(resource_type))
         .route("/Schemas", get(schemas))
         .route("/Schemas/{id}", get(schema_by_id))
+        .route("/.search", post(search_everything))
+        .fallback(unknown_endpoint)
+        .method_not_allowed_fallback(unsupported_method)
+}
+
+/// RFC 7644 §3.4.3 lets a server decline searching all resource types at once with 501.
+async fn search_everything(_caller: Caller) -> Response {
+    scim_error(StatusCode::NOT_IMPLEMENTED, None, "search /Users/.search or /Groups/.search instead")
+}
+
+/// RFC 7644 §3.12: errors, including unknown endpoints, come in the SCIM error format.
+async fn unknown_endpoint() -> Response {
+    scim_error(StatusCode::NOT_FOUND, None, "no such SCIM endpoint")
+}
+
+async fn unsupported_method() -> Response {
+    scim_error(StatusCode::METHOD_NOT_ALLOWED, None, "this endpoint does not support that method")
 }
 
 pub fn scim_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
@@ -55,6 +87,12 @@ pub struct ScimRefusal {
     status: StatusCode,
     scim_type: Option<&'static str>,
     detail: String,
+}
+
+impl ScimRefusal {
+    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+        Self { status, scim_type, detail: detail.into() }
+    }
 }
 
 impl IntoResponse for ScimRefusal {
@@ -106,31 +144,106 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// `attributes` arrive comma-separated in a query string and as a JSON array in `/.search`.
 #[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum AttributeList {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl AttributeList {
+    fn paths(list: &Option<Self>) -> Result<Vec<AttrPath>, ScimRefusal> {
+        let names: Vec<String> = match list {
+            None => Vec::new(),
+            Some(AttributeList::Text(text)) => text.split(',').map(str::to_owned).collect(),
+            Some(AttributeList::List(names)) => names.clone(),
+        };
+        names
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                AttrPath::parse(n)
+                    .map_err(|e| ScimRefusal::new(StatusCode::BAD_REQUEST, Some("invalidPath"), e.to_string()))
+            })
+            .collect()
+    }
+}
+
+/// The list parameters of RFC 7644 §3.4.2, from a query string or a SearchRequest body (§3.4.3).
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     filter: Option<String>,
     start_index: Option<i64>,
     count: Option<i64>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    attributes: Option<AttributeList>,
+    excluded_attributes: Option<AttributeList>,
+}
+
+/// A list request, checked: what the directory needs to scan, sort and page.
+pub struct Listing {
+    pub filter: Option<Filter>,
+    pub start_index: usize,
+    pub count: usize,
+    pub sort: Option<Sort>,
+    attributes: Vec<AttrPath>,
+    excluded: Vec<AttrPath>,
+}
+
+impl Listing {
+    fn project(&self, mut page: Page) -> Page {
+        if !self.attributes.is_empty() || !self.excluded.is_empty() {
+            for resource in &mut page.resources {
+                *resource = select_attributes(resource, &self.attributes, &self.excluded);
+            }
+        }
+        page
+    }
 }
 
 impl ListQuery {
-    fn window(&self) -> (usize, usize) {
+    fn listing(&self) -> Result<Listing, ScimRefusal> {
         // RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
-        let start = self.start_index.unwrap_or(1).max(1) as usize;
+        let start_index = self.start_index.unwrap_or(1).max(1) as usize;
         let count = self.count.map_or(DEFAULT_COUNT, |c| c.max(0) as usize).min(MAX_RESULTS);
-        (start, count)
-    }
-
-    fn parsed_filter(&self) -> Result<Option<Filter>, ScimRefusal> {
-        match self.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-            None => Ok(None),
-            Some(text) => Filter::parse(text).map(Some).map_err(|e| ScimRefusal {
-                status: StatusCode::BAD_REQUEST,
-                scim_type: Some("invalidFilter"),
-                detail: e.to_string(),
+        let filter = match self.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            None => None,
+            Some(text) => Some(
+                Filter::parse(text)
+                    .map_err(|e| ScimRefusal::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), e.to_string()))?,
+            ),
+        };
+        let descending = match self.sort_order.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("ascending") => false,
+            Some("descending") => true,
+            Some(other) => {
+                return Err(ScimRefusal::new(
+                    StatusCode::BAD_REQUEST,
+                    Some("invalidValue"),
+                    format!("sortOrder {other:?} is neither ascending nor descending"),
+                ))
+            }
+        };
+        let sort = match self.sort_by.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => Some(Sort {
+                path: AttrPath::parse(text)
+                    .map_err(|e| ScimRefusal::new(StatusCode::BAD_REQUEST, Some("invalidPath"), e.to_string()))?,
+                descending,
             }),
-        }
+        };
+        Ok(Listing {
+            filter,
+            start_index,
+            count,
+            sort,
+            attributes: AttributeList::paths(&self.attributes)?,
+            excluded: AttributeList::paths(&self.excluded_attributes)?,
+        })
     }
 }
 
@@ -159,35 +272,91 @@ async fn scan<T: Send + 'static>(
     })
 }
 
-#[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
-async fn list_users(State(state): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
-    let filter = match query.parsed_filter() {
-        Ok(f) => f,
+#[derive(Clone, Copy)]
+enum Listed {
+    Users,
+    Groups,
+}
+
+async fn list(state: &AppState, caller: &Caller, listed: Listed, query: &ListQuery) -> Response {
+    let listing = match query.listing() {
+        Ok(listing) => listing,
         Err(refusal) => return refusal.into_response(),
     };
-    let (start, count) = query.window();
     let scopes = caller.scopes();
-    match scan(&state, move |d| d.list_users(scopes, filter.as_ref(), start, count)).await {
+    let scanned = scan(state, move |d| {
+        let page = match listed {
+            Listed::Users => d.list_users(scopes, &listing),
+            Listed::Groups => d.list_groups(scopes, &listing),
+        };
+        listing.project(page)
+    })
+    .await;
+    match scanned {
         Ok(page) => page_response(page),
         Err(refusal) => refusal.into_response(),
     }
+}
+
+#[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
+async fn list_users(State(state): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
+    list(&state, &caller, Listed::Users, &query).await
 }
 
 #[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
 async fn list_groups(State(state): State<AppState>, caller: Caller, Query(query): Query<ListQuery>) -> Response {
-    let filter = match query.parsed_filter() {
-        Ok(f) => f,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let (start, count) = query.window();
-    let scopes = caller.scopes();
-    match scan(&state, move |d| d.list_groups(scopes, filter.as_ref(), start, count)).await {
-        Ok(page) => page_response(page),
+    list(&state, &caller, Listed::Groups, &query).await
+}
+
+/// `POST /.search` (RFC 7644 §3.4.3): the same query in a SearchRequest body.
+fn search_request(body: &Bytes) -> Result<ListQuery, ScimRefusal> {
+    serde_json::from_slice(body).map_err(|e| {
+        ScimRefusal::new(StatusCode::BAD_REQUEST, Some("invalidSyntax"), format!("not a SearchRequest: {e}"))
+    })
+}
+
+#[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
+async fn search_users(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    match search_request(&body) {
+        Ok(query) => list(&state, &caller, Listed::Users, &query).await,
         Err(refusal) => refusal.into_response(),
     }
 }
 
-fn user_response(state: &AppState, id: &str, scopes: &[&str], enforce_scope: bool) -> Response {
+#[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
+async fn search_groups(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    match search_request(&body) {
+        Ok(query) => list(&state, &caller, Listed::Groups, &query).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// A single resource, or 304 when the client's `If-None-Match` names its current version.
+fn conditional_response(headers: &HeaderMap, resource: &Value, version: i64, query: &ListQuery) -> Response {
+    match headers.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        Some(tags) if tag_list_matches(tags, version) => {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(tag) = HeaderValue::from_str(&scim_write::etag(version)) {
+                response.headers_mut().insert(ETAG, tag);
+            }
+            response
+        }
+        _ => match (AttributeList::paths(&query.attributes), AttributeList::paths(&query.excluded_attributes)) {
+            (Ok(only), Ok(excluded)) => {
+                resource_response(StatusCode::OK, &select_attributes(resource, &only, &excluded), version)
+            }
+            (Err(refusal), _) | (_, Err(refusal)) => refusal.into_response(),
+        },
+    }
+}
+
+fn user_response(
+    state: &AppState,
+    (headers, query): (&HeaderMap, &ListQuery),
+    id: &str,
+    scopes: &[&str],
+    enforce_scope: bool,
+) -> Response {
     let Ok(directory) = state.directory.read() else {
         return scim_error(StatusCode::INTERNAL_SERVER_ERROR, None, "directory unavailable");
     };
@@ -198,26 +367,45 @@ fn user_response(state: &AppState, id: &str, scopes: &[&str], enforce_scope: boo
             None,
             &format!("user {id} is outside your business units ({})", scopes.join(", ")),
         ),
-        Some(user) => scim_response(StatusCode::OK, &user.resource),
+        Some(user) => conditional_response(headers, &user.resource, user.version, query),
     }
 }
 
-async fn get_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    user_response(&state, &id, caller.scopes(), true)
+async fn get_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    user_response(&state, (&headers, &query), &id, caller.scopes(), true)
 }
 
 /// `/Me` is the signed-in admin's own user, whatever BU it sits in (RFC 7644 §3.11).
-async fn me(State(state): State<AppState>, caller: Caller) -> Response {
-    user_response(&state, &caller.subject, caller.scopes(), false)
+async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    user_response(&state, (&headers, &query), &caller.subject, caller.scopes(), false)
 }
 
-async fn get_group(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+async fn get_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
     let Ok(directory) = state.directory.read() else {
         return scim_error(StatusCode::INTERNAL_SERVER_ERROR, None, "directory unavailable");
     };
     match directory.group(&id) {
         None => scim_error(StatusCode::NOT_FOUND, None, &format!("no group {id}")),
-        Some(group) => scim_response(StatusCode::OK, &directory.group_resource(group, caller.scopes())),
+        Some(group) => {
+            conditional_response(&headers, &directory.group_resource(group, caller.scopes()), group.version, &query)
+        }
     }
 }
 
@@ -227,12 +415,12 @@ async fn service_provider_config(State(state): State<AppState>, _caller: Caller)
         &json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
             "documentationUri": "https://github.com/bailiwick/bailiwick#the-sandbox-iam",
-            "patch": {"supported": false},
+            "patch": {"supported": true},
             "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
             "filter": {"supported": true, "maxResults": MAX_RESULTS},
             "changePassword": {"supported": false},
-            "sort": {"supported": false},
-            "etag": {"supported": false},
+            "sort": {"supported": true},
+            "etag": {"supported": true},
             "authenticationSchemes": [{
                 "type": "oauthbearertoken",
                 "name": "OAuth Bearer Token",
@@ -341,8 +529,13 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
             ],
         ),
     ];
+    // The division is the user's business unit: delegation needs one of the organisation's
+    // BUs there, so the schema says it is required and lists them.
+    let mut division = attribute("division", "string", false, "readWrite", false, "none");
+    division["required"] = json!(true);
+    division["canonicalValues"] = json!(seed::BUSINESS_UNITS);
     let enterprise_attributes =
-        vec![s("employeeNumber"), s("costCenter"), s("organization"), s("division"), s("department")];
+        vec![s("employeeNumber"), s("costCenter"), s("organization"), division, s("department")];
     [
         (schema::USER, "User", "User Account", user_attributes),
         (schema::GROUP, "Group", "Group", group_attributes),

@@ -336,3 +336,74 @@ pub fn revoke_token(conn: &Connection, token: &str) -> Result<(), SandboxError> 
     conn.execute("DELETE FROM access_tokens WHERE token_hash = ?1", [&hash])?;
     Ok(())
 }
+
+/// A user as written by the SCIM API (`resource` is the stored form: no `groups`, no `meta`).
+pub struct UserWrite<'a> {
+    pub id: &'a str,
+    pub user_name: &'a str,
+    pub division: &'a str,
+    pub resource: &'a Value,
+    pub version: i64,
+    pub now: &'a str,
+}
+
+pub fn insert_user(conn: &Connection, user: &UserWrite<'_>) -> Result<(), SandboxError> {
+    conn.execute(
+        "INSERT INTO users (id, user_name, division, resource, version, created, last_modified)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![user.id, user.user_name, user.division, user.resource.to_string(), user.version, user.now],
+    )?;
+    Ok(())
+}
+
+pub fn update_user(conn: &Connection, user: &UserWrite<'_>) -> Result<(), SandboxError> {
+    conn.execute(
+        "UPDATE users SET user_name = ?2, division = ?3, resource = ?4, version = ?5, last_modified = ?6 WHERE id = ?1",
+        params![user.id, user.user_name, user.division, user.resource.to_string(), user.version, user.now],
+    )?;
+    Ok(())
+}
+
+/// Deletes a user; its memberships go with it (ON DELETE CASCADE).
+pub fn delete_user(conn: &Connection, id: &str) -> Result<(), SandboxError> {
+    conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn write_group(
+    conn: &Connection,
+    id: &str,
+    display_name: &str,
+    members: &[String],
+    version: i64,
+    now: &str,
+) -> Result<(), SandboxError> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "UPDATE groups SET display_name = ?2, version = ?3, last_modified = ?4 WHERE id = ?1",
+        params![id, display_name, version, now],
+    )?;
+    tx.execute("DELETE FROM memberships WHERE group_id = ?1", [id])?;
+    {
+        let mut insert = tx.prepare("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
+        for member in members {
+            insert.execute(params![id, member])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn insert_group(conn: &Connection, id: &str, display_name: &str, now: &str) -> Result<(), SandboxError> {
+    conn.execute(
+        "INSERT INTO groups (id, display_name, created, last_modified) VALUES (?1, ?2, ?3, ?3)",
+        params![id, display_name, now],
+    )?;
+    Ok(())
+}
+
+/// Deletes a group; its memberships go with it (ON DELETE CASCADE).
+pub fn delete_group(conn: &Connection, id: &str) -> Result<(), SandboxError> {
+    conn.execute("DELETE FROM groups WHERE id = ?1", [id])?;
+    Ok(())
+}

@@ -216,6 +216,12 @@ fn schema_is_declared(object: &serde_json::Map<String, Value>, urn: &str) -> boo
         .is_some_and(|schemas| schemas.iter().filter_map(Value::as_str).any(|s| s.eq_ignore_ascii_case(urn)))
 }
 
+/// The simple values `path` denotes in `resource` (what a filter compares; what `sortBy`
+/// sorts by).
+pub fn values_at<'a>(resource: &'a Value, path: &AttrPath) -> Vec<&'a Value> {
+    resolve(resource, path)
+}
+
 /// The simple values an attribute path denotes. A multi-valued attribute yields each of its
 /// values; a complex value without a sub-attribute stands for its `value` sub-attribute.
 fn resolve<'a>(resource: &'a Value, path: &AttrPath) -> Vec<&'a Value> {

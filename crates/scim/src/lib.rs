@@ -4,6 +4,7 @@
 //! both sides of the wire, so both sides parse and print it with the same code. The sandbox
 //! never depends on the core; this crate is the only thing they share.
 
+pub mod attributes;
 pub mod error;
 pub mod filter;
 pub mod list;
@@ -11,8 +12,9 @@ pub mod patch;
 pub mod resource;
 pub mod schema;
 
+pub use attributes::select_attributes;
 pub use error::{ScimError, ScimErrorBody};
-pub use filter::{quote, AttrPath, CompValue, CompareOp, Filter};
+pub use filter::{quote, values_at, AttrPath, CompValue, CompareOp, Filter};
 pub use list::ListResponse;
 pub use patch::{apply_patch, PatchOp, PatchOperation, PatchPath, PatchRequest};
 pub use resource::{Email, EnterpriseUser, Group, Member, Meta, Name, User, UserGroup};

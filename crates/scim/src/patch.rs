@@ -103,7 +103,8 @@ pub fn apply_patch(resource: &mut Value, operations: &[PatchOperation]) -> Resul
 
 fn apply_operation(resource: &mut Value, operation: &PatchOperation) -> Result<(), ScimError> {
     let kind = operation.kind()?;
-    let root = resource.as_object_mut().ok_or_else(|| ScimError::InvalidPatch("the resource is not an object".into()))?;
+    let root =
+        resource.as_object_mut().ok_or_else(|| ScimError::InvalidPatch("the resource is not an object".into()))?;
     let Some(path) = operation.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) else {
         return match kind {
             PatchOp::Remove => Err(ScimError::NoTarget("remove needs a path".into())),
@@ -237,14 +238,14 @@ fn apply_operation(resource: &mut Value, operation: &PatchOperation) -> Result<(
     }
 }
 
+/// Where an attribute lives: its containing object (`None` when an extension to remove from
+/// is absent) and its name there.
+type Target<'a> = (Option<&'a mut Map<String, Value>>, String);
+
 /// The object holding the path's attribute, and the attribute's name in it. A schema URN
 /// prefix selects an extension object (created for add/replace); a core schema URN or a URN
 /// that names an extension object itself selects the top level.
-fn container_for<'a>(
-    root: &'a mut Map<String, Value>,
-    attr: &AttrPath,
-    create: bool,
-) -> Result<(Option<&'a mut Map<String, Value>>, String), ScimError> {
+fn container_for<'a>(root: &'a mut Map<String, Value>, attr: &AttrPath, create: bool) -> Result<Target<'a>, ScimError> {
     let Some(urn) = &attr.urn else {
         return Ok((Some(root), attr.name.clone()));
     };
