@@ -289,3 +289,31 @@ pub fn user_names(list: &serde_json::Value) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The sandbox's seeded users as (userName, BU), read from the sandbox binary itself
+/// (`--list-users`), not through our client, so a comparison cannot share a client bug.
+pub fn seeded_users() -> Vec<(String, String)> {
+    let mut command = Command::new(binary("bailiwick-sandbox"));
+    command.arg("--list-users");
+    let output = run_bounded(command, Duration::from_secs(60));
+    assert!(output.status.success(), "bailiwick-sandbox --list-users failed");
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--list-users prints JSON");
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .map(|u| {
+            (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect()
+}
+
+/// The sorted user names among `users` whose BU one of `scopes` covers (whole segments).
+pub fn in_scopes(users: &[(String, String)], scopes: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = users
+        .iter()
+        .filter(|(_, bu)| scopes.iter().any(|s| bu == s || bu.starts_with(&format!("{s}/"))))
+        .map(|(name, _)| name.clone())
+        .collect();
+    names.sort();
+    names
+}

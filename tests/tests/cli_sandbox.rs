@@ -3,36 +3,7 @@
 //! refresh token in the real OS keyring (Secret Service; `make test` runs inside
 //! `dbus-run-session` with gnome-keyring unlocked).
 
-use std::process::Command;
-
-use bailiwick_tests::{binary, free_port, run_bounded, user_names, Cli, FakeBrowser, SandboxProcess};
-
-/// The sandbox's own view of its seeded users: (userName, BU), read from the sandbox binary,
-/// not through our client, so the comparison cannot share a client bug.
-fn seeded_users() -> Vec<(String, String)> {
-    let mut command = Command::new(binary("bailiwick-sandbox"));
-    command.arg("--list-users");
-    let output = run_bounded(command, std::time::Duration::from_secs(60));
-    assert!(output.status.success(), "bailiwick-sandbox --list-users failed");
-    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--list-users prints JSON");
-    list.as_array()
-        .expect("an array")
-        .iter()
-        .map(|u| {
-            (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned())
-        })
-        .collect()
-}
-
-fn in_scopes(users: &[(String, String)], scopes: &[&str]) -> Vec<String> {
-    let mut names: Vec<String> = users
-        .iter()
-        .filter(|(_, bu)| scopes.iter().any(|s| bu == s || bu.starts_with(&format!("{s}/"))))
-        .map(|(name, _)| name.clone())
-        .collect();
-    names.sort();
-    names
-}
+use bailiwick_tests::{free_port, in_scopes, seeded_users, user_names, Cli, FakeBrowser, SandboxProcess};
 
 fn signed_in(sandbox: &SandboxProcess, user: &str) -> Cli {
     let cli = Cli::new(sandbox.profile.display().to_string()).with_browser(FakeBrowser::new(user, "demo"));

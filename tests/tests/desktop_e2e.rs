@@ -7,29 +7,11 @@
 //! `dbus-run-session` + unlocked gnome-keyring as the CLI tests (`make test` does both),
 //! after building the e2e app (see `bailiwick_tests::desktop::app_binary`).
 
-use std::process::Command;
 use std::time::Duration;
 
 use bailiwick_tests::desktop::{app_binary, eventually, find_test_id, save_screenshot, TauriDriver};
-use bailiwick_tests::{binary, free_port, run_bounded, FakeBrowser, SandboxProcess};
+use bailiwick_tests::{free_port, seeded_users, FakeBrowser, SandboxProcess};
 use fantoccini::{Client, Locator};
-
-/// The sandbox's seeded users as (userName, BU), asked of the sandbox binary itself, so the
-/// expectation does not come through the app's own client.
-fn seeded_users() -> Vec<(String, String)> {
-    let mut command = Command::new(binary("bailiwick-sandbox"));
-    command.arg("--list-users");
-    let output = run_bounded(command, Duration::from_secs(60));
-    assert!(output.status.success(), "bailiwick-sandbox --list-users failed");
-    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--list-users prints JSON");
-    list.as_array()
-        .expect("an array")
-        .iter()
-        .map(|u| {
-            (u["userName"].as_str().unwrap_or_default().to_owned(), u["bu"].as_str().unwrap_or_default().to_owned())
-        })
-        .collect()
-}
 
 fn in_emea(bu: &str) -> bool {
     bu == "EMEA" || bu.starts_with("EMEA/")
