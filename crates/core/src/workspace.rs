@@ -16,7 +16,9 @@ use serde::Serialize;
 use tracing::{info, instrument, warn};
 
 use crate::admin::AdminContext;
-use crate::auth::{self, Browser, KeyringTokenStore, OidcClient, Revocation, Session, SignOutToken, TokenStore};
+use crate::auth::{
+    self, Browser, KeyringTokenStore, OidcClient, Revocation, Session, SignInFailure, SignOutToken, TokenStore,
+};
 use crate::cache::{Cache, UserQuery, UserRow};
 use crate::directory::ScimClient;
 use crate::error::Error;
@@ -129,7 +131,19 @@ impl Workspace {
         };
         let oidc = self.oidc("restoring the session").await?;
         match self.network(oidc.refresh(&refresh).await) {
-            Ok(session) => Ok(Some(self.adopt(session).await?)),
+            Ok(session) => {
+                // A refresh continues the same sign-in (OIDC Core §12.2): a different subject
+                // means a confused or malicious provider, never a reason to switch admins.
+                let cached = self.read_cache()?.admin_context()?;
+                if let Some(previous) = cached.filter(|p| p.subject != session.admin.subject) {
+                    self.tokens.delete()?;
+                    return Err(Error::SignIn(SignInFailure::SubjectChanged {
+                        expected: previous.subject,
+                        found: session.admin.subject,
+                    }));
+                }
+                Ok(Some(self.adopt(session).await?))
+            }
             Err(Error::SignInNeeded(reason)) => {
                 // The provider refused the refresh token (expired, revoked, reused): it is of no
                 // further use, and keeping it would only repeat the failure.

@@ -9,7 +9,7 @@ mod hostile;
 
 use std::path::Path;
 
-use bailiwick_core::auth::KeyringTokenStore;
+use bailiwick_core::auth::{KeyringTokenStore, SignInFailure};
 use bailiwick_core::workspace::Workspace;
 use bailiwick_core::Error;
 use hostile::{Attack, HostileProvider, ScriptedBrowser, SIGN_IN_TIMEOUT};
@@ -115,4 +115,25 @@ async fn a_401_from_the_directory_refreshes_once_and_retries_once() {
     assert!(matches!(err, Error::Http { status: 401, .. }), "got {err:?}");
     assert_eq!(provider.scim_bearers().len() - before, 2, "one attempt and one retry");
     workspace.sign_out().await.expect("sign-out");
+}
+
+#[tokio::test]
+async fn a_refresh_for_another_subject_is_refused_and_forgotten() {
+    let provider = HostileProvider::start(Attack::None).await;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let account = keyring_account("subject-changed");
+    let workspace =
+        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&account)).expect("workspace opens");
+    workspace.sign_in_within(&ScriptedBrowser, SIGN_IN_TIMEOUT).await.expect("an honest sign-in");
+    drop(workspace);
+
+    provider.set_attack(Attack::SubjectChangedOnRefresh);
+    let workspace =
+        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&account)).expect("workspace reopens");
+    let err = workspace.restore_session().await.expect_err("another subject must not take over the session");
+    assert!(
+        matches!(err, Error::SignIn(SignInFailure::SubjectChanged { ref expected, ref found }) if expected == "ada" && found == "mallory"),
+        "got {err:?}"
+    );
+    assert!(!workspace.status().expect("status").signed_in, "the refused refresh token is gone from the keyring");
 }

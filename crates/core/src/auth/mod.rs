@@ -156,6 +156,9 @@ pub enum SignInFailure {
     #[error("the token endpoint refused the refresh: {0}")]
     Refresh(String),
 
+    #[error("the provider answered a refresh for subject {expected} with an ID token for {found}")]
+    SubjectChanged { expected: String, found: String },
+
     #[error("the provider refused to revoke the token: {0}")]
     Revocation(String),
 }

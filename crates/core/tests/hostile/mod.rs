@@ -80,6 +80,8 @@ pub enum Attack {
     OversizedTokenResponse,
     /// The ID token is not a JWT: the given string is sent as is.
     MalformedIdToken(String),
+    /// A refresh answers with an ID token for another subject (OIDC Core §12.2 forbids it).
+    SubjectChangedOnRefresh,
 }
 
 struct ProviderState {
@@ -443,6 +445,8 @@ fn id_token_for(s: &ProviderState, nonce: Option<&str>) -> String {
         claims["nonce"] = json!(nonce);
     }
     match s.attack {
+        // Only refreshes carry no nonce; the sign-in itself stays honest.
+        Attack::SubjectChangedOnRefresh if nonce.is_none() => claims["sub"] = json!("mallory"),
         Attack::WrongNonce => claims["nonce"] = json!(random_token("nonce")),
         Attack::WrongIssuerInToken => claims["iss"] = json!("https://attacker.example.com"),
         Attack::WrongAudience => claims["aud"] = json!("someone-else"),
