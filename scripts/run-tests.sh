@@ -33,7 +33,12 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 step "Binaries the end-to-end tests drive"
 cargo build --locked -p bailiwick-cli -p bailiwick-sandbox
 
+step "Desktop shell unit tests"
+# With the same features as the end-to-end binary above, so Tauri is compiled once, not twice.
+cargo test --locked -p bailiwick-desktop --features tauri/custom-protocol
+
 step "Rust tests: unit, integration, CLI and desktop end to end, interop with peers"
 mkdir -p tests/artifacts
 # Xvfb for the desktop end-to-end test (WebKitGTK needs a display).
-xvfb-run -a --server-args="-screen 0 1400x900x24" cargo test --locked --workspace -- --test-threads=4
+xvfb-run -a --server-args="-screen 0 1400x900x24" \
+  cargo test --locked --workspace --exclude bailiwick-desktop -- --test-threads=4
