@@ -45,6 +45,9 @@ pub enum Error {
 
     #[error("{0}")]
     Io(#[from] std::io::Error),
+
+    #[error("{0} was cancelled; nothing was changed")]
+    Cancelled(String),
 }
 
 /// What kind of failure, for exit codes (CLI) and `{code, …}` (IPC). Stable: hosts branch on it.
@@ -75,7 +78,8 @@ impl Error {
             | Error::MalformedResponse { .. }
             | Error::CacheTooNew { .. }
             | Error::Cache(_)
-            | Error::Io(_) => ErrorCode::Failure,
+            | Error::Io(_)
+            | Error::Cancelled(_) => ErrorCode::Failure,
         }
     }
 

@@ -4,8 +4,10 @@
 //! and then filtered again here: a server that ignores or misreads the filter must not put
 //! users outside the admin's scopes into the cache. Memberships come from `Group.members`,
 //! since many servers never fill `User.groups`. Everything is fetched first and written in
-//! one transaction, so a sync cut short leaves the previous cache as it was.
+//! one transaction, so a sync cut short (or cancelled) leaves the previous cache as it was.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use bailiwick_scim::User;
@@ -44,9 +46,28 @@ pub struct SyncReport {
     pub finished_at: DateTime<Utc>,
 }
 
+/// Asks a running sync to stop. Clones share the flag: the host keeps one to cancel with
+/// (a button, Ctrl-C) and hands the sync another. Checked before each page and before the
+/// cache is written; once the write has begun, the sync completes.
+#[derive(Debug, Clone, Default)]
+pub struct SyncCancel(Arc<AtomicBool>);
+
+impl SyncCancel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// Replaces the cache with the directory inside `scopes`. `now` is when the sync starts (it
 /// becomes the cache's `last_sync_at`); the finish time is `now` plus the time it took.
-#[tracing::instrument(level = "info", skip_all, fields(base = %client.base(), scopes = ?scopes.paths()))]
 pub async fn full_sync(
     client: &ScimClient,
     token: &AccessToken,
@@ -56,12 +77,30 @@ pub async fn full_sync(
     now: DateTime<Utc>,
     progress: &mut (dyn FnMut(SyncProgress) + Send),
 ) -> Result<SyncReport, Error> {
+    full_sync_cancellable(client, token, cache, scopes, bu_attribute, now, progress, &SyncCancel::new()).await
+}
+
+/// `full_sync` that stops with `Error::Cancelled`, leaving the cache untouched, once `cancel`
+/// is set before the cache is written.
+#[allow(clippy::too_many_arguments)] // full_sync's arguments plus the flag; all independent.
+#[tracing::instrument(level = "info", skip_all, fields(base = %client.base(), scopes = ?scopes.paths()))]
+pub async fn full_sync_cancellable(
+    client: &ScimClient,
+    token: &AccessToken,
+    cache: &mut Cache,
+    scopes: &Scopes,
+    bu_attribute: &str,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+    cancel: &SyncCancel,
+) -> Result<SyncReport, Error> {
     let clock = Instant::now();
+    let cancelled = cancel.0.as_ref();
     // Without scopes there is nothing to ask for, and no filter would mean "everyone".
     let users = match scope_filter(bu_attribute, scopes) {
         Some(filter) => {
             let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
-            client.list_all_users(token, Some(&filter), &mut on_page).await?
+            client.list_all_users_cancellable(token, Some(&filter), &mut on_page, cancelled).await?
         }
         None => Vec::new(),
     };
@@ -69,9 +108,12 @@ pub async fn full_sync(
 
     let groups = {
         let mut on_page = |p: PageFetched| progress(SyncProgress::Groups { fetched: p.fetched, total: p.total });
-        client.list_all_groups(token, None, &mut on_page).await?
+        client.list_all_groups_cancellable(token, None, &mut on_page, cancelled).await?
     };
 
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled("the sync".into()));
+    }
     progress(SyncProgress::Saving);
     // Members outside the scopes are not in `in_scope`, so the cache drops their memberships.
     let counts = cache.replace_directory(&in_scope, &groups, now)?;

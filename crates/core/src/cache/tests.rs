@@ -227,3 +227,149 @@ fn user_type_parses_cli_values_and_scim_user_types() {
     assert_eq!(UserType::from_scim(None), UserType::Other);
     assert_eq!("employee".parse::<UserType>(), Ok(UserType::Employee));
 }
+
+fn search_ids(cache: &Cache, text: &str) -> Vec<String> {
+    let query = UserQuery { search: Some(text.into()), ..UserQuery::default() };
+    let rows = cache.list_users(&query).expect("lists");
+    let count = cache.count_users(&query).expect("counts");
+    assert_eq!(count, rows.len() as u64, "count_users agrees with list_users for {text:?}");
+    rows.into_iter().map(|r| r.id).collect()
+}
+
+#[test]
+fn search_matches_a_prefix_of_each_term_in_any_field_and_order() {
+    let cache = seeded();
+    assert_eq!(search_ids(&cache, "ann sch"), ["1"]);
+    assert_eq!(search_ids(&cache, "SCH  ann"), ["1"], "terms in any order, any case, any spacing");
+    assert_eq!(search_ids(&cache, "anna emea/de"), ["1"], "terms may match different fields");
+    assert_eq!(search_ids(&cache, "ann petit"), Vec::<String>::new(), "every term must match");
+    assert_eq!(search_ids(&cache, "midt"), ["1"], "inside a word, as the former substring search");
+    assert_eq!(search_ids(&cache, "a sch"), ["1"], "a short term is matched too");
+}
+
+#[test]
+fn search_ignores_accents_and_case_beyond_ascii() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let users = [
+        user("1", "juergen.mueller", Some("Jürgen Müller"), "EMEA/DE", "Employee"),
+        user("2", "zoe", Some("ZOË ÅSTRÖM"), "EMEA/SE", "Employee"),
+    ];
+    cache.replace_directory(&users, &[], at(9)).expect("replaces");
+    assert_eq!(search_ids(&cache, "muller"), ["1"]);
+    assert_eq!(search_ids(&cache, "jürg MÜLL"), ["1"]);
+    assert_eq!(search_ids(&cache, "astrom"), ["2"]);
+    assert_eq!(search_ids(&cache, "zoë åström"), ["2"]);
+}
+
+#[test]
+fn search_text_is_never_query_syntax() {
+    let cache = seeded();
+    for text in ["\"", "anna\"", "NOT anna", "anna OR bruno", "doc:anna", "(anna", "an*", "^anna", "a'b", "NEAR(a b)"] {
+        let found = search_ids(&cache, text);
+        assert!(found.iter().all(|id| id == "1"), "{text:?} found {found:?}");
+    }
+    assert_eq!(search_ids(&cache, "anna OR bruno"), Vec::<String>::new(), "OR is a word to find, not an operator");
+}
+
+#[test]
+fn search_finds_whatever_the_former_substring_search_found() {
+    // Pseudo-random users from a small syllable set, so names share substrings a lot.
+    let syllables = ["an", "na", "ber", "schm", "idt", "mül", "ler", "jo", "han", "nes", "e", "lu"];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut word = |parts: usize| (0..parts).map(|_| syllables[next(syllables.len())]).collect::<String>();
+    let users: Vec<CachedUser> = (0..300)
+        .map(|i| {
+            let (given, family) = (word(2), word(3));
+            let user_name = format!("{given}.{family}{i}");
+            let bus = ["EMEA", "EMEA/DE", "AMER/US", "APAC/IN"];
+            let mut cached =
+                user(&i.to_string(), &user_name, Some(&format!("{given} {family}")), bus[i % 4], "Employee");
+            cached.resource.name = Some(bailiwick_scim::Name {
+                given_name: Some(given),
+                family_name: Some(family),
+                ..bailiwick_scim::Name::default()
+            });
+            cached
+        })
+        .collect();
+    let mut cache = Cache::open_in_memory().expect("opens");
+    cache.replace_directory(&users, &[], at(9)).expect("replaces");
+
+    // The search before the FTS index: the whole text as a LIKE substring of any field.
+    let old_search = |text: &str| -> std::collections::BTreeSet<String> {
+        let mut statement = cache
+            .conn
+            .prepare(
+                "SELECT id FROM users WHERE user_name LIKE ?1 OR display_name LIKE ?1 OR given_name LIKE ?1
+                 OR family_name LIKE ?1 OR email LIKE ?1 OR bu LIKE ?1",
+            )
+            .expect("prepares");
+        let rows = statement.query_map([format!("%{text}%")], |r| r.get(0)).expect("queries");
+        rows.collect::<Result<_, _>>().expect("reads")
+    };
+    let mut words: Vec<String> = syllables.iter().map(|s| s.to_string()).collect();
+    words.extend(
+        ["schmidt", "anna", "mülle", "MÜLLER", "emea/de", "APAC", "example.com", "hannes", "e ler"].map(String::from),
+    );
+    words.extend((0..40).map(|_| word(2)));
+    let mut compared = 0;
+    for text in &words {
+        let old = old_search(text);
+        let new: std::collections::BTreeSet<String> = search_ids(&cache, text).into_iter().collect();
+        assert!(old.is_subset(&new), "{text:?}: the former search found {:?} too", old.difference(&new));
+        compared += usize::from(!old.is_empty());
+    }
+    assert!(compared > 30, "the comparison must have found something to compare ({compared})");
+}
+
+#[test]
+fn the_search_index_follows_each_replace_and_clear() {
+    let mut cache = seeded();
+    let next = [user("9", "nora.schulz", Some("Nora Schulz"), "EMEA/DE", "Employee")];
+    cache.replace_directory(&next, &[], at(10)).expect("replaces");
+    assert_eq!(search_ids(&cache, "schmidt"), Vec::<String>::new(), "a user gone from the directory is not found");
+    assert_eq!(search_ids(&cache, "schulz"), ["9"]);
+    cache.clear_directory().expect("clears");
+    assert_eq!(search_ids(&cache, "schulz"), Vec::<String>::new());
+}
+
+#[test]
+fn a_version_one_cache_is_migrated_and_its_users_become_searchable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    {
+        let conn = Connection::open(&path).expect("raw open");
+        conn.execute_batch(MIGRATIONS[0]).expect("schema 1");
+        conn.execute_batch(
+            "INSERT INTO users (id, user_name, display_name, bu, user_type, active, raw)
+             VALUES ('1', 'anna.schmidt', 'Anna Schmidt', 'EMEA/DE', 'employee', 1, '{}');
+             PRAGMA user_version = 1;",
+        )
+        .expect("a version 1 cache");
+    }
+    let cache = Cache::open(&path).expect("migrates");
+    assert_eq!(cache.schema_version().expect("version"), 2);
+    assert_eq!(search_ids(&cache, "ann sch"), ["1"]);
+}
+
+#[test]
+fn a_failing_search_migration_leaves_version_one_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    {
+        // The index table's name is taken: migration 2 fails halfway.
+        let conn = Connection::open(&path).expect("raw open");
+        conn.execute_batch(MIGRATIONS[0]).expect("schema 1");
+        conn.execute_batch("CREATE TABLE users_search (x); PRAGMA user_version = 1;").expect("setup");
+    }
+    assert!(Cache::open(&path).is_err());
+    let conn = Connection::open(&path).expect("raw open");
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+    assert_eq!(version, 1);
+}

@@ -87,7 +87,8 @@ pub struct GroupRow {
 /// Which users to list. Every set field narrows the result; the default lists everyone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserQuery {
-    /// Case-insensitive substring of userName, displayName, given or family name, e-mail or BU.
+    /// Words that must each occur (case- and accent-insensitively, anywhere in a word) in the
+    /// userName, displayName, given or family name, e-mail or BU; see `search_condition`.
     pub search: Option<String>,
     /// The BU and every BU below it.
     pub bu: Option<BuPath>,
@@ -171,12 +172,8 @@ impl Cache {
 fn user_condition(query: &UserQuery) -> (String, Vec<Value>) {
     let mut conditions: Vec<String> = vec!["1".into()];
     let mut values: Vec<Value> = Vec::new();
-    if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        // LIKE folds ASCII case only; good enough until the FTS5 index (issue 5).
-        let n = bind(format!("%{}%", escape_like(search)), &mut values);
-        let columns = ["u.user_name", "u.display_name", "u.given_name", "u.family_name", "u.email", "u.bu"];
-        let any = columns.map(|c| format!("{c} LIKE ?{n} ESCAPE '\\'")).join(" OR ");
-        conditions.push(format!("({any})"));
+    if let Some(search) = query.search.as_deref() {
+        search_condition(search, &mut conditions, &mut values);
     }
     if let Some(bu) = &query.bu {
         // The subtree of `EMEA` is `EMEA` and the range ["EMEA/", "EMEA0"): '0' is the byte
@@ -199,6 +196,33 @@ fn user_condition(query: &UserQuery) -> (String, Vec<Value>) {
         ));
     }
     (conditions.join(" AND "), values)
+}
+
+/// Shortest term the trigram index can look up; shorter ones are matched with LIKE.
+const MIN_INDEXED_TERM_CHARS: usize = 3;
+
+/// Search as you type: every whitespace-separated term must occur, in any case, somewhere in
+/// userName, displayName, given or family name, e-mail or BU (not necessarily the same one).
+/// So "ann sch" finds Anna Schmidt, and every user the whole text finds as a substring is
+/// found too. Terms of three characters or more go through the trigram index (accents
+/// ignored); shorter ones, which a trigram cannot look up, through LIKE (ASCII case only).
+fn search_condition(search: &str, conditions: &mut Vec<String>, values: &mut Vec<Value>) {
+    let (indexed, short): (Vec<&str>, Vec<&str>) =
+        search.split_whitespace().partition(|term| term.chars().count() >= MIN_INDEXED_TERM_CHARS);
+    if !indexed.is_empty() {
+        // Each term a quoted FTS5 string (a `"` doubled), so operators and column filters in
+        // the user's text are plain characters to find, never query syntax.
+        let expression =
+            indexed.iter().map(|term| format!("\"{}\"", term.replace('"', "\"\""))).collect::<Vec<_>>().join(" AND ");
+        let n = bind(expression, values);
+        conditions.push(format!("u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?{n})"));
+    }
+    for term in short {
+        let n = bind(format!("%{}%", escape_like(term)), values);
+        let columns = ["u.user_name", "u.display_name", "u.given_name", "u.family_name", "u.email", "u.bu"];
+        let any = columns.map(|c| format!("{c} LIKE ?{n} ESCAPE '\\'")).join(" OR ");
+        conditions.push(format!("({any})"));
+    }
 }
 
 /// Appends a text value and returns its position for `?N`.

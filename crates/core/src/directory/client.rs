@@ -1,9 +1,13 @@
-//! The SCIM client: list requests with index paging (RFC 7644 §3.4.2.4).
+//! The SCIM client: list requests with index paging (RFC 7644 §3.4.2.4), retrying answers
+//! that say "later" (429, 5xx) with backoff.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use bailiwick_scim::{Group, ListResponse, ScimErrorBody, User};
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -24,6 +28,40 @@ pub struct PageFetched {
     pub total: u64,
 }
 
+/// How the client retries an answer that says "try later": 429 (rate limited) and 5xx.
+///
+/// Waits `initial_backoff`, then twice as long each time (at most `max_backoff`), unless the
+/// server's `Retry-After` says how long. Gives up, with the last answer's status, after
+/// `max_attempts` requests or when the next wait would bring the total wait over `max_total_wait`
+/// (a `Retry-After` of an hour is not worth waiting for in front of an admin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Requests in all, the first included (1: never retry).
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    pub max_total_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(10),
+            max_total_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before request `attempt + 1` when the server did not say (attempt is 1-based).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
 /// A SCIM 2.0 service provider at `base` (e.g. `https://host/scim/v2`).
 ///
 /// The `reqwest::Client` is handed in so the host decides timeouts and redirect policy once;
@@ -33,11 +71,17 @@ pub struct ScimClient {
     http: reqwest::Client,
     base: Url,
     page_size: u32,
+    retry: RetryPolicy,
 }
 
 impl ScimClient {
     pub fn new(http: reqwest::Client, base: Url) -> Self {
-        Self { http, base, page_size: DEFAULT_PAGE_SIZE }
+        Self { http, base, page_size: DEFAULT_PAGE_SIZE, retry: RetryPolicy::default() }
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     /// The `count` asked for by `list_all_*` (at least 1).
@@ -77,7 +121,19 @@ impl ScimClient {
         filter: Option<&str>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
     ) -> Result<Vec<User>, Error> {
-        self.list_all("Users", token, filter, |u: &User| u.id.as_deref(), on_page).await
+        self.list_all_users_cancellable(token, filter, on_page, &AtomicBool::new(false)).await
+    }
+
+    /// As `list_all_users`, but stops with `Error::Cancelled` before the next page once
+    /// `cancelled` is set (a page in flight is finished, not torn down).
+    pub async fn list_all_users_cancellable(
+        &self,
+        token: &AccessToken,
+        filter: Option<&str>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<User>, Error> {
+        self.list_all("Users", token, filter, |u: &User| u.id.as_deref(), on_page, cancelled).await
     }
 
     /// Every group matching `filter`, each once, with its `members`.
@@ -87,7 +143,18 @@ impl ScimClient {
         filter: Option<&str>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
     ) -> Result<Vec<Group>, Error> {
-        self.list_all("Groups", token, filter, |g: &Group| g.id.as_deref(), on_page).await
+        self.list_all_groups_cancellable(token, filter, on_page, &AtomicBool::new(false)).await
+    }
+
+    /// As `list_all_groups`, stopping before the next page once `cancelled` is set.
+    pub async fn list_all_groups_cancellable(
+        &self,
+        token: &AccessToken,
+        filter: Option<&str>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<Group>, Error> {
+        self.list_all("Groups", token, filter, |g: &Group| g.id.as_deref(), on_page, cancelled).await
     }
 
     /// Pages through a resource type. `startIndex` is 1-based and advances by the number of
@@ -102,11 +169,15 @@ impl ScimClient {
         filter: Option<&str>,
         id_of: fn(&T) -> Option<&str>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
     ) -> Result<Vec<T>, Error> {
         let mut all: Vec<T> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut start_index: u64 = 1;
         loop {
+            if cancelled.load(Ordering::SeqCst) {
+                return Err(Error::Cancelled(format!("reading {resource}")));
+            }
             let page: ListResponse<T> = self.list_page(resource, token, filter, start_index, self.page_size).await?;
             let returned = page.resources.len() as u64;
             if returned == 0 {
@@ -171,17 +242,35 @@ impl ScimClient {
     }
 
     async fn get_json<T: DeserializeOwned>(&self, token: &AccessToken, url: Url) -> Result<T, Error> {
-        let response = self
-            .http
-            .get(url.clone())
-            .bearer_auth(token.expose())
-            .header(ACCEPT, bailiwick_scim::schema::MEDIA_TYPE)
-            .send()
-            .await
-            .map_err(|e| transport_error(&url, e))?;
-        let status = response.status();
-        let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = response.bytes().await.map_err(|e| transport_error(&url, e))?;
+        let mut waited = Duration::ZERO;
+        let mut attempt: u32 = 1;
+        let (status, content_type, body) = loop {
+            let response = self
+                .http
+                .get(url.clone())
+                .bearer_auth(token.expose())
+                .header(ACCEPT, bailiwick_scim::schema::MEDIA_TYPE)
+                .send()
+                .await
+                .map_err(|e| transport_error(&url, e))?;
+            let status = response.status();
+            let retry_after = retry_after(response.headers(), Utc::now());
+            let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let body = response.bytes().await.map_err(|e| transport_error(&url, e))?;
+            let later = status.as_u16() == 429 || status.is_server_error();
+            if !later || attempt >= self.retry.max_attempts {
+                break (status, content_type, body);
+            }
+            let wait = retry_after.unwrap_or_else(|| self.retry.backoff(attempt));
+            if waited.saturating_add(wait) > self.retry.max_total_wait {
+                tracing::warn!(%status, ?wait, "the directory asks to wait longer than Bailiwick will; giving up");
+                break (status, content_type, body);
+            }
+            tracing::info!(%status, attempt, ?wait, "the directory says try later; retrying");
+            tokio::time::sleep(wait).await;
+            waited += wait;
+            attempt += 1;
+        };
         if !status.is_success() {
             return Err(Error::Http { url: url.to_string(), status: status.as_u16(), detail: error_detail(&body) });
         }
@@ -194,6 +283,18 @@ impl ScimClient {
         serde_json::from_slice(&body)
             .map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: e.to_string() })
     }
+}
+
+/// RFC 9110 §10.2.3: `Retry-After` is a number of seconds or an HTTP date; a date in the past
+/// means now. Anything else is ignored (the backoff applies).
+fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    // IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) is RFC 2822 syntax with the zone "GMT".
+    let date = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    Some((date - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 /// RFC 7644 §3.1: `application/scim+json`; servers may also answer `application/json`.
@@ -240,10 +341,12 @@ mod tests {
         status: u16,
         content_type: &'static str,
         body: String,
+        /// Extra header lines, each ending in CRLF.
+        headers: String,
     }
 
     fn scim(status: u16, body: serde_json::Value) -> Reply {
-        Reply { status, content_type: "application/scim+json", body: body.to_string() }
+        Reply { status, content_type: "application/scim+json", body: body.to_string(), headers: String::new() }
     }
 
     /// A one-thread HTTP/1.1 server on 127.0.0.1 answering each request with `handler`
@@ -303,10 +406,11 @@ mod tests {
         let reply = handler(&url, &headers);
         write!(
             stream,
-            "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+            "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n{}",
             reply.status,
             reply.content_type,
             reply.body.len(),
+            reply.headers,
             reply.body
         )?;
         stream.flush()
@@ -402,6 +506,7 @@ mod tests {
                     status: 200,
                     content_type: "application/json; charset=utf-8",
                     body: r#"{"totalResults":0}"#.into(),
+                    headers: String::new(),
                 }
             } else {
                 scim(401, json!({"status": "401", "detail": "unexpected request"}))
@@ -433,8 +538,18 @@ mod tests {
     async fn malformed_json_and_wrong_media_types_are_errors_not_panics() {
         let server = LoopbackServer::start(|url, _| match query(url, "startIndex").as_deref() {
             Some("1") => scim(200, json!({"totalResults": "many", "Resources": 3})),
-            Some("2") => Reply { status: 200, content_type: "application/scim+json", body: "{\"totalRes".into() },
-            _ => Reply { status: 200, content_type: "text/html", body: "<html>login</html>".into() },
+            Some("2") => Reply {
+                status: 200,
+                content_type: "application/scim+json",
+                body: "{\"totalRes".into(),
+                headers: String::new(),
+            },
+            _ => Reply {
+                status: 200,
+                content_type: "text/html",
+                body: "<html>login</html>".into(),
+                headers: String::new(),
+            },
         });
         let client = ScimClient::new(reqwest::Client::new(), server.base.clone());
         for start in [1, 2, 3] {
@@ -452,5 +567,102 @@ mod tests {
         let err = client.list_users_page(&token(), None, 1, 5).await.expect_err("refused");
         assert!(matches!(&err, Error::Offline { host, .. } if host == "127.0.0.1"), "{err:?}");
         assert_eq!(err.code(), crate::error::ErrorCode::Offline);
+    }
+
+    /// Quick retries for tests: what is asserted is the count and the order, not the waits.
+    fn quick_retry() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(40),
+            max_total_wait: Duration::from_secs(5),
+        }
+    }
+
+    /// Answers the scripted statuses in turn (with their extra headers), then 200 with one user.
+    fn scripted(script: Vec<(u16, &'static str)>) -> impl Fn(&Url, &str) -> Reply + Send + 'static {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        move |_, _| {
+            let n = next.fetch_add(1, Ordering::SeqCst);
+            match script.get(n) {
+                Some(&(status, headers)) => Reply {
+                    status,
+                    content_type: "application/scim+json",
+                    body: json!({"status": status.to_string(), "detail": format!("answer {n}")}).to_string(),
+                    headers: headers.into(),
+                },
+                None => scim(200, json!({"totalResults": 1, "Resources": [{"id": "u1", "userName": "anna"}]})),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_503_and_a_429_are_retried_honouring_retry_after_seconds() {
+        let server = LoopbackServer::start(scripted(vec![(503, ""), (429, "Retry-After: 1\r\n")]));
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone()).with_retry(quick_retry());
+        let started = std::time::Instant::now();
+        let page = client.list_users_page(&token(), None, 1, 5).await.expect("succeeds on the third request");
+        assert_eq!(page.resources.len(), 1);
+        assert_eq!(server.requests().len(), 3);
+        assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was honoured ({:?})", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_recovers_fails_with_its_last_status_after_bounded_attempts() {
+        let server = LoopbackServer::start(scripted(vec![(503, ""), (502, ""), (500, ""), (504, ""), (503, "")]));
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone()).with_retry(quick_retry());
+        let started = std::time::Instant::now();
+        let err = client.list_users_page(&token(), None, 1, 5).await.expect_err("gives up");
+        assert!(matches!(&err, Error::Http { status: 504, detail: Some(d), .. } if d == "answer 3"), "{err:?}");
+        assert_eq!(server.requests().len(), 4, "max_attempts requests, no more");
+        assert!(started.elapsed() < Duration::from_secs(2), "bounded: {:?}", started.elapsed());
+        assert!(err.retryable());
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_beyond_the_total_cap_is_not_waited_for() {
+        let server = LoopbackServer::start(scripted(vec![(429, "Retry-After: 3600\r\n")]));
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone()).with_retry(quick_retry());
+        let started = std::time::Instant::now();
+        let err = client.list_users_page(&token(), None, 1, 5).await.expect_err("gives up at once");
+        assert!(matches!(err, Error::Http { status: 429, .. }), "{err:?}");
+        assert_eq!(server.requests().len(), 1);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn client_errors_other_than_429_are_not_retried() {
+        let server = LoopbackServer::start(scripted(vec![(404, ""), (404, "")]));
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone()).with_retry(quick_retry());
+        let err = client.list_users_page(&token(), None, 1, 5).await.expect_err("404");
+        assert!(matches!(err, Error::Http { status: 404, .. }), "{err:?}");
+        assert_eq!(server.requests().len(), 1);
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_an_http_date() {
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z").expect("time").with_timezone(&Utc);
+        let header = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, value.parse().expect("header value"));
+            retry_after(&headers, now)
+        };
+        assert_eq!(header("120"), Some(Duration::from_secs(120)));
+        assert_eq!(header("Wed, 21 Oct 2015 07:28:30 GMT"), Some(Duration::from_secs(30)));
+        assert_eq!(header("Wed, 21 Oct 2015 07:00:00 GMT"), Some(Duration::ZERO), "a past date means now");
+        assert_eq!(header("soon"), None);
+        assert_eq!(header("-5"), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let policy = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(350),
+            ..RetryPolicy::default()
+        };
+        let waits: Vec<_> = (1..=4).map(|a| policy.backoff(a).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 350, 350]);
     }
 }

@@ -11,4 +11,4 @@ mod bu;
 mod client;
 
 pub use bu::{bu_of, scope_filter};
-pub use client::{PageFetched, ScimClient, DEFAULT_PAGE_SIZE};
+pub use client::{PageFetched, RetryPolicy, ScimClient, DEFAULT_PAGE_SIZE};

@@ -1,0 +1,236 @@
+//! Benchmark of directory sync and cached search against the sandbox (issue 5), printing
+//! figures; not a test. Run from the workspace root, after building the sandbox:
+//!
+//! ```sh
+//! cargo build -p bailiwick-sandbox
+//! cargo run -p bailiwick-tests --example bench-sync -- 100000 [PAGE_SIZE]
+//! ```
+//!
+//! It starts `target/debug/bailiwick-sandbox --users N` on an ephemeral loopback port, signs in
+//! as gina.global (every region) through the sandbox's authorization-code + PKCE flow driven
+//! directly over HTTP, times `full_sync` into a temporary cache, times `curl` alone fetching
+//! the same pages over one connection, and times searches over the cached users.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bailiwick_core::cache::{Cache, UserQuery};
+use bailiwick_core::directory::{scope_filter, ScimClient};
+use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
+use bailiwick_core::secret::AccessToken;
+use bailiwick_core::sync::{full_sync, SyncProgress};
+use bailiwick_core::{BuPath, Scopes};
+use bailiwick_tests::{binary, Server};
+use url::Url;
+
+// RFC 7636 needs a fresh verifier per sign-in; this one-off bench against a throwaway
+// loopback sandbox uses a fixed pair (verifier and BASE64URL(SHA-256(verifier))).
+const PKCE_VERIFIER: &str = "dBjftJeZ4CVP-mJ0rE4f4qaeCK2T0uWuI2PmAsBaP8k";
+const PKCE_CHALLENGE: &str = "_0IEVLot5Rpvbs0qlVpaoRKea8PvwVVzheCsHC7gpP0";
+const ADMIN: &str = "gina.global";
+const SEARCHES: usize = 300;
+
+type Failure = Box<dyn std::error::Error>;
+
+#[tokio::main]
+async fn main() -> Result<(), Failure> {
+    let mut args = std::env::args().skip(1);
+    let users: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
+    let page_size: u32 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(500);
+
+    let dir = tempfile::tempdir()?;
+    let mut command = Command::new(binary("bailiwick-sandbox"));
+    command.args(["--port", "0", "--users", &users.to_string(), "--data"]).arg(dir.path().join("sandbox.sqlite"));
+    command.env("RUST_LOG", "warn");
+    let seeding = Instant::now();
+    let sandbox = Server::spawn("bailiwick-sandbox", command, Duration::from_secs(1800));
+    println!("sandbox seeded with {users} synthetic users in {:.1} s", seeding.elapsed().as_secs_f64());
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(120))
+        .build()?;
+    let token = sign_in(&http, &sandbox.url).await?;
+
+    let scopes = Scopes::new(["EMEA", "AMER", "APAC"].iter().filter_map(|p| BuPath::parse(p)).collect());
+    let base = Url::parse(&format!("{}/scim/v2", sandbox.url))?;
+    let client = ScimClient::new(http.clone(), base.clone()).with_page_size(page_size);
+    let mut cache = Cache::open(&dir.path().join("cache.sqlite"))?;
+    let (mut user_total, mut group_total, mut saving_at) = (0, 0, None);
+    let started = Instant::now();
+    let report =
+        full_sync(&client, &token, &mut cache, &scopes, DEFAULT_BU_ATTRIBUTE, chrono::Utc::now(), &mut |p| match p {
+            SyncProgress::Users { total, .. } => user_total = total,
+            SyncProgress::Groups { total, .. } => group_total = total,
+            SyncProgress::Saving => saving_at = Some(started.elapsed()),
+        })
+        .await?;
+    let sync = started.elapsed();
+    let fetch = saving_at.unwrap_or(sync);
+    println!(
+        "full sync: {} users, {} groups, {} memberships in {:.2} s = {:.0} users/s (fetching {:.2} s, writing the cache {:.2} s)",
+        report.users,
+        report.groups,
+        report.memberships,
+        sync.as_secs_f64(),
+        report.users as f64 / sync.as_secs_f64(),
+        fetch.as_secs_f64(),
+        (sync - fetch).as_secs_f64()
+    );
+
+    let filter = scope_filter(DEFAULT_BU_ATTRIBUTE, &scopes).ok_or("no scope filter")?;
+    let curl = curl_pages(&base, &token, &filter, user_total, group_total, page_size, dir.path())?;
+    println!(
+        "curl alone, same pages on one connection: {:.2} s; client fetch / curl = {:.2}, whole sync / curl = {:.2}",
+        curl.as_secs_f64(),
+        fetch.as_secs_f64() / curl.as_secs_f64(),
+        sync.as_secs_f64() / curl.as_secs_f64()
+    );
+
+    search_latency(&cache)?;
+    if let Some(peak) = peak_memory_kib() {
+        println!("peak resident memory of this process (sync + cache): {:.0} MiB", peak as f64 / 1024.0);
+    }
+    Ok(())
+}
+
+/// The authorization-code flow with PKCE, as the desktop app does it, without a browser: the
+/// sandbox's sign-in form is posted directly and its redirect read instead of followed.
+async fn sign_in(http: &reqwest::Client, issuer: &str) -> Result<AccessToken, Failure> {
+    let redirect_uri = "http://127.0.0.1:9/callback";
+    let form = [
+        ("response_type", "code"),
+        ("client_id", "bailiwick-desktop"),
+        ("redirect_uri", redirect_uri),
+        ("scope", "openid profile email"),
+        ("state", "bench"),
+        ("code_challenge", PKCE_CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("username", ADMIN),
+        ("password", "demo"),
+    ];
+    let answer = http.post(format!("{issuer}/authorize")).form(&form).send().await?;
+    let location = answer.headers().get(reqwest::header::LOCATION).ok_or("the sign-in was refused")?.to_str()?;
+    let code = Url::parse(location)?
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .ok_or("no code in the redirect")?;
+    let tokens: serde_json::Value = http
+        .post(format!("{issuer}/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", PKCE_VERIFIER),
+            ("client_id", "bailiwick-desktop"),
+        ])
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let access = tokens["access_token"].as_str().ok_or("no access_token")?;
+    Ok(AccessToken::new(access))
+}
+
+/// One `curl` fetching every page the sync fetched (same URLs, same page size), reusing its
+/// connection. The token goes in a config file, not on the command line other users can see.
+fn curl_pages(
+    base: &Url,
+    token: &AccessToken,
+    filter: &str,
+    users: u64,
+    groups: u64,
+    page_size: u32,
+    dir: &std::path::Path,
+) -> Result<Duration, Failure> {
+    let config = dir.join("curl.config");
+    let mut file = std::fs::File::create(&config)?;
+    writeln!(file, "header = \"Authorization: Bearer {}\"", token.expose())?;
+    writeln!(file, "header = \"Accept: application/scim+json\"")?;
+    writeln!(file, "silent\nfail")?;
+    for (resource, total, filter) in [("Users", users, Some(filter)), ("Groups", groups, None)] {
+        let mut start = 1;
+        while start <= total.max(1) {
+            let mut url = base.clone();
+            url.path_segments_mut().map_err(|()| "base URL")?.push(resource);
+            if let Some(filter) = filter {
+                url.query_pairs_mut().append_pair("filter", filter);
+            }
+            url.query_pairs_mut()
+                .append_pair("startIndex", &start.to_string())
+                .append_pair("count", &page_size.to_string());
+            writeln!(file, "url = \"{url}\"\noutput = \"/dev/null\"")?;
+            start += u64::from(page_size);
+        }
+    }
+    drop(file);
+    let started = Instant::now();
+    let status = Command::new("curl").arg("--config").arg(&config).stdin(Stdio::null()).status()?;
+    let elapsed = started.elapsed();
+    if !status.success() {
+        return Err(format!("curl failed: {status}").into());
+    }
+    Ok(elapsed)
+}
+
+/// Search as you type over the cache: 3- to 6-letter prefixes of cached names and two-term
+/// queries, each a first page of 50 rows plus the count (what the users table asks for).
+fn search_latency(cache: &Cache) -> Result<(), Failure> {
+    let total = cache.count_users(&UserQuery::default())?;
+    let sample = cache.list_users(&UserQuery {
+        limit: Some(SEARCHES as u32),
+        offset: (total / 3) as u32,
+        ..UserQuery::default()
+    })?;
+    let mut queries: Vec<String> = Vec::new();
+    for (i, row) in sample.iter().enumerate() {
+        let words: Vec<&str> = row.display_name.split_whitespace().collect();
+        let first = words.first().copied().unwrap_or(&row.user_name);
+        let prefix = |w: &str, n: usize| w.chars().take(n).collect::<String>();
+        queries.push(match (i % 3, words.get(1)) {
+            (0, Some(last)) => format!("{} {}", prefix(first, 3), prefix(last, 3)),
+            (1, _) => prefix(&row.user_name, 4 + i % 3),
+            _ => prefix(first, 3),
+        });
+    }
+    let (mut page_times, mut count_times) = (Vec::new(), Vec::new());
+    let mut found = 0;
+    for text in &queries {
+        let query = UserQuery { search: Some(text.clone()), limit: Some(50), ..UserQuery::default() };
+        let started = Instant::now();
+        found += cache.list_users(&query)?.len();
+        page_times.push(started.elapsed());
+        let started = Instant::now();
+        cache.count_users(&query)?;
+        count_times.push(started.elapsed());
+    }
+    let both: Vec<Duration> = page_times.iter().zip(&count_times).map(|(a, b)| *a + *b).collect();
+    println!(
+        "search over {total} cached users, {} queries ({found} rows): first page p50 {:.2} ms p95 {:.2} ms; \
+         count p50 {:.2} ms p95 {:.2} ms; page + count p95 {:.2} ms",
+        queries.len(),
+        percentile(&page_times, 50),
+        percentile(&page_times, 95),
+        percentile(&count_times, 50),
+        percentile(&count_times, 95),
+        percentile(&both, 95)
+    );
+    Ok(())
+}
+
+fn percentile(times: &[Duration], p: usize) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    let index = (sorted.len() * p / 100).min(sorted.len().saturating_sub(1));
+    sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// VmHWM: the peak resident set of this process (Linux).
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
