@@ -14,7 +14,7 @@ help:
 
 demo: setup-demo
 	npm run --silent build
-	cargo run --locked -p bailiwick-desktop --features tauri/custom-protocol
+	cargo run --locked -p bailiwick-desktop --features custom-protocol
 
 test: setup-test
 	dbus-run-session -- scripts/run-tests.sh

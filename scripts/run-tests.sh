@@ -21,24 +21,21 @@ npm run --silent typecheck
 step "UI unit tests (Vitest)"
 npm test
 
-step "Desktop app with the UI embedded, for the end-to-end test"
+# Every cargo command below selects the same packages and features, so dependencies are built
+# with one feature set and reused: a different selection would rebuild most of them.
+cargo_args=(--locked --workspace --features bailiwick-desktop/custom-protocol)
+
+step "Build: the UI, then every crate (the desktop app with the UI embedded)"
 npm run --silent build
-cargo build --locked -p bailiwick-desktop --features tauri/custom-protocol
+cargo build "${cargo_args[@]}"
+# The end-to-end test drives its own copy: later cargo commands may rebuild target/debug.
 mkdir -p target/e2e
 cp target/debug/bailiwick-desktop target/e2e/bailiwick-desktop
 
 step "Clippy"
-cargo clippy --locked --workspace --all-targets -- -D warnings
-
-step "Binaries the end-to-end tests drive"
-cargo build --locked -p bailiwick-cli -p bailiwick-sandbox
-
-step "Desktop shell unit tests"
-# With the same features as the end-to-end binary above, so Tauri is compiled once, not twice.
-cargo test --locked -p bailiwick-desktop --features tauri/custom-protocol
+cargo clippy "${cargo_args[@]}" --all-targets -- -D warnings
 
 step "Rust tests: unit, integration, CLI and desktop end to end, interop with peers"
 mkdir -p tests/artifacts
 # Xvfb for the desktop end-to-end test (WebKitGTK needs a display).
-xvfb-run -a --server-args="-screen 0 1400x900x24" \
-  cargo test --locked --workspace --exclude bailiwick-desktop -- --test-threads=4
+xvfb-run -a --server-args="-screen 0 1400x900x24" cargo test "${cargo_args[@]}" -- --test-threads=4

@@ -20,7 +20,7 @@ use crate::{free_port, terminate, workspace_root};
 /// The release-like app binary the e2e tests drive. Plain `cargo build` makes a dev-mode app
 /// that loads the Vite dev server (a blank window here), and other cargo commands overwrite
 /// target/debug, so the e2e binary is built with the UI embedded and kept in its own copy:
-/// `npm run build && cargo build -p bailiwick-desktop --features tauri/custom-protocol &&
+/// `npm run build && cargo build -p bailiwick-desktop --features custom-protocol &&
 /// cp target/debug/bailiwick-desktop target/e2e/`.
 pub fn app_binary() -> PathBuf {
     let target =
@@ -28,7 +28,7 @@ pub fn app_binary() -> PathBuf {
     let path = target.join("e2e").join("bailiwick-desktop");
     assert!(
         path.is_file(),
-        "{} is missing: build it with `npm run build && cargo build -p bailiwick-desktop --features tauri/custom-protocol` \
+        "{} is missing: build it with `npm run build && cargo build -p bailiwick-desktop --features custom-protocol` \
          and copy target/debug/bailiwick-desktop there (`make test` does this)",
         path.display()
     );
