@@ -103,6 +103,15 @@ fn sorted_page(mut matches: Vec<(Option<SortKey>, Value)>, listing: &Listing) ->
     Page { total_results, start_index: listing.start_index, resources }
 }
 
+/// Filters, sorts and pages resources the caller may already see (grants, audit events).
+pub fn page_of(resources: impl Iterator<Item = Value>, listing: &Listing) -> Page {
+    let matches = resources
+        .filter(|r| listing.filter.as_ref().is_none_or(|f| f.matches(r)))
+        .map(|r| (listing.sort.as_ref().and_then(|s| sort_key(&r, &s.path)), r))
+        .collect();
+    sorted_page(matches, listing)
+}
+
 /// One page of a list, after delegation and filtering.
 pub struct Page {
     pub total_results: usize,
@@ -307,6 +316,36 @@ impl Directory {
 
     pub fn group_index(&self, id: &str) -> Option<usize> {
         self.groups.iter().position(|g| g.id == id)
+    }
+
+    /// Adds or removes one member of a group (a grant starting or ending); true when the
+    /// membership changed. The group's version moves like any other membership change.
+    pub fn set_member(
+        &mut self,
+        conn: &Connection,
+        group_id: &str,
+        user_id: &str,
+        member: bool,
+        now: &str,
+    ) -> Result<bool, SandboxError> {
+        let Some(index) = self.group_index(group_id) else {
+            return Ok(false);
+        };
+        let group = &self.groups[index];
+        let present = group.member_ids.iter().any(|m| m == user_id);
+        if present == member || (member && self.user(user_id).is_none()) {
+            return Ok(false);
+        }
+        let mut members = group.member_ids.clone();
+        if member {
+            members.push(user_id.to_owned());
+        } else {
+            members.retain(|m| m != user_id);
+        }
+        let (name, version) = (group.display_name.clone(), group.version + 1);
+        crate::store::write_group(conn, group_id, &name, &members, version, now)?;
+        self.set_group(index, name, members, version, now);
+        Ok(true)
     }
 
     pub fn group_at(&self, index: usize) -> &GroupEntry {

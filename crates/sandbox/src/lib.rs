@@ -11,7 +11,10 @@
 //! `ana.souza` (AMER/BR), `hiroshi.tanaka` (APAC/JP), and `svc-exstream-batch-de` (Service,
 //! EMEA/DE). The demo admins are users too, in their home BUs.
 
+mod audit;
+mod clock;
 mod directory;
+mod grants;
 mod jws;
 mod oidc;
 mod scim_api;
@@ -28,6 +31,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
+pub use crate::clock::Clock;
 use crate::directory::Directory;
 use crate::jws::Es256Key;
 
@@ -72,6 +76,12 @@ pub(crate) struct AppState {
     pub key: Arc<Es256Key>,
     db: Arc<Mutex<Connection>>,
     pub directory: Arc<RwLock<Directory>>,
+    /// Judges grant windows and stamps audit events; tests move it forward.
+    pub clock: Clock,
+    /// Taken after the directory's lock when both are needed.
+    pub grants: Arc<Mutex<Vec<grants::Grant>>>,
+    /// Taken last of all locks, briefly.
+    pub audit_events: Arc<Mutex<Vec<audit::AuditEvent>>>,
 }
 
 impl AppState {
@@ -114,6 +124,8 @@ pub struct Sandbox {
     base_url: Url,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    expiry: JoinHandle<()>,
+    clock: Clock,
 }
 
 impl Sandbox {
@@ -131,15 +143,26 @@ impl Sandbox {
         let synthetic = config.synthetic_users;
         let base = scim_base.clone();
         // Seeding and loading touch every user: keep them off the async workers.
-        let (conn, key, directory) = tokio::task::spawn_blocking(move || -> Result<_, SandboxError> {
-            let mut conn = store::open(data.as_deref())?;
-            store::seed(&mut conn, synthetic, chrono::Utc::now())?;
-            let key = Es256Key::load_or_create(&conn)?;
-            let directory = Directory::load(&conn, &base)?;
-            Ok((conn, key, directory))
-        })
-        .await
-        .map_err(|e| SandboxError::Startup(e.to_string()))??;
+        let (conn, key, directory, (grants, audit_events)) =
+            tokio::task::spawn_blocking(move || -> Result<_, SandboxError> {
+                let mut conn = store::open(data.as_deref())?;
+                store::seed(&mut conn, synthetic, chrono::Utc::now())?;
+                let key = Es256Key::load_or_create(&conn)?;
+                let directory = Directory::load(&conn, &base)?;
+                let mut grants = Vec::new();
+                for (resource, membership) in store::load_grants(&conn)? {
+                    let grant = grants::Grant::from_stored(&resource, &membership)
+                        .ok_or_else(|| SandboxError::CorruptData(format!("grant {}", resource["id"])))?;
+                    grants.push(grant);
+                }
+                let audit_events = store::load_audit_events(&conn)?
+                    .into_iter()
+                    .map(|(bu, resource)| audit::AuditEvent::from_stored(bu, resource))
+                    .collect::<Vec<_>>();
+                Ok((conn, key, directory, (grants, audit_events)))
+            })
+            .await
+            .map_err(|e| SandboxError::Startup(e.to_string()))??;
         tracing::info!(users = directory.user_count(), %issuer, "sandbox IAM ready");
 
         let state = AppState {
@@ -148,7 +171,12 @@ impl Sandbox {
             key: Arc::new(key),
             db: Arc::new(Mutex::new(conn)),
             directory: Arc::new(RwLock::new(directory)),
+            clock: Clock::default(),
+            grants: Arc::new(Mutex::new(grants)),
+            audit_events: Arc::new(Mutex::new(audit_events)),
         };
+        let clock = state.clock.clone();
+        let expiry = tokio::spawn(expire_grants(state.clone()));
         let app = oidc::routes().nest("/scim/v2", scim_api::routes()).with_state(state);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -162,7 +190,12 @@ impl Sandbox {
             }
         });
         let base_url = Url::parse(&format!("{issuer}/")).map_err(|e| SandboxError::Startup(e.to_string()))?;
-        Ok(Sandbox { base_url, shutdown, task })
+        Ok(Sandbox { base_url, shutdown, task, expiry, clock })
+    }
+
+    /// The clock grant windows are judged by: [`Clock::advance`] makes time pass for them.
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
     /// `http://127.0.0.1:P/` — the issuer is this without the trailing slash.
@@ -205,12 +238,28 @@ max_age_hours = 336
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the server.
     pub async fn stop(self) {
+        self.expiry.abort();
+        let _ = self.expiry.await;
         let _ = self.shutdown.send(());
         let mut task = self.task;
         // Idle keep-alive connections close at once; a stuck client must not hang shutdown.
         if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task).await.is_err() {
             task.abort();
             let _ = task.await;
+        }
+    }
+}
+
+/// Ends grants on time without anyone asking: every second, memberships follow the windows.
+async fn expire_grants(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let state = state.clone();
+        // The tick takes the connection and directory locks: keep it off the async workers.
+        if tokio::task::spawn_blocking(move || grants::reconcile_now(&state)).await.is_err() {
+            tracing::error!("the grant expiry tick panicked");
         }
     }
 }

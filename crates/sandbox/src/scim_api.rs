@@ -22,7 +22,7 @@ use bailiwick_scim::{schema, select_attributes, AttrPath, Filter, ListResponse, 
 use crate::directory::{in_scope, Page, Sort};
 use crate::scim_write::{self, resource_response, tag_list_matches};
 use crate::seed::{self, DemoAdmin};
-use crate::{store, AppState};
+use crate::{audit, grants, store, AppState};
 
 /// RFC 7644 §3.4.2.4: the server may cap `count`; it says so in ServiceProviderConfig.
 pub const MAX_RESULTS: usize = 1000;
@@ -47,6 +47,12 @@ pub fn routes() -> Router<AppState> {
                 .patch(scim_write::patch_group)
                 .delete(scim_write::delete_group),
         )
+        .route("/Grants", get(grants::list_grants).post(grants::create_grant))
+        .route("/Grants/.search", post(grants::search_grants))
+        .route("/Grants/{id}", get(grants::get_grant).patch(grants::patch_grant).delete(grants::delete_grant))
+        .route("/AuditEvents", get(audit::list_audit_events))
+        .route("/AuditEvents/.search", post(audit::search_audit_events))
+        .route("/AuditEvents/{id}", get(audit::get_audit_event))
         .route("/Me", get(me))
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/ResourceTypes", get(resource_types))
@@ -90,6 +96,10 @@ pub struct ScimRefusal {
 }
 
 impl ScimRefusal {
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
         Self { status, scim_type, detail: detail.into() }
     }
@@ -195,7 +205,7 @@ pub struct Listing {
 }
 
 impl Listing {
-    fn project(&self, mut page: Page) -> Page {
+    pub fn project(&self, mut page: Page) -> Page {
         if !self.attributes.is_empty() || !self.excluded.is_empty() {
             for resource in &mut page.resources {
                 *resource = select_attributes(resource, &self.attributes, &self.excluded);
@@ -206,7 +216,7 @@ impl Listing {
 }
 
 impl ListQuery {
-    fn listing(&self) -> Result<Listing, ScimRefusal> {
+    pub fn listing(&self) -> Result<Listing, ScimRefusal> {
         // RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
         let start_index = self.start_index.unwrap_or(1).max(1) as usize;
         let count = self.count.map_or(DEFAULT_COUNT, |c| c.max(0) as usize).min(MAX_RESULTS);
@@ -247,7 +257,7 @@ impl ListQuery {
     }
 }
 
-fn page_response(page: Page) -> Response {
+pub fn page_response(page: Page) -> Response {
     let list = ListResponse::new(page.total_results as u64, page.start_index as u64, page.resources);
     scim_response(StatusCode::OK, &list)
 }
@@ -309,7 +319,7 @@ async fn list_groups(State(state): State<AppState>, caller: Caller, Query(query)
 }
 
 /// `POST /.search` (RFC 7644 §3.4.3): the same query in a SearchRequest body.
-fn search_request(body: &Bytes) -> Result<ListQuery, ScimRefusal> {
+pub fn search_request(body: &Bytes) -> Result<ListQuery, ScimRefusal> {
     serde_json::from_slice(body).map_err(|e| {
         ScimRefusal::new(StatusCode::BAD_REQUEST, Some("invalidSyntax"), format!("not a SearchRequest: {e}"))
     })
@@ -458,6 +468,26 @@ fn resource_type_documents(scim_base: &str) -> Vec<Value> {
             "schemaExtensions": [],
             "meta": {"resourceType": "ResourceType", "location": format!("{scim_base}/ResourceTypes/Group")}
         }),
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": "Grant",
+            "name": "Grant",
+            "endpoint": "/Grants",
+            "description": "A time-bound role grant: membership of the role's group inside its window",
+            "schema": schema::GRANT,
+            "schemaExtensions": [],
+            "meta": {"resourceType": "ResourceType", "location": format!("{scim_base}/ResourceTypes/Grant")}
+        }),
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": "AuditEvent",
+            "name": "AuditEvent",
+            "endpoint": "/AuditEvents",
+            "description": "A change made through SCIM (read-only)",
+            "schema": schema::AUDIT_EVENT,
+            "schemaExtensions": [],
+            "meta": {"resourceType": "ResourceType", "location": format!("{scim_base}/ResourceTypes/AuditEvent")}
+        }),
     ]
 }
 
@@ -536,10 +566,57 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
     division["canonicalValues"] = json!(seed::BUSINESS_UNITS);
     let enterprise_attributes =
         vec![s("employeeNumber"), s("costCenter"), s("organization"), division, s("department")];
+    let reference = |name: &str, mutability: &str| {
+        complex(
+            name,
+            false,
+            mutability,
+            vec![
+                attribute("value", "string", false, mutability, true, "none"),
+                attribute("display", "string", false, "readOnly", false, "none"),
+                attribute("$ref", "reference", false, "readOnly", true, "none"),
+            ],
+        )
+    };
+    let readonly = |name: &str, kind: &str| attribute(name, kind, false, "readOnly", false, "none");
+    let mut status = attribute("status", "string", false, "readWrite", false, "none");
+    status["canonicalValues"] = json!(["pending", "active", "expired", "revoked", "rejected"]);
+    let grant_attributes = vec![
+        reference("user", "immutable"),
+        reference("role", "immutable"),
+        attribute("bu", "string", false, "immutable", false, "none"),
+        attribute("validFrom", "dateTime", false, "immutable", false, "none"),
+        attribute("validUntil", "dateTime", false, "readWrite", false, "none"),
+        attribute("justification", "string", false, "immutable", false, "none"),
+        readonly("requester", "string"),
+        readonly("approver", "string"),
+        status,
+    ];
+    let audit_attributes = vec![
+        readonly("time", "dateTime"),
+        readonly("actor", "string"),
+        readonly("action", "string"),
+        complex(
+            "target",
+            false,
+            "readOnly",
+            vec![
+                readonly("type", "string"),
+                readonly("value", "string"),
+                readonly("display", "string"),
+                readonly("bu", "string"),
+            ],
+        ),
+        complex("before", false, "readOnly", Vec::new()),
+        complex("after", false, "readOnly", Vec::new()),
+        readonly("outcome", "string"),
+    ];
     [
         (schema::USER, "User", "User Account", user_attributes),
         (schema::GROUP, "Group", "Group", group_attributes),
         (schema::ENTERPRISE_USER, "EnterpriseUser", "Enterprise User", enterprise_attributes),
+        (schema::GRANT, "Grant", "Time-bound role grant", grant_attributes),
+        (schema::AUDIT_EVENT, "AuditEvent", "Audited change", audit_attributes),
     ]
     .into_iter()
     .map(|(id, name, description, attributes)| {

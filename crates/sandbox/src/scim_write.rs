@@ -22,7 +22,47 @@ use crate::directory::{in_scope, Directory};
 use crate::scim_api::{scim_response, Caller, ScimRefusal};
 use rusqlite::Connection;
 
+use crate::audit::AuditTarget;
 use crate::{store, AppState};
+
+/// Records a user change: `before` as it was (Null on create), after as the directory now
+/// holds it (Null on delete).
+fn audit_user(
+    state: &AppState,
+    conn: &Connection,
+    caller: &Caller,
+    action: &str,
+    directory: &Directory,
+    id: &str,
+    before: Value,
+) {
+    let after = directory.user(id).map(|u| u.resource.clone()).unwrap_or(Value::Null);
+    let shown = if after.is_null() { &before } else { &after };
+    let display = shown["userName"].as_str().unwrap_or(id).to_owned();
+    let bu = shown[schema::ENTERPRISE_USER]["division"].as_str().map(str::to_owned);
+    let target = AuditTarget { kind: "User", id, display: &display, bu: bu.as_deref() };
+    state.audit(conn, caller.admin.user_name, action, target, before, after);
+}
+
+/// Records a role change; roles belong to no BU.
+fn audit_group(
+    state: &AppState,
+    conn: &Connection,
+    caller: &Caller,
+    action: &str,
+    directory: &Directory,
+    id: &str,
+    before: Value,
+) {
+    let after = directory
+        .group_index(id)
+        .map(|i| directory.group_resource(directory.group_at(i), caller.admin.bu_scopes))
+        .unwrap_or(Value::Null);
+    let shown = if after.is_null() { &before } else { &after };
+    let display = shown["displayName"].as_str().unwrap_or(id).to_owned();
+    let target = AuditTarget { kind: "Group", id, display: &display, bu: None };
+    state.audit(conn, caller.admin.user_name, action, target, before, after);
+}
 
 const MANAGE_USERS: &str = "manage-users";
 const MANAGE_ROLES: &str = "manage-roles";
@@ -176,6 +216,7 @@ fn create_user_inner(state: &AppState, caller: &Caller, body: &Bytes) -> Result<
     };
     store::insert_user(conn, &write).map_err(storage_failure)?;
     directory.put_user(stored, division, 1, &now, &now);
+    audit_user(state, conn, caller, "user.create", &directory, &id, Value::Null);
     let user = directory.user(&id).ok_or_else(unavailable)?;
     let mut response = resource_response(StatusCode::CREATED, &user.resource, 1);
     if let Ok(location) = HeaderValue::from_str(&format!("{}/Users/{id}", directory.scim_base())) {
@@ -235,14 +276,16 @@ pub async fn replace_user(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = (|| {
+    let result = (|| -> Result<Response, ScimRefusal> {
         let body: Value = parse_body(&body)?;
         // The connection before the directory: the OIDC side takes them in that order too.
         let conn = state.lock_db();
         let conn: &Connection = &conn;
         let mut directory = state.directory.write().map_err(|_| unavailable())?;
-        let (_, version, created) = writable_user(&directory, &caller, &headers, &id)?;
-        store_user_change(conn, &mut directory, &caller, &id, version, &created, body)
+        let (before, version, created) = writable_user(&directory, &caller, &headers, &id)?;
+        let response = store_user_change(conn, &mut directory, &caller, &id, version, &created, body)?;
+        audit_user(&state, conn, &caller, "user.update", &directory, &id, before);
+        Ok(response)
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -255,7 +298,7 @@ pub async fn patch_user(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = (|| {
+    let result = (|| -> Result<Response, ScimRefusal> {
         let patch: PatchRequest = parse_body(&body)?;
         // The connection before the directory: the OIDC side takes them in that order too.
         let conn = state.lock_db();
@@ -265,7 +308,9 @@ pub async fn patch_user(
         let mut patched = stored_form(&current);
         apply_patch(&mut patched, &patch.operations)
             .map_err(|e| refuse(StatusCode::BAD_REQUEST, Some(e.scim_type()), e.to_string()))?;
-        store_user_change(conn, &mut directory, &caller, &id, version, &created, patched)
+        let response = store_user_change(conn, &mut directory, &caller, &id, version, &created, patched)?;
+        audit_user(&state, conn, &caller, "user.update", &directory, &id, current);
+        Ok(response)
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -282,7 +327,7 @@ pub async fn delete_user(
         let conn = state.lock_db();
         let conn: &Connection = &conn;
         let mut directory = state.directory.write().map_err(|_| unavailable())?;
-        writable_user(&directory, &caller, &headers, &id)?;
+        let (before, _, _) = writable_user(&directory, &caller, &headers, &id)?;
         store::delete_user(conn, &id).map_err(storage_failure)?;
         let now = now();
         // The groups it left changed: bump their versions like any other membership change.
@@ -293,6 +338,7 @@ pub async fn delete_user(
             store::write_group(conn, &gid, &name, &members, version, &now).map_err(storage_failure)?;
             directory.set_group(group_index, name, members, version, &now);
         }
+        audit_user(&state, conn, &caller, "user.delete", &directory, &id, before);
         tracing::info!(user = %id, "user deleted");
         Ok(StatusCode::NO_CONTENT.into_response())
     })();
@@ -377,14 +423,16 @@ pub async fn replace_group(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = (|| {
+    let result = (|| -> Result<Response, ScimRefusal> {
         let body: Value = parse_body(&body)?;
         // The connection before the directory: the OIDC side takes them in that order too.
         let conn = state.lock_db();
         let conn: &Connection = &conn;
         let mut directory = state.directory.write().map_err(|_| unavailable())?;
-        let (index, _) = writable_group(&directory, &caller, &headers, &id)?;
-        store_group_change(conn, &mut directory, &caller, index, &body)
+        let (index, before) = writable_group(&directory, &caller, &headers, &id)?;
+        let response = store_group_change(conn, &mut directory, &caller, index, &body)?;
+        audit_group(&state, conn, &caller, "group.update", &directory, &id, before);
+        Ok(response)
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -397,16 +445,19 @@ pub async fn patch_group(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = (|| {
+    let result = (|| -> Result<Response, ScimRefusal> {
         let patch: PatchRequest = parse_body(&body)?;
         // The connection before the directory: the OIDC side takes them in that order too.
         let conn = state.lock_db();
         let conn: &Connection = &conn;
         let mut directory = state.directory.write().map_err(|_| unavailable())?;
         let (index, mut visible) = writable_group(&directory, &caller, &headers, &id)?;
+        let before = visible.clone();
         apply_patch(&mut visible, &patch.operations)
             .map_err(|e| refuse(StatusCode::BAD_REQUEST, Some(e.scim_type()), e.to_string()))?;
-        store_group_change(conn, &mut directory, &caller, index, &visible)
+        let response = store_group_change(conn, &mut directory, &caller, index, &visible)?;
+        audit_group(&state, conn, &caller, "group.update", &directory, &id, before);
+        Ok(response)
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -448,6 +499,7 @@ pub async fn create_group(State(state): State<AppState>, caller: Caller, body: B
                 return Err(refusal);
             }
         };
+        audit_group(&state, conn, &caller, "group.create", &directory, &id, Value::Null);
         *response.status_mut() = StatusCode::CREATED;
         if let Ok(location) = HeaderValue::from_str(&format!("{}/Groups/{id}", directory.scim_base())) {
             response.headers_mut().insert(LOCATION, location);
@@ -471,7 +523,7 @@ pub async fn delete_group(
         let conn = state.lock_db();
         let conn: &Connection = &conn;
         let mut directory = state.directory.write().map_err(|_| unavailable())?;
-        let (index, _) = writable_group(&directory, &caller, &headers, &id)?;
+        let (index, before) = writable_group(&directory, &caller, &headers, &id)?;
         let scopes = caller.admin.bu_scopes;
         let hidden = directory
             .group_at(index)
@@ -492,6 +544,7 @@ pub async fn delete_group(
         directory.set_group(index, name, Vec::new(), version, &now);
         store::delete_group(conn, &id).map_err(storage_failure)?;
         directory.remove_group(index);
+        audit_group(&state, conn, &caller, "group.delete", &directory, &id, before);
         tracing::info!(group = %id, "group deleted");
         Ok(StatusCode::NO_CONTENT.into_response())
     })();

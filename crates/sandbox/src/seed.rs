@@ -22,6 +22,35 @@ pub const ROLES: &[&str] = &[
     "Customer Data Reader",
 ];
 
+/// What the organisation allows for a role when it is granted for a time (DESIGN.md's grant
+/// model): privileged roles need a second admin's approval and stay away from partners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RolePolicy {
+    pub sensitivity: &'static str,
+    pub partner_allowed: bool,
+    pub max_grant_days: i64,
+    pub needs_approval: bool,
+}
+
+/// The policy of each of [`ROLES`], by index.
+pub const ROLE_POLICIES: &[RolePolicy] = &[
+    RolePolicy { sensitivity: "low", partner_allowed: true, max_grant_days: 90, needs_approval: false },
+    RolePolicy { sensitivity: "medium", partner_allowed: false, max_grant_days: 180, needs_approval: false },
+    RolePolicy { sensitivity: "medium", partner_allowed: true, max_grant_days: 90, needs_approval: false },
+    RolePolicy { sensitivity: "low", partner_allowed: true, max_grant_days: 180, needs_approval: false },
+    RolePolicy { sensitivity: "high", partner_allowed: false, max_grant_days: 30, needs_approval: true },
+    RolePolicy { sensitivity: "high", partner_allowed: false, max_grant_days: 30, needs_approval: true },
+];
+
+/// Roles created later through SCIM carry no policy of their own: treat them as ordinary.
+pub const DEFAULT_ROLE_POLICY: RolePolicy =
+    RolePolicy { sensitivity: "low", partner_allowed: true, max_grant_days: 365, needs_approval: false };
+
+/// The policy of the role whose group has this id.
+pub fn role_policy(group_id: &str) -> RolePolicy {
+    (0..ROLES.len()).find(|&i| role_group_id(i) == group_id).map_or(DEFAULT_ROLE_POLICY, |i| ROLE_POLICIES[i])
+}
+
 /// A demo admin: a SCIM user who can also sign in, with the admin context of their tokens.
 pub struct DemoAdmin {
     pub user_name: &'static str,

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 use crate::seed::{self, SeedUser};
 use crate::SandboxError;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_grants_audit.sql")];
 
 /// Bumped when the hand-made demo data changes; an older file keeps what it was seeded with.
 const SEED_VERSION: &str = "1";
@@ -61,6 +62,50 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), Sand
         params![key, value],
     )?;
     Ok(())
+}
+
+/// Inserts or replaces a grant's stored form.
+pub fn save_grant(conn: &Connection, id: &str, resource: &Value, membership: &str) -> Result<(), SandboxError> {
+    conn.execute(
+        "INSERT INTO grants (id, resource, membership) VALUES (?1, ?2, ?3)
+         ON CONFLICT(id) DO UPDATE SET resource = excluded.resource, membership = excluded.membership",
+        params![id, resource.to_string(), membership],
+    )?;
+    Ok(())
+}
+
+/// Every grant as (resource, membership), in issue order.
+pub fn load_grants(conn: &Connection) -> Result<Vec<(Value, String)>, SandboxError> {
+    let mut stmt = conn.prepare("SELECT id, resource, membership FROM grants ORDER BY seq")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let mut grants = Vec::new();
+    for row in rows {
+        let (id, resource, membership) = row?;
+        let resource =
+            serde_json::from_str(&resource).map_err(|e| SandboxError::CorruptData(format!("grant {id}: {e}")))?;
+        grants.push((resource, membership));
+    }
+    Ok(grants)
+}
+
+pub fn insert_audit_event(conn: &Connection, bu: Option<&str>, resource: &Value) -> Result<(), SandboxError> {
+    conn.execute("INSERT INTO audit_events (bu, resource) VALUES (?1, ?2)", params![bu, resource.to_string()])?;
+    Ok(())
+}
+
+/// Every audit event as (BU, resource), oldest first.
+pub fn load_audit_events(conn: &Connection) -> Result<Vec<(Option<String>, Value)>, SandboxError> {
+    let mut stmt = conn.prepare("SELECT seq, bu, resource FROM audit_events ORDER BY seq")?;
+    let rows =
+        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (seq, bu, resource) = row?;
+        let resource = serde_json::from_str(&resource)
+            .map_err(|e| SandboxError::CorruptData(format!("audit event {seq}: {e}")))?;
+        events.push((bu, resource));
+    }
+    Ok(events)
 }
 
 pub fn timestamp(at: DateTime<Utc>) -> String {

@@ -167,8 +167,20 @@ async fn me_and_discovery_endpoints_answer() {
     assert_eq!(spc["filter"]["supported"], true);
     assert_eq!(spc["filter"]["maxResults"], 1000);
     let types: Value = scim_get(&base, &paula, "/ResourceTypes").await.json().await.unwrap();
-    assert_eq!(types["totalResults"], 2);
+    assert_eq!(types["totalResults"], 4, "User, Group, Grant, AuditEvent");
+    let names: Vec<&str> = types["Resources"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["User", "Group", "Grant", "AuditEvent"]);
     let schemas: Value = scim_get(&base, &paula, "/Schemas").await.json().await.unwrap();
-    assert_eq!(schemas["totalResults"], 3);
+    assert_eq!(schemas["totalResults"], 5);
+    let grant: Value = scim_get(&base, &paula, "/Schemas/urn:bailiwick:params:scim:schemas:core:2.0:Grant")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(grant["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["name"] == "validUntil" && a["type"] == "dateTime"));
     sandbox.stop().await;
 }

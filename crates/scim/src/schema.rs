@@ -10,3 +10,7 @@ pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRe
 
 /// The SCIM media type (RFC 7644 §3.1). Servers must also accept `application/json`.
 pub const MEDIA_TYPE: &str = "application/scim+json";
+
+/// Bailiwick's own resource types (DESIGN.md's grant model), served by the sandbox.
+pub const GRANT: &str = "urn:bailiwick:params:scim:schemas:core:2.0:Grant";
+pub const AUDIT_EVENT: &str = "urn:bailiwick:params:scim:schemas:core:2.0:AuditEvent";
