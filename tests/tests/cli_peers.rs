@@ -37,7 +37,8 @@ fn scim2_server(userinfo: &str) -> Server {
 }
 
 /// Users in EMEA/DE, EMEA/FR, AMER/US, APAC/IN and EMEAX/Lab (which `EMEA` must not cover),
-/// and one role group with members from every region. Returns (userName, BU) pairs.
+/// one role group with members from every region, and an empty "Template Designer" group.
+/// Returns (userName, BU) pairs.
 async fn seed(scim: &str) -> Vec<(String, String)> {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
     let bus = ["EMEA/DE", "EMEA/FR", "AMER/US", "APAC/IN", "EMEAX/Lab"];
@@ -83,7 +84,46 @@ async fn seed(scim: &str) -> Vec<(String, String)> {
         .expect("POST reaches scim2-server")
         .error_for_status()
         .expect("scim2-server creates the group");
+    let empty = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Template Designer"});
+    http.post(format!("{scim}/v2/Groups"))
+        .bearer_auth(SEED_TOKEN)
+        .header("Content-Type", "application/scim+json")
+        .json(&empty)
+        .send()
+        .await
+        .expect("POST reaches scim2-server")
+        .error_for_status()
+        .expect("scim2-server creates the empty group");
     users
+}
+
+/// The userNames of a group's members, read straight from scim2-server (not through Bailiwick).
+async fn members_of(scim: &str, group: &str) -> BTreeSet<String> {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
+    let get = |path: String| {
+        let http = http.clone();
+        async move {
+            http.get(format!("{scim}/v2/{path}"))
+                .bearer_auth(SEED_TOKEN)
+                .send()
+                .await
+                .expect("GET reaches scim2-server")
+                .error_for_status()
+                .expect("scim2-server answers")
+                .json::<serde_json::Value>()
+                .await
+                .expect("JSON")
+        }
+    };
+    let groups = get(format!("Groups?filter=displayName%20eq%20%22{}%22", group.replace(' ', "%20"))).await;
+    let group = &groups["Resources"][0];
+    let mut names = BTreeSet::new();
+    for member in group["members"].as_array().into_iter().flatten() {
+        let id = member["value"].as_str().expect("member id");
+        let user = get(format!("Users/{id}")).await;
+        names.insert(user["userName"].as_str().expect("userName").to_owned());
+    }
+    names
 }
 
 fn profile(dir: &std::path::Path, issuer: &str, scim: &str) -> PathBuf {
@@ -97,6 +137,14 @@ scopes = ["openid", "profile", "email", "offline_access"]
 [scim]
 base_url = "{scim}/v2"
 page_size = 4
+
+[[roles]]
+name = "Template Designer"
+partner_allowed = true
+max_grant_days = 30
+
+[[roles]]
+name = "Exstream Content Author"
 "#
     );
     std::fs::write(&path, text).expect("write profile");
@@ -139,4 +187,91 @@ async fn sign_in_with_oidc_provider_and_sync_from_scim2_server() {
         !partner_names.is_empty() && partner_names.iter().all(|n| expected.contains(n)),
         "type filter works on peer data"
     );
+}
+
+/// Ledger mode (issue 6): scim2-server offers no Grant resource type, so a grant is a plain
+/// membership plus Bailiwick's own ledger, and `grants sweep` removes it when it has expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_mode_grants_a_membership_and_the_sweep_removes_it_when_it_expires() {
+    let provider = oidc_provider("ada.emea");
+    let scim = scim2_server(&format!("{}/me", provider.url));
+    let seeded = seed(&scim.url).await;
+    let (grantee, _) = seeded.iter().find(|(_, bu)| bu == "EMEA/DE").expect("an EMEA/DE user").clone();
+    assert!(members_of(&scim.url, "Template Designer").await.is_empty(), "the role starts without members");
+
+    let profile_dir = tempfile::tempdir().expect("temp dir");
+    let profile = profile(profile_dir.path(), &provider.url, &scim.url);
+    let cli = std::sync::Arc::new(
+        Cli::new(profile.display().to_string()).with_browser(FakeBrowser::new("ada.emea", "unused")),
+    );
+    let user = grantee.clone();
+    let (login, sync, mode, issued) = tokio::task::spawn_blocking({
+        let cli = cli.clone();
+        move || {
+            let login = cli.run(&["login", "--timeout", "30"]);
+            let sync = cli.run(&["sync"]);
+            let mode = cli.run(&["grants", "mode", "--json"]);
+            let issued = cli.run(&[
+                "grants",
+                "issue",
+                &user,
+                "Template Designer",
+                "--bu",
+                "EMEA/DE",
+                "--until",
+                "+4s",
+                "--reason",
+                "print vendor onboarding",
+                "--json",
+            ]);
+            (login, sync, mode, issued)
+        }
+    })
+    .await
+    .expect("CLI runs");
+    login.assert_code(0, "login");
+    sync.assert_code(0, "sync");
+    mode.assert_code(0, "grants mode");
+    assert_eq!(mode.json()["mode"], "ledger", "scim2-server has no Grant resource type");
+    issued.assert_code(0, "grants issue in ledger mode");
+    let grant = issued.json();
+    assert_eq!(grant["mode"], "ledger");
+    assert_eq!(grant["status"], "active");
+    assert_eq!(grant["change"]["state"], "done", "the membership was sent at once: {grant}");
+    let grant_id = grant["id"].as_str().expect("grant id").to_owned();
+    assert_eq!(
+        members_of(&scim.url, "Template Designer").await,
+        BTreeSet::from([grantee.clone()]),
+        "the grant's membership is on the server"
+    );
+
+    // Before the end nothing is swept; after it, the sweep removes the membership.
+    let early = tokio::task::spawn_blocking({
+        let cli = cli.clone();
+        move || cli.run(&["grants", "sweep", "--json"])
+    })
+    .await
+    .expect("CLI runs");
+    early.assert_code(0, "an early sweep");
+    assert_eq!(early.json()["expired"], 0, "nothing has ended yet");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (swept, listed) = tokio::task::spawn_blocking(move || {
+        let swept = cli.run(&["grants", "sweep", "--json"]);
+        let listed = cli.run(&["grants", "list", "--status", "expired", "--json"]);
+        (swept, listed)
+    })
+    .await
+    .expect("CLI runs");
+    swept.assert_code(0, "the sweep after the end");
+    let swept = swept.json();
+    assert_eq!(swept["expired"], 1, "{swept}");
+    assert_eq!(swept["push"]["applied"], 1, "the removal was sent: {swept}");
+    assert!(
+        members_of(&scim.url, "Template Designer").await.is_empty(),
+        "the expired membership is gone from the server"
+    );
+    listed.assert_code(0, "grants list");
+    let listed = listed.json();
+    let expired: Vec<&str> = listed.as_array().expect("array").iter().filter_map(|g| g["id"].as_str()).collect();
+    assert_eq!(expired, [grant_id.as_str()], "the ledger shows the grant as expired");
 }

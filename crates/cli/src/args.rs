@@ -43,9 +43,25 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
-    /// Users of your business units, from the local cache.
+    /// Users of your business units: list and show from the local cache; create, edit,
+    /// disable, enable through the outbox.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// The profile's role catalog; assign and remove roles.
+    #[command(subcommand)]
+    Roles(RolesCommand),
+    /// Time-bound grants: list, issue, extend, revoke, approve, reject, sweep.
+    #[command(subcommand)]
+    Grants(GrantsCommand),
+    /// Changes waiting to be sent, and sending them.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Changes the server refused with 412 because its version moved on.
+    #[command(subcommand)]
+    Conflicts(ConflictsCommand),
+    /// The hash-chained log of everything done through Bailiwick.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,12 +83,181 @@ pub enum UsersCommand {
     },
     /// One user, by id or userName.
     Show { user: String },
+    /// Create a user in one of your BUs.
+    Create {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        bu: String,
+        /// employee (default), partner or service.
+        #[arg(long = "type", default_value = "employee")]
+        user_type: String,
+        #[arg(long)]
+        given: Option<String>,
+        #[arg(long)]
+        family: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Change a user's names, e-mail or BU.
+    Edit {
+        user: String,
+        #[arg(long)]
+        given: Option<String>,
+        #[arg(long)]
+        family: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Move the user to another of your BUs.
+        #[arg(long)]
+        bu: Option<String>,
+    },
+    /// Disable a user (they can no longer sign in; roles stay for review).
+    Disable { user: String },
+    /// Enable a disabled user.
+    Enable { user: String },
+    /// Create users from a CSV file (columns userName, bu, and optionally type, givenName,
+    /// familyName, email). Running it again resumes: rows done or queued are skipped.
+    Import {
+        file: PathBuf,
+        /// Report per row what would happen and why a row would be refused; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// The roles of the profile's catalog with their policy and holders.
+    List,
+    /// Give USER the role ROLE (a permanent assignment).
+    Assign { user: String, role: String },
+    /// Take the role ROLE from USER.
+    Remove { user: String, role: String },
+    /// Assign roles from a CSV file (columns user, role). Running it again resumes.
+    Import {
+        file: PathBuf,
+        /// Report per row what would happen and why a row would be refused; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GrantsCommand {
+    /// Grants in your scopes, soonest end first.
+    List {
+        /// pending, active, expired, revoked or rejected.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only open grants ending within this many days.
+        #[arg(long)]
+        expiring_within: Option<u32>,
+    },
+    /// Give USER the role ROLE in BU for a time.
+    Issue {
+        user: String,
+        role: String,
+        #[arg(long)]
+        bu: String,
+        /// Start: RFC 3339, a date (YYYY-MM-DD, UTC), `now`, or `+7d` / `+12h` from now. Default: now.
+        #[arg(long, default_value = "now")]
+        from: String,
+        /// End: RFC 3339, a date (YYYY-MM-DD, UTC), or `+30d` / `+12h` from now.
+        #[arg(long)]
+        until: String,
+        /// Why the access is needed (kept with the grant and in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Move a grant's end.
+    Extend {
+        grant: String,
+        #[arg(long)]
+        until: String,
+    },
+    /// End a grant now.
+    Revoke { grant: String },
+    /// Approve a pending grant someone else requested.
+    Approve { grant: String },
+    /// Reject a pending grant someone else requested.
+    Reject { grant: String },
+    /// Ledger mode: end expired grants and start due ones (for a scheduled task).
+    Sweep,
+    /// Which grant mode is on and what it means.
+    Mode,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Changes still to send (with --all, also the sent, failed and cancelled ones).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Send queued changes now.
+    Push,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConflictsCommand {
+    /// Open conflicts: your change beside the server's version.
+    List,
+    /// Keep your change (sent again on the server's version) or take the server's.
+    Resolve {
+        id: i64,
+        #[arg(long, conflicts_with = "take_theirs", required_unless_present = "take_theirs")]
+        keep_mine: bool,
+        #[arg(long)]
+        take_theirs: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Entries of the local log, oldest first.
+    List {
+        #[arg(long)]
+        actor: Option<String>,
+        /// Text in the target (a userName, a grant id).
+        #[arg(long)]
+        target: Option<String>,
+        /// e.g. grant.issue, user.disable.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only the newest N.
+        #[arg(long)]
+        last: Option<u32>,
+    },
+    /// The whole log as CSV or JSON on stdout (or into --output FILE).
+    Export {
+        #[arg(long, value_parser = ["csv", "json"])]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Check the hash chain: finds edited, removed or reordered entries.
+    Verify,
 }
 
 impl Command {
     /// Whether the command talks to the IAM (and so starts the demo IAM when it is the profile).
     pub fn needs_network(&self) -> bool {
-        matches!(self, Command::Login { .. } | Command::Logout | Command::Sync { .. })
+        match self {
+            Command::Login { .. } | Command::Logout | Command::Sync { .. } => true,
+            // Changes are recorded offline and then sent at once.
+            Command::Users(c) => !matches!(
+                c,
+                UsersCommand::List { .. } | UsersCommand::Show { .. } | UsersCommand::Import { dry_run: true, .. }
+            ),
+            Command::Roles(c) => !matches!(c, RolesCommand::List | RolesCommand::Import { dry_run: true, .. }),
+            Command::Grants(c) => !matches!(c, GrantsCommand::List { .. } | GrantsCommand::Mode),
+            Command::Outbox(c) => matches!(c, OutboxCommand::Push),
+            Command::Conflicts(c) => matches!(c, ConflictsCommand::Resolve { keep_mine: true, .. }),
+            Command::Whoami | Command::Audit(_) => false,
+        }
     }
 }
 

@@ -5,17 +5,19 @@
 //! 2 usage, 3 sign-in needed, 4 refused by policy, 5 conflict, 6 offline.
 
 mod args;
+mod changes;
 mod demo;
 mod output;
+mod time_arg;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bailiwick_core::cache::{UserQuery, UserType};
+use bailiwick_core::cache::{AuditQuery, UserQuery, UserType};
 use bailiwick_core::{BuPath, Error, Workspace};
 use clap::Parser;
 
-use args::{Cli, Command, UsersCommand};
+use args::{AuditCommand, Cli, Command, UsersCommand};
 use output::Output;
 
 fn main() -> ExitCode {
@@ -107,6 +109,43 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
                 ws.profile().name
             ))),
         },
+        Command::Users(command) => changes::users(ws, out, command).await,
+        Command::Roles(command) => changes::roles(ws, out, command).await,
+        Command::Grants(command) => changes::grants(ws, out, command).await,
+        Command::Outbox(command) => changes::outbox(ws, out, command).await,
+        Command::Conflicts(command) => changes::conflicts(ws, out, command).await,
+        Command::Audit(command) => audit(ws, out, command),
+    }
+}
+
+fn audit(ws: &Workspace, out: &Output, command: AuditCommand) -> Result<(), Error> {
+    match command {
+        AuditCommand::List { actor, target, action, last } => {
+            let query = AuditQuery { since: None, actor, target, action, last };
+            out.value(&ws.audit(&query)?, |entries| output::audit_text(entries))
+        }
+        AuditCommand::Export { format, output: file } => {
+            let entries = ws.audit(&AuditQuery::default())?;
+            let text = if format == "csv" {
+                bailiwick_core::audit::to_csv(&entries)
+            } else {
+                serde_json::to_string_pretty(&entries)
+                    .map_err(|e| Error::Io(std::io::Error::other(format!("cannot print JSON: {e}"))))?
+            };
+            match file {
+                Some(path) => {
+                    std::fs::write(&path, text)?;
+                    out.message(&format!("Exported {} entries to {}.", entries.len(), path.display()));
+                    Ok(())
+                }
+                None => output::print_raw(&text),
+            }
+        }
+        AuditCommand::Verify => {
+            let verification = ws.verify_audit()?;
+            out.message(&format!("The audit log is intact: {} entries, chain verified.", verification.entries));
+            out.value(&verification, |_| String::new())
+        }
     }
 }
 

@@ -3,9 +3,13 @@
 
 use std::process::ExitCode;
 
+use bailiwick_core::audit::AuditEntry;
 use bailiwick_core::auth::{Browser, SystemBrowser};
-use bailiwick_core::cache::UserRow;
+use bailiwick_core::bulk::RowReport;
+use bailiwick_core::cache::{Conflict, OutboxEntry, UserRow};
+use bailiwick_core::grant::Grant;
 use bailiwick_core::sync::SyncProgress;
+use bailiwick_core::workspace::RoleView;
 use bailiwick_core::workspace::WorkspaceStatus;
 use bailiwick_core::{AdminContext, Error, ErrorCode};
 use serde::Serialize;
@@ -27,6 +31,7 @@ impl Output {
         let line = match progress {
             SyncProgress::Users { fetched, total } => format!("users: {fetched} of {total}"),
             SyncProgress::Groups { fetched, total } => format!("groups: {fetched} of {total}"),
+            SyncProgress::Grants { fetched, total } => format!("grants: {fetched} of {total}"),
             SyncProgress::Saving => "saving to the local cache".to_owned(),
         };
         eprintln!("  {line}");
@@ -56,6 +61,16 @@ impl Output {
             println!("{body}");
         }
         ExitCode::from(exit_code(code))
+    }
+}
+
+/// Writes `text` to stdout as it is (an export), whatever `--json` says.
+pub fn print_raw(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io(e)),
+        _ => Ok(()),
     }
 }
 
@@ -154,5 +169,109 @@ pub fn users_text(rows: &[UserRow]) -> String {
         ));
     }
     text.push_str(&format!("{} users", rows.len()));
+    text
+}
+
+pub fn roles_text(roles: &[RoleView]) -> String {
+    let mut text = format!(
+        "{:<26} {:<11} {:<9} {:<10} {:<9} {}\n",
+        "ROLE", "SENSITIVITY", "PARTNERS", "MAX DAYS", "APPROVAL", "HOLDERS"
+    );
+    for r in roles {
+        text.push_str(&format!(
+            "{:<26} {:<11} {:<9} {:<10} {:<9} {}\n",
+            r.role.name,
+            r.role.sensitivity.as_str(),
+            if r.role.partner_allowed { "yes" } else { "no" },
+            r.role.max_grant_days,
+            if r.role.needs_approval { "yes" } else { "no" },
+            if r.group_id.is_some() { r.holders.to_string() } else { "(no such group)".into() },
+        ));
+    }
+    text.push_str(&format!("{} roles", roles.len()));
+    text
+}
+
+pub fn grants_text(grants: &[Grant]) -> String {
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut text =
+        format!("{:<36} {:<22} {:<24} {:<9} {:<9} {:<20} {}\n", "ID", "USER", "ROLE", "BU", "STATUS", "FROM", "UNTIL");
+    for g in grants {
+        text.push_str(&format!(
+            "{:<36} {:<22} {:<24} {:<9} {:<9} {:<20} {}\n",
+            g.id,
+            g.user,
+            g.role,
+            g.bu.as_str(),
+            g.status,
+            time(g.valid_from),
+            time(g.valid_until)
+        ));
+    }
+    text.push_str(&format!("{} grants", grants.len()));
+    text
+}
+
+pub fn outbox_text(entries: &[OutboxEntry]) -> String {
+    let mut text = format!("{:<36} {:<9} {:<14} {}\n", "ID", "STATE", "ACTION", "TARGET");
+    for e in entries {
+        text.push_str(&format!("{:<36} {:<9} {:<14} {}\n", e.id, e.state.as_str(), e.action, e.target));
+        if let Some(error) = &e.last_error {
+            text.push_str(&format!("{:<36} {error}\n", ""));
+        }
+    }
+    text.push_str(&format!("{} changes", entries.len()));
+    text
+}
+
+pub fn conflicts_text(conflicts: &[Conflict]) -> String {
+    let mut text = String::new();
+    for c in conflicts {
+        text.push_str(&format!(
+            "conflict {}: {} {}\n  yours:  based on version {}\n  theirs: version {}\n",
+            c.id,
+            c.action,
+            c.target,
+            c.base_version.as_deref().unwrap_or("-"),
+            c.theirs_version.as_deref().unwrap_or("-"),
+        ));
+    }
+    text.push_str(&format!(
+        "{} open conflicts (resolve with `bailiwick conflicts resolve ID --keep-mine|--take-theirs`)",
+        conflicts.len()
+    ));
+    text
+}
+
+pub fn audit_text(entries: &[AuditEntry]) -> String {
+    let mut text = String::new();
+    for e in entries {
+        text.push_str(&format!(
+            "{:>5} {} {:<16} {:<14} {:<9} {}{}\n",
+            e.seq,
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            e.outcome,
+            e.target,
+            e.rule.as_deref().map(|r| format!(" [rule {r}]")).unwrap_or_default(),
+        ));
+    }
+    text.push_str(&format!("{} entries", entries.len()));
+    text
+}
+
+pub fn import_text(rows: &[RowReport]) -> String {
+    let mut text = String::new();
+    for r in rows {
+        text.push_str(&format!(
+            "line {:>5}  {:<8} {:<40} {}\n",
+            r.line,
+            format!("{:?}", r.outcome).to_lowercase(),
+            r.subject,
+            r.message
+        ));
+    }
+    text.push_str(&format!("{} rows", rows.len()));
     text
 }

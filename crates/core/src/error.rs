@@ -48,6 +48,26 @@ pub enum Error {
 
     #[error("{0} was cancelled; nothing was changed")]
     Cancelled(String),
+
+    /// Client-side policy refused the action; the refusal names its rule and a remedy.
+    #[error("refused: {0}")]
+    Refused(#[from] crate::policy::Refusal),
+
+    /// The server holds a newer version than the change was based on.
+    #[error("conflict: {0}")]
+    Conflict(String),
+
+    /// The server refused a change (403): it stays the authority, whatever the client allowed.
+    #[error("{action} refused by the directory: {reason}")]
+    ServerRefused { action: String, reason: String },
+
+    /// A change failed for good (the server said no for another reason than policy).
+    #[error("{action} failed: {reason}")]
+    ChangeFailed { action: String, reason: String },
+
+    /// Stored data does not check out (the audit chain, a cache file).
+    #[error("integrity check failed: {0}")]
+    Integrity(String),
 }
 
 /// What kind of failure, for exit codes (CLI) and `{code, …}` (IPC). Stable: hosts branch on it.
@@ -71,6 +91,8 @@ impl Error {
             Error::Http { status: 403, .. } => ErrorCode::Refused,
             Error::Http { status: 412, .. } => ErrorCode::Conflict,
             Error::Offline { .. } => ErrorCode::Offline,
+            Error::Refused(_) | Error::ServerRefused { .. } => ErrorCode::Refused,
+            Error::Conflict(_) => ErrorCode::Conflict,
             Error::SignIn(_)
             | Error::NotFound(_)
             | Error::Keyring(_)
@@ -79,7 +101,9 @@ impl Error {
             | Error::CacheTooNew { .. }
             | Error::Cache(_)
             | Error::Io(_)
-            | Error::Cancelled(_) => ErrorCode::Failure,
+            | Error::Cancelled(_)
+            | Error::ChangeFailed { .. }
+            | Error::Integrity(_) => ErrorCode::Failure,
         }
     }
 

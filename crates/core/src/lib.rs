@@ -5,14 +5,23 @@
 //! `tests/` checks that.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod cache;
+pub mod checks;
 pub mod directory;
 pub mod error;
+pub mod grant;
+pub mod operation;
+pub mod outbox;
+pub mod policy;
 pub mod profile;
+pub mod roles;
 pub mod scope;
 pub mod secret;
 pub mod sync;
+pub mod user_type;
 pub mod workspace;
 
 pub use admin::{AdminContext, Capability};

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::Error;
+use crate::roles::{ConflictingRoles, Role, RoleCatalog};
 
 pub const DEFAULT_BU_ATTRIBUTE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division";
 
@@ -26,6 +27,31 @@ pub struct Profile {
     pub scim: ScimSettings,
     #[serde(default)]
     pub offline: OfflineSettings,
+    #[serde(default)]
+    pub grants: GrantSettings,
+    /// The role catalog (`[[roles]]`): the groups Bailiwick assigns and grants, with their policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+    /// Pairs of roles nobody may hold together (`[[separation_of_duties]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub separation_of_duties: Vec<ConflictingRoles>,
+}
+
+/// How grants are kept (DESIGN.md, "The model").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GrantModeSetting {
+    /// Server mode when the server advertises the Grant resource type, else ledger mode.
+    #[default]
+    Auto,
+    Server,
+    Ledger,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GrantSettings {
+    pub mode: GrantModeSetting,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,7 +163,15 @@ impl Profile {
         if self.scim.page_size == 0 {
             return Err(bad("`scim.page_size` must be at least 1".into()));
         }
+        if let Some(problem) = self.catalog().problems().into_iter().next() {
+            return Err(bad(problem));
+        }
         Ok(())
+    }
+
+    /// The role catalog with its separation-of-duties pairs.
+    pub fn catalog(&self) -> RoleCatalog {
+        RoleCatalog { roles: self.roles.clone(), separation_of_duties: self.separation_of_duties.clone() }
     }
 
     /// A stable key for this workspace: same IAM, same client, same directory.

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::cache::{Cache, CachedUser};
 use crate::directory::{bu_of, scope_filter, PageFetched, ScimClient};
 use crate::error::Error;
+use crate::grant::Grant;
 use crate::scope::{BuPath, Scopes};
 use crate::secret::AccessToken;
 
@@ -28,6 +29,8 @@ pub enum SyncProgress {
     Users { fetched: u64, total: u64 },
     /// A page of groups arrived.
     Groups { fetched: u64, total: u64 },
+    /// A page of grants arrived (server mode).
+    Grants { fetched: u64, total: u64 },
     /// Everything is fetched; writing the cache.
     Saving,
 }
@@ -40,6 +43,12 @@ pub struct SyncReport {
     pub groups: u64,
     /// Memberships between cached users and cached groups.
     pub memberships: u64,
+    /// Server-mode grants cached (`None`: the server holds no grants; ledger mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grants: Option<u64>,
+    /// Ledger mode: grants the sweep after the sync found expired (their memberships removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_grants_expired: Option<u32>,
     /// Users the server sent that are outside the admin's scopes (or have no BU), not cached.
     pub out_of_scope_dropped: u64,
     pub started_at: DateTime<Utc>,
@@ -80,10 +89,18 @@ pub async fn full_sync(
     full_sync_cancellable(client, token, cache, scopes, bu_attribute, now, progress, &SyncCancel::new()).await
 }
 
+/// What a sync pulls: the directory inside `scopes`, and the server's grants when it holds them.
+#[derive(Debug, Clone)]
+pub struct SyncPlan<'a> {
+    pub scopes: &'a Scopes,
+    pub bu_attribute: &'a str,
+    /// The server offers the Grant resource type (server mode): cache its grants too.
+    pub server_grants: bool,
+}
+
 /// `full_sync` that stops with `Error::Cancelled`, leaving the cache untouched, once `cancel`
 /// is set before the cache is written.
 #[allow(clippy::too_many_arguments)] // full_sync's arguments plus the flag; all independent.
-#[tracing::instrument(level = "info", skip_all, fields(base = %client.base(), scopes = ?scopes.paths()))]
 pub async fn full_sync_cancellable(
     client: &ScimClient,
     token: &AccessToken,
@@ -94,6 +111,23 @@ pub async fn full_sync_cancellable(
     progress: &mut (dyn FnMut(SyncProgress) + Send),
     cancel: &SyncCancel,
 ) -> Result<SyncReport, Error> {
+    let plan = SyncPlan { scopes, bu_attribute, server_grants: false };
+    sync_plan(client, token, cache, &plan, now, progress, cancel).await
+}
+
+/// Replaces the cache with what `plan` asks for, in one transaction; stops with
+/// `Error::Cancelled`, leaving the cache untouched, once `cancel` is set before the write.
+#[tracing::instrument(level = "info", skip_all, fields(base = %client.base(), scopes = ?plan.scopes.paths()))]
+pub async fn sync_plan(
+    client: &ScimClient,
+    token: &AccessToken,
+    cache: &mut Cache,
+    plan: &SyncPlan<'_>,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+    cancel: &SyncCancel,
+) -> Result<SyncReport, Error> {
+    let (scopes, bu_attribute) = (plan.scopes, plan.bu_attribute);
     let clock = Instant::now();
     let cancelled = cancel.0.as_ref();
     // Without scopes there is nothing to ask for, and no filter would mean "everyone".
@@ -111,23 +145,46 @@ pub async fn full_sync_cancellable(
         client.list_all_groups_cancellable(token, None, &mut on_page, cancelled).await?
     };
 
+    let grants = if plan.server_grants {
+        let mut on_page = |p: PageFetched| progress(SyncProgress::Grants { fetched: p.fetched, total: p.total });
+        let raw = client.list_all_grants_cancellable(token, &mut on_page, cancelled).await?;
+        Some(grants_in_scope(&raw, scopes))
+    } else {
+        None
+    };
+
     if cancel.is_cancelled() {
         return Err(Error::Cancelled("the sync".into()));
     }
     progress(SyncProgress::Saving);
     // Members outside the scopes are not in `in_scope`, so the cache drops their memberships.
-    let counts = cache.replace_directory(&in_scope, &groups, now)?;
+    let counts = cache.replace_directory_and_grants(&in_scope, &groups, grants.as_deref(), now)?;
     let finished_at = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let report = SyncReport {
         users: counts.users,
         groups: counts.groups,
         memberships: counts.memberships,
+        grants: grants.as_ref().map(|g| g.len() as u64),
+        ledger_grants_expired: None,
         out_of_scope_dropped,
         started_at: now,
         finished_at,
     };
     tracing::info!(?report, "sync finished");
     Ok(report)
+}
+
+/// The grants whose BU the scopes cover; malformed ones are reported and skipped.
+fn grants_in_scope(raw: &[serde_json::Value], scopes: &Scopes) -> Vec<Grant> {
+    let mut kept = Vec::new();
+    for resource in raw {
+        match Grant::from_scim(resource) {
+            Some(grant) if scopes.covers(&grant.bu) => kept.push(grant),
+            Some(_) => tracing::warn!("the server sent a grant outside the admin's scopes; not cached"),
+            None => tracing::warn!(id = ?resource["id"], "skipping a malformed grant"),
+        }
+    }
+    kept
 }
 
 /// The users whose BU the scopes cover, with that BU, and how many were dropped.

@@ -12,7 +12,7 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -23,7 +23,7 @@ use bailiwick_scim::{apply_patch, schema, PatchRequest};
 use crate::audit::AuditTarget;
 use crate::directory::{in_scope, page_of, Directory};
 use crate::scim_api::{page_response, search_request, Caller, ListQuery, ScimRefusal};
-use crate::scim_write::resource_response;
+use crate::scim_write::{check_if_match, resource_response};
 use crate::seed::role_policy;
 use crate::{store, AppState};
 
@@ -98,6 +98,8 @@ pub struct Grant {
     justification: String,
     requester: String,
     approver: Option<String>,
+    /// The issuing client's own identifier (RFC 7643 §3.1), e.g. an idempotency key.
+    external_id: Option<String>,
     status: GrantStatus,
     created: String,
     last_modified: String,
@@ -129,6 +131,9 @@ impl Grant {
         if let Some(approver) = &self.approver {
             resource["approver"] = json!(approver);
         }
+        if let Some(external_id) = &self.external_id {
+            resource["externalId"] = json!(external_id);
+        }
         resource
     }
 
@@ -150,6 +155,7 @@ impl Grant {
             justification: text(&resource["justification"]).unwrap_or_default(),
             requester: text(&resource["requester"])?,
             approver: text(&resource["approver"]),
+            external_id: text(&resource["externalId"]),
             status: resource["status"].as_str().and_then(GrantStatus::parse)?,
             created: text(&meta["created"]).unwrap_or_default(),
             last_modified: text(&meta["lastModified"]).unwrap_or_default(),
@@ -358,6 +364,7 @@ pub async fn create_grant(State(state): State<AppState>, caller: Caller, body: B
             justification,
             requester: caller.admin.user_name.to_owned(),
             approver: None,
+            external_id: text(&body["externalId"]),
             status: if policy.needs_approval { GrantStatus::Pending } else { GrantStatus::Active },
             created: stamp.clone(),
             last_modified: stamp,
@@ -421,9 +428,7 @@ fn change_status(
             action
         }
         (GrantStatus::Pending | GrantStatus::Active, GrantStatus::Revoked) => {
-            if require_on(caller, ISSUE_GRANTS, &grant.bu).is_err() {
-                require_on(caller, APPROVE_GRANTS, &grant.bu)?;
-            }
+            require_on(caller, ISSUE_GRANTS, &grant.bu)?;
             "grant.revoke"
         }
         (from, to) => {
@@ -473,6 +478,7 @@ fn extend(
 fn write_grant(
     state: &AppState,
     caller: &Caller,
+    headers: &HeaderMap,
     id: &str,
     change: impl FnOnce(&Connection, &mut Grant, Value) -> Result<(), ScimRefusal>,
 ) -> Result<(Value, i64), ScimRefusal> {
@@ -487,6 +493,7 @@ fn write_grant(
     if !in_scope(caller.admin.bu_scopes, &grant.bu) {
         return Err(refuse(StatusCode::FORBIDDEN, None, format!("grant {id} is outside your business units")));
     }
+    check_if_match(headers, grant.version)?;
     let current = grant.resource(&state.scim_base);
     change(conn, grant, current)?;
     reconcile(state, conn, &mut directory, &mut grants).map_err(storage_failure)?;
@@ -502,13 +509,14 @@ pub async fn patch_grant(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let result = (|| {
         let patch: PatchRequest = serde_json::from_slice(&body).map_err(|e| {
             refuse(StatusCode::BAD_REQUEST, Some("invalidSyntax"), format!("the body is not valid: {e}"))
         })?;
-        write_grant(&state, &caller, &id, |conn, grant, mut wanted| {
+        write_grant(&state, &caller, &headers, &id, |conn, grant, mut wanted| {
             apply_patch(&mut wanted, &patch.operations)
                 .map_err(|e| refuse(StatusCode::BAD_REQUEST, Some(e.scim_type()), e.to_string()))?;
             let status = wanted["status"].as_str().and_then(GrantStatus::parse).ok_or_else(|| {
@@ -532,8 +540,13 @@ pub async fn patch_grant(
 
 /// `DELETE /Grants/{id}` revokes: the grant stays on record with status `revoked`.
 #[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
-pub async fn delete_grant(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    match write_grant(&state, &caller, &id, |conn, grant, _| {
+pub async fn delete_grant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match write_grant(&state, &caller, &headers, &id, |conn, grant, _| {
         change_status(&state, conn, &caller, grant, GrantStatus::Revoked)
     }) {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),

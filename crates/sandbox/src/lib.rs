@@ -232,7 +232,8 @@ page_size = 500
 
 [offline]
 max_age_hours = 336
-"#
+{catalog}"#,
+            catalog = role_catalog_toml(),
         )
     }
 
@@ -276,5 +277,38 @@ fn toml_string(text: &str) -> String {
         }
     }
     out.push('"');
+    out
+}
+
+/// The demo organisation's role catalog in the profile's TOML (`[[roles]]`, `[[separation_of_duties]]`),
+/// the same policy the sandbox enforces on grants.
+fn role_catalog_toml() -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (i, name) in seed::ROLES.iter().enumerate() {
+        let policy = seed::ROLE_POLICIES[i];
+        let confers: Vec<String> = seed::ROLE_CONFERS[i].iter().map(|c| toml_string(c)).collect();
+        let _ = write!(
+            out,
+            "\n[[roles]]\nname = {}\nsensitivity = \"{}\"\npartner_allowed = {}\nmax_grant_days = {}\nneeds_approval = {}\n",
+            toml_string(name),
+            policy.sensitivity,
+            policy.partner_allowed,
+            policy.max_grant_days,
+            policy.needs_approval,
+        );
+        if !confers.is_empty() {
+            let _ = writeln!(out, "confers = [{}]", confers.join(", "));
+        }
+    }
+    for (a, b, reason) in seed::SEPARATION_OF_DUTIES {
+        let _ = write!(
+            out,
+            "\n[[separation_of_duties]]\nroles = [{}, {}]\nreason = {}\n",
+            toml_string(seed::ROLES[*a]),
+            toml_string(seed::ROLES[*b]),
+            toml_string(reason),
+        );
+    }
     out
 }

@@ -100,7 +100,7 @@ pub fn tag_list_matches(header: &str, version: i64) -> bool {
     header.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == current)
 }
 
-fn check_if_match(headers: &HeaderMap, version: i64) -> Result<(), ScimRefusal> {
+pub fn check_if_match(headers: &HeaderMap, version: i64) -> Result<(), ScimRefusal> {
     match headers.get(IF_MATCH).and_then(|v| v.to_str().ok()) {
         Some(header) if !tag_list_matches(header, version) => Err(refuse(
             StatusCode::PRECONDITION_FAILED,

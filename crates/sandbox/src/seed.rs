@@ -42,6 +42,16 @@ pub const ROLE_POLICIES: &[RolePolicy] = &[
     RolePolicy { sensitivity: "high", partner_allowed: false, max_grant_days: 30, needs_approval: true },
 ];
 
+/// Administrative capabilities each role confers in Exstream (by index of [`ROLES`]): only an
+/// admin holding them may hand the role out (no escalation).
+pub const ROLE_CONFERS: &[&[&str]] = &[&[], &[], &[], &[], &["manage-users", "manage-roles"], &[]];
+
+/// Pairs of roles (indexes of [`ROLES`]) one person must not hold together, and why.
+pub const SEPARATION_OF_DUTIES: &[(usize, usize, &str)] = &[
+    (0, 1, "authors of customer communications may not also approve them for compliance"),
+    (3, 2, "who designs a template may not also release it to production"),
+];
+
 /// Roles created later through SCIM carry no policy of their own: treat them as ordinary.
 pub const DEFAULT_ROLE_POLICY: RolePolicy =
     RolePolicy { sensitivity: "low", partner_allowed: true, max_grant_days: 365, needs_approval: false };

@@ -324,3 +324,42 @@ async fn grants_and_their_audit_trail_survive_a_restart() {
     eventually("the restored grant expiring", async || !holds(&base, &ada, &user, &role).await).await;
     sandbox.stop().await;
 }
+
+/// A grant's ETag guards its changes like any resource's (412 when stale), and the issuer's
+/// `externalId` (Bailiwick's idempotency key) is kept and filterable, so a client that lost
+/// the answer to its POST can find what it created instead of creating it twice.
+#[tokio::test]
+async fn grant_writes_honour_if_match_and_keep_the_external_id() {
+    let sandbox = start().await;
+    let base = sandbox.base_url();
+    let ada = access_token(&base, "ada.emea").await;
+    let role = role_id(&base, &ada, "Template Designer").await;
+    let user = user_without(&base, &ada, &role, "Employee", "EMEA").await;
+    let now = Utc::now();
+    let mut body = grant(&user, &role, now, now + days(10));
+    body["externalId"] = json!("op-7f3a");
+    let (status, created) = post_grant(&base, &ada, &body).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["externalId"], "op-7f3a");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (_, found) = get(&base, &ada, "/Grants?filter=externalId%20eq%20%22op-7f3a%22").await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
+
+    let stale = created["meta"]["version"].as_str().expect("version").to_owned();
+    let extend = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "validUntil", "value": at(now + days(20))}],
+    });
+    let url = format!("{base}scim/v2/Grants/{id}");
+    let (status, extended) =
+        send(client().patch(&url).bearer_auth(&ada).header("If-Match", &stale).json(&extend)).await;
+    assert_eq!(status, 200, "the current version is accepted: {extended}");
+    let (status, refused) = send(client().patch(&url).bearer_auth(&ada).header("If-Match", &stale).json(&extend)).await;
+    assert_eq!(status, 412, "a stale version is refused: {refused}");
+    let response = client().delete(&url).bearer_auth(&ada).header("If-Match", &stale).send().await.expect("delete");
+    assert_eq!(response.status(), 412, "revoking needs the current version too");
+    let (_, still) = get(&base, &ada, &format!("/Grants/{id}")).await;
+    assert_eq!(still["status"], "active", "the refused revoke changed nothing");
+    sandbox.stop().await;
+}

@@ -6,6 +6,10 @@
 //! SQLite's `user_version`; they are applied all or nothing, and a file written by a newer
 //! Bailiwick is refused rather than misread.
 
+mod audit_log;
+mod directory_changes;
+mod grants;
+mod outbox;
 mod users;
 
 use std::path::Path;
@@ -17,13 +21,21 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::admin::AdminContext;
 use crate::error::Error;
+use crate::grant::Grant;
 use crate::scope::BuPath;
 
+pub use audit_log::AuditQuery;
+pub use directory_changes::DirectoryChange;
+pub use grants::{GrantQuery, LedgerMembership};
+pub use outbox::{Conflict, Finish, OutboxEntry, OutboxState};
 pub use users::{GroupRow, UserQuery, UserRow, UserType};
 
 /// Migrations in order; migration N (1-based) brings the schema to `user_version` N.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_directory.sql"), include_str!("migrations/0002_user_search.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_directory.sql"),
+    include_str!("migrations/0002_user_search.sql"),
+    include_str!("migrations/0003_operations.sql"),
+];
 
 /// Refills the search index (`users_search`, migration 0002) from `users`. The same text as
 /// the migration's: the fields a search looks in, one per line.
@@ -148,37 +160,30 @@ impl Cache {
         groups: &[Group],
         synced_at: DateTime<Utc>,
     ) -> Result<DirectoryCounts, Error> {
+        self.replace_directory_and_grants(users, groups, None, synced_at)
+    }
+
+    /// `replace_directory`, also replacing the server-mode grants when `server_grants` is given
+    /// (ledger grants are Bailiwick's own record and stay).
+    pub fn replace_directory_and_grants(
+        &mut self,
+        users: &[CachedUser],
+        groups: &[Group],
+        server_grants: Option<&[Grant]>,
+        synced_at: DateTime<Utc>,
+    ) -> Result<DirectoryCounts, Error> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch("DELETE FROM memberships; DELETE FROM users; DELETE FROM groups;")?;
+        if let Some(grants) = server_grants {
+            tx.execute("DELETE FROM grants WHERE mode = 'server'", [])?;
+            for grant in grants {
+                grants::upsert_grant_row(&tx, grant)?;
+            }
+        }
         let mut counts = DirectoryCounts { users: 0, groups: 0, memberships: 0 };
         {
-            let mut insert_user = tx.prepare(
-                "INSERT OR REPLACE INTO users (id, user_name, display_name, given_name, family_name, email, bu,
-                     user_type, active, raw, version, last_modified)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?;
             for cached in users {
-                let user = &cached.resource;
-                let Some(id) = user.id.as_deref() else {
-                    tracing::warn!(user_name = %user.user_name, "skipping a user without an id");
-                    continue;
-                };
-                let name = user.name.as_ref();
-                let meta = user.meta.as_ref();
-                insert_user.execute(params![
-                    id,
-                    user.user_name,
-                    users::display_name_of(user),
-                    name.and_then(|n| n.given_name.as_deref()),
-                    name.and_then(|n| n.family_name.as_deref()),
-                    user.primary_email(),
-                    cached.bu.as_ref().map(BuPath::as_str),
-                    UserType::from_scim(user.user_type.as_deref()).as_str(),
-                    user.active.unwrap_or(true),
-                    to_json(user)?,
-                    meta.and_then(|m| m.version.as_deref()),
-                    meta.and_then(|m| m.last_modified).map(|t| t.to_rfc3339()),
-                ])?;
+                upsert_user_row(&tx, cached)?;
             }
             let mut insert_group =
                 tx.prepare("INSERT OR REPLACE INTO groups (id, display_name, raw, version) VALUES (?1, ?2, ?3, ?4)")?;
@@ -250,7 +255,9 @@ impl Cache {
     /// cached may be outside their scopes). Keeps the schema and other metadata.
     pub fn clear_directory(&mut self) -> Result<(), Error> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch("DELETE FROM memberships; DELETE FROM users; DELETE FROM groups;")?;
+        tx.execute_batch(
+            "DELETE FROM memberships; DELETE FROM users; DELETE FROM groups; DELETE FROM grants WHERE mode = 'server';",
+        )?;
         tx.execute_batch(REINDEX_USERS)?;
         tx.execute("DELETE FROM meta WHERE key = ?1", [meta_key::LAST_SYNC_AT])?;
         tx.commit()?;
@@ -261,6 +268,42 @@ impl Cache {
     pub fn admin_context(&self) -> Result<Option<AdminContext>, Error> {
         Ok(self.meta_get(meta_key::ADMIN_CONTEXT)?.and_then(|json| serde_json::from_str(&json).ok()))
     }
+}
+
+/// Inserts a user, or updates the stored one in place (keeping its rowid, so the search index
+/// and memberships stay attached). Users without an id are skipped: nothing could refer to them.
+fn upsert_user_row(conn: &Connection, cached: &CachedUser) -> Result<bool, Error> {
+    let user = &cached.resource;
+    let Some(id) = user.id.as_deref() else {
+        tracing::warn!(user_name = %user.user_name, "skipping a user without an id");
+        return Ok(false);
+    };
+    let name = user.name.as_ref();
+    let meta = user.meta.as_ref();
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO users (id, user_name, display_name, given_name, family_name, email, bu,
+             user_type, active, raw, version, last_modified)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, display_name = excluded.display_name,
+             given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email,
+             bu = excluded.bu, user_type = excluded.user_type, active = excluded.active, raw = excluded.raw,
+             version = excluded.version, last_modified = excluded.last_modified",
+    )?;
+    statement.execute(params![
+        id,
+        user.user_name,
+        users::display_name_of(user),
+        name.and_then(|n| n.given_name.as_deref()),
+        name.and_then(|n| n.family_name.as_deref()),
+        user.primary_email(),
+        cached.bu.as_ref().map(BuPath::as_str),
+        UserType::from_scim(user.user_type.as_deref()).as_str(),
+        user.active.unwrap_or(true),
+        to_json(user)?,
+        meta.and_then(|m| m.version.as_deref()),
+        meta.and_then(|m| m.last_modified).map(|t| t.to_rfc3339()),
+    ])?;
+    Ok(true)
 }
 
 fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), Error> {

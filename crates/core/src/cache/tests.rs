@@ -354,7 +354,7 @@ fn a_version_one_cache_is_migrated_and_its_users_become_searchable() {
         .expect("a version 1 cache");
     }
     let cache = Cache::open(&path).expect("migrates");
-    assert_eq!(cache.schema_version().expect("version"), 2);
+    assert_eq!(cache.schema_version().expect("version"), SCHEMA_VERSION);
     assert_eq!(search_ids(&cache, "ann sch"), ["1"]);
 }
 

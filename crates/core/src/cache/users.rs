@@ -9,54 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::Cache;
 use crate::error::Error;
 use crate::scope::BuPath;
-
-/// Bailiwick's kinds of identity (DESIGN.md, "The model"); SCIM's `userType` is free text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UserType {
-    Employee,
-    Partner,
-    Service,
-    /// A `userType` Bailiwick does not know, or none.
-    Other,
-}
-
-impl UserType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserType::Employee => "employee",
-            UserType::Partner => "partner",
-            UserType::Service => "service",
-            UserType::Other => "other",
-        }
-    }
-
-    /// `employee`, `partner`, `service` or `other`, in any case (a CLI `--type` value).
-    pub fn parse(text: &str) -> Option<Self> {
-        [UserType::Employee, UserType::Partner, UserType::Service, UserType::Other]
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
-    }
-
-    /// SCIM `userType` (`Employee`, `Partner`, `Service`); anything else is `Other`.
-    pub fn from_scim(user_type: Option<&str>) -> Self {
-        user_type.and_then(Self::parse).unwrap_or(UserType::Other)
-    }
-}
-
-impl std::fmt::Display for UserType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for UserType {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text).ok_or_else(|| format!("unknown user type {text:?} (employee, partner, service, other)"))
-    }
-}
+pub use crate::user_type::UserType;
 
 /// A cached user as the hosts show it (the `users list --json` contract of DESIGN.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +96,24 @@ impl Cache {
             self.conn.query_row("SELECT raw FROM users WHERE id = ?1", [id], |row| row.get(0)).optional()?;
         // The cache wrote this JSON from a `User`; if it no longer parses, treat it as absent.
         Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
+    }
+
+    /// The ETag (`meta.version`) the user was last read with.
+    pub fn user_version(&self, id: &str) -> Result<Option<String>, Error> {
+        Ok(self.conn.query_row("SELECT version FROM users WHERE id = ?1", [id], |row| row.get(0)).optional()?.flatten())
+    }
+
+    /// A cached group by its displayName (case-insensitive) or id.
+    pub fn group(&self, name_or_id: &str) -> Result<Option<GroupRow>, Error> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT g.id, g.display_name, (SELECT count(*) FROM memberships m WHERE m.group_id = g.id)
+                 FROM groups g WHERE g.id = ?1 OR g.display_name = ?1 COLLATE NOCASE ORDER BY g.id = ?1 DESC LIMIT 1",
+                [name_or_id],
+                |row| Ok(GroupRow { id: row.get(0)?, display_name: row.get(1)?, members: row.get(2)? }),
+            )
+            .optional()?)
     }
 
     /// Display names of the groups `user_id` belongs to, sorted.

@@ -68,8 +68,8 @@ impl RetryPolicy {
 /// it should not follow redirects, or a bearer token could be replayed to another origin.
 #[derive(Debug, Clone)]
 pub struct ScimClient {
-    http: reqwest::Client,
-    base: Url,
+    pub(super) http: reqwest::Client,
+    pub(super) base: Url,
     page_size: u32,
     retry: RetryPolicy,
 }
@@ -157,6 +157,16 @@ impl ScimClient {
         self.list_all("Groups", token, filter, |g: &Group| g.id.as_deref(), on_page, cancelled).await
     }
 
+    /// Every grant the server lets the caller see (`/Grants`, server mode), as raw resources.
+    pub async fn list_all_grants_cancellable(
+        &self,
+        token: &AccessToken,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<serde_json::Value>, Error> {
+        self.list_all("Grants", token, None, |g: &serde_json::Value| g["id"].as_str(), on_page, cancelled).await
+    }
+
     /// Pages through a resource type. `startIndex` is 1-based and advances by the number of
     /// resources actually returned, because servers cap `count` silently. Stops at
     /// `totalResults` or at an empty page. Resources already seen (a page shifted by a
@@ -209,7 +219,7 @@ impl ScimClient {
     }
 
     #[tracing::instrument(level = "debug", skip(self, token), fields(base = %self.base))]
-    async fn list_page<T: DeserializeOwned>(
+    pub(super) async fn list_page<T: DeserializeOwned>(
         &self,
         resource: &'static str,
         token: &AccessToken,
@@ -229,7 +239,7 @@ impl ScimClient {
         self.get_json(token, url).await
     }
 
-    fn endpoint(&self, resource: &str) -> Result<Url, Error> {
+    pub(super) fn endpoint(&self, resource: &str) -> Result<Url, Error> {
         let mut url = self.base.clone();
         url.path_segments_mut()
             .map_err(|()| Error::Profile {
@@ -241,7 +251,7 @@ impl ScimClient {
         Ok(url)
     }
 
-    async fn get_json<T: DeserializeOwned>(&self, token: &AccessToken, url: Url) -> Result<T, Error> {
+    pub(super) async fn get_json<T: DeserializeOwned>(&self, token: &AccessToken, url: Url) -> Result<T, Error> {
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 1;
         let (status, content_type, body) = loop {
@@ -298,14 +308,14 @@ fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
 }
 
 /// RFC 7644 §3.1: `application/scim+json`; servers may also answer `application/json`.
-fn is_json_media_type(content_type: &str) -> bool {
+pub(super) fn is_json_media_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     essence.eq_ignore_ascii_case(bailiwick_scim::schema::MEDIA_TYPE) || essence.eq_ignore_ascii_case("application/json")
 }
 
 /// The SCIM error's `detail` (RFC 7644 §3.12); else a short plain-text body, which some
 /// gateways send in front of the server; never an HTML page.
-fn error_detail(body: &[u8]) -> Option<String> {
+pub(super) fn error_detail(body: &[u8]) -> Option<String> {
     if let Ok(scim) = serde_json::from_slice::<ScimErrorBody>(body) {
         return scim.detail.filter(|d| !d.trim().is_empty());
     }
@@ -315,7 +325,7 @@ fn error_detail(body: &[u8]) -> Option<String> {
 
 /// A request that got no HTTP answer (refused, timed out, reset) means the directory cannot
 /// be reached; a broken body after a good status is the server's fault.
-fn transport_error(url: &Url, error: reqwest::Error) -> Error {
+pub(super) fn transport_error(url: &Url, error: reqwest::Error) -> Error {
     if error.is_decode() {
         return Error::MalformedResponse { url: url.to_string(), reason: error.without_url().to_string() };
     }

@@ -9,6 +9,8 @@
 
 mod bu;
 mod client;
+mod writes;
 
 pub use bu::{bu_of, scope_filter};
 pub use client::{PageFetched, RetryPolicy, ScimClient, DEFAULT_PAGE_SIZE};
+pub use writes::Versioned;

@@ -22,9 +22,16 @@ use crate::auth::{
 use crate::cache::{Cache, UserQuery, UserRow};
 use crate::directory::ScimClient;
 use crate::error::Error;
+use crate::grant::GrantMode;
 use crate::profile::Profile;
 use crate::secret::AccessToken;
 use crate::sync::{self, SyncProgress, SyncReport};
+
+mod audit;
+mod import;
+mod operations;
+
+pub use operations::{GrantRequest, Recorded, RoleView, SweepReport};
 
 /// How long the loopback listener waits for the browser to come back.
 const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -218,8 +225,16 @@ impl Workspace {
             }
             other => other,
         };
-        let report = self.network(report)?;
+        let mut report = self.network(report)?;
         info!(users = report.users, groups = report.groups, "sync finished");
+        // Ledger mode: nothing ends a grant but Bailiwick, so every sync does (issue 6). A
+        // sweep that fails leaves its changes queued; the sync itself succeeded.
+        if self.grant_mode()? == GrantMode::Ledger {
+            match self.sweep_grants().await {
+                Ok(sweep) => report.ledger_grants_expired = Some(sweep.expired),
+                Err(e) => warn!(error = %e, "the ledger sweep after the sync did not finish"),
+            }
+        }
         Ok(report)
     }
 
@@ -229,19 +244,21 @@ impl Workspace {
         admin: &AdminContext,
         progress: &mut (dyn FnMut(SyncProgress) + Send),
     ) -> Result<SyncReport, Error> {
-        let client = ScimClient::new(self.http.clone(), self.profile.scim.base_url.clone())
-            .with_page_size(self.profile.scim.page_size);
+        let client = self.scim_client();
+        let mode = self.detect_grant_mode(&client, token).await?;
         let mut writer = Cache::open(&self.cache_path)?;
-        sync::full_sync(
-            &client,
-            token,
-            &mut writer,
-            &admin.bu_scopes,
-            &self.profile.scim.bu_attribute,
-            Utc::now(),
-            progress,
-        )
-        .await
+        let plan = sync::SyncPlan {
+            scopes: &admin.bu_scopes,
+            bu_attribute: &self.profile.scim.bu_attribute,
+            server_grants: mode == GrantMode::Server,
+        };
+        let cancel = sync::SyncCancel::new();
+        sync::sync_plan(&client, token, &mut writer, &plan, Utc::now(), progress, &cancel).await
+    }
+
+    fn scim_client(&self) -> ScimClient {
+        ScimClient::new(self.http.clone(), self.profile.scim.base_url.clone())
+            .with_page_size(self.profile.scim.page_size)
     }
 
     pub fn list_users(&self, query: &UserQuery) -> Result<UserPage, Error> {

@@ -1,0 +1,22 @@
+//! The workspace's audit log: list, verify, export (DESIGN.md, "Audit").
+
+use super::Workspace;
+use crate::audit::{AuditEntry, Verification};
+use crate::cache::AuditQuery;
+use crate::error::Error;
+
+impl Workspace {
+    pub fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, Error> {
+        self.read_cache()?.audit_entries(query)
+    }
+
+    /// Checks the hash chain; `Err(Error::Integrity)` names every break.
+    pub fn verify_audit(&self) -> Result<Verification, Error> {
+        let verification = self.read_cache()?.verify_audit()?;
+        if verification.intact {
+            Ok(verification)
+        } else {
+            Err(Error::Integrity(format!("the audit log was tampered with: {}", verification.problems.join("; "))))
+        }
+    }
+}
