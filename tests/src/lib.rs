@@ -108,6 +108,9 @@ pub fn terminate(child: &mut Child) {
 pub struct SandboxProcess {
     pub server: Server,
     pub profile: PathBuf,
+    /// The SQLite file holding the sandbox's state: the server's ground truth, readable by
+    /// tests without going through any client.
+    pub state: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -115,11 +118,14 @@ impl SandboxProcess {
     pub fn start() -> SandboxProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let profile = dir.path().join("sandbox.toml");
+        let state = dir.path().join("iam.sqlite");
         let mut command = Command::new(binary("bailiwick-sandbox"));
-        command.args(["--port", "0", "--write-profile"]).arg(&profile);
+        command.args(["--port", "0", "--write-profile"]).arg(&profile).arg("--data").arg(&state);
+        // One log line per request would bury a failing test's own output.
+        command.env("RUST_LOG", "warn");
         let server = Server::spawn("bailiwick-sandbox", command, Duration::from_secs(30));
         assert!(profile.is_file(), "the sandbox must write its profile before saying it listens");
-        SandboxProcess { server, profile, _dir: dir }
+        SandboxProcess { server, profile, state, _dir: dir }
     }
 }
 
@@ -227,6 +233,16 @@ impl Cli {
     }
 
     pub fn run(&self, args: &[&str]) -> CliRun {
+        let output = run_bounded(self.command(args), Duration::from_secs(120));
+        CliRun {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// The command `run` runs, for tests that manage the process themselves (kill it midway).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(binary("bailiwick"));
         command
             .arg("--profile")
@@ -245,12 +261,7 @@ impl Cli {
                 command.env("BROWSER", "/bin/false");
             }
         }
-        let output = run_bounded(command, Duration::from_secs(120));
-        CliRun {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        command
     }
 }
 
