@@ -282,6 +282,10 @@ base_url = "https://iam.example.com/otdsws/scim/corp"
         let p = Profile::from_toml(text, "profiles/otds-example.toml").expect("the documented example must parse");
         assert_eq!(p.oidc.issuer.as_str(), "https://otds.example.com/otdsws");
         assert!(p.scim.base_url.path().starts_with("/otdsws/scim/"));
+        let catalog = p.catalog();
+        assert_eq!(catalog.roles.len(), 3, "the example documents a role catalog");
+        assert!(catalog.role("exstream administrator").is_some_and(|r| r.needs_approval && !r.confers.is_empty()));
+        assert_eq!(catalog.separation_of_duties.len(), 1);
     }
 
     #[test]
@@ -315,6 +319,17 @@ base_url = "https://iam.example.com/otdsws/scim/corp"
         assert_eq!(ProfileSpec::resolve("emea", dir.path()).expect("found by name"), ProfileSpec::File(path.clone()));
         let by_path = path.display().to_string();
         assert_eq!(ProfileSpec::resolve(&by_path, dir.path()).expect("found by path"), ProfileSpec::File(path));
+    }
+
+    #[test]
+    fn a_role_catalog_with_problems_is_refused_naming_them() {
+        let text = format!(
+            "{MINIMAL}\n[[roles]]\nname = \"A\"\n\n[[separation_of_duties]]\nroles = [\"A\", \"Ghost\"]\nreason = \"x\"\n"
+        );
+        let err = Profile::from_toml(&text, "catalog.toml").expect_err("a pair naming an unknown role");
+        assert!(err.to_string().contains("\"Ghost\""), "{err}");
+        let typo = format!("{MINIMAL}\n[[roles]]\nname = \"A\"\nmax_days = 3\n");
+        assert!(Profile::from_toml(&typo, "t").is_err(), "unknown role fields are refused");
     }
 
     #[test]
