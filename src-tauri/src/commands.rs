@@ -13,6 +13,7 @@ use tauri::State;
 use crate::current_workspace::CurrentWorkspace;
 use crate::ipc_error::DesktopError;
 use crate::last_workspace::WorkspaceOrigin;
+use crate::off_runtime::run_blocking;
 use crate::sign_in_browser::{SignInEvent, WindowReportingBrowser};
 
 type Result<T> = std::result::Result<T, DesktopError>;
@@ -86,11 +87,7 @@ pub async fn sync_directory(
 pub async fn list_users(current: State<'_, CurrentWorkspace>, query: UserQueryInput) -> Result<UserPage> {
     let workspace = current.get().await?;
     let query = query.into_core()?;
-    // SQLite is blocking; keep it off the async runtime that serves the other commands.
-    tauri::async_runtime::spawn_blocking(move || workspace.list_users(&query))
-        .await
-        .map_err(|e| DesktopError::Core(bailiwick_core::Error::Io(std::io::Error::other(e.to_string()))))?
-        .map_err(DesktopError::from)
+    run_blocking(move || workspace.list_users(&query)).await
 }
 
 /// The users table's query as the UI sends it.

@@ -1,6 +1,7 @@
 //! How failures cross IPC: always `{code, message, retryable}`, never a bare string, so the UI
 //! branches on `code` (sign in again, show the offline notice) and shows `message` as detail.
 //! `code` reuses the core's stable `ErrorCode`, the same one the CLI turns into exit codes.
+//! A policy refusal also names its `rule`, so the window can show which rule said no.
 
 use bailiwick_core::ErrorCode;
 use serde::Serialize;
@@ -19,6 +20,9 @@ pub enum DesktopError {
 
     #[error("{value:?} is not a business unit path (like EMEA/DE)")]
     InvalidBu { value: String },
+
+    #[error("{field}: {value:?} is not a time (RFC 3339, like 2026-12-31T00:00:00Z)")]
+    InvalidTime { field: &'static str, value: String },
 }
 
 /// The JSON shape the UI's `IpcError` reads (ui/src/ipc/commands.ts).
@@ -27,6 +31,10 @@ pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
     pub retryable: bool,
+    /// The policy rule that refused the action (`four-eyes`, `grant-length` …); only on
+    /// client-side policy refusals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 impl From<&DesktopError> for IpcError {
@@ -37,9 +45,13 @@ impl From<&DesktopError> for IpcError {
             DesktopError::NoWorkspace => (ErrorCode::Usage, false),
             // Usually the port is taken (another Bailiwick runs the demo); trying later may work.
             DesktopError::DemoStart { .. } => (ErrorCode::Failure, true),
-            DesktopError::InvalidBu { .. } => (ErrorCode::Usage, false),
+            DesktopError::InvalidBu { .. } | DesktopError::InvalidTime { .. } => (ErrorCode::Usage, false),
         };
-        IpcError { code, message: error.to_string(), retryable }
+        let rule = match error {
+            DesktopError::Core(bailiwick_core::Error::Refused(refusal)) => Some(refusal.rule.as_str()),
+            _ => None,
+        };
+        IpcError { code, message: error.to_string(), retryable, rule }
     }
 }
 
@@ -92,5 +104,20 @@ mod tests {
             "the message names the port and the cause: {demo}"
         );
         assert_eq!(json_of(DesktopError::InvalidBu { value: "EMEA//DE".into() })["code"], "usage");
+        assert_eq!(json_of(DesktopError::InvalidTime { field: "validUntil", value: "soon".into() })["code"], "usage");
+    }
+
+    #[test]
+    fn a_policy_refusal_names_its_rule_and_remedy() {
+        let refusal = bailiwick_core::policy::Refusal {
+            rule: bailiwick_core::policy::Rule::GrantLength,
+            message: "Template Designer may be granted for 30 days at most".into(),
+            remedy: "shorten the grant".into(),
+        };
+        let value = json_of(DesktopError::Core(bailiwick_core::Error::Refused(refusal)));
+        assert_eq!(value["code"], "refused");
+        assert_eq!(value["rule"], "grant-length", "the window shows the rule by name");
+        let message = value["message"].as_str().unwrap_or_default();
+        assert!(message.contains("30 days") && message.contains("shorten the grant"), "message and remedy: {value}");
     }
 }

@@ -7,8 +7,11 @@
 
 mod commands;
 mod current_workspace;
+mod delegated_change;
 mod ipc_error;
 mod last_workspace;
+mod off_runtime;
+mod operation_commands;
 mod sign_in_browser;
 
 use std::path::PathBuf;
@@ -48,6 +51,25 @@ fn main() {
             commands::get_status,
             commands::sync_directory,
             commands::list_users,
+            operation_commands::get_user,
+            operation_commands::list_roles,
+            operation_commands::set_user_active,
+            operation_commands::assign_role,
+            operation_commands::remove_role,
+            operation_commands::issue_grant,
+            operation_commands::extend_grant,
+            operation_commands::revoke_grant,
+            operation_commands::approve_grant,
+            operation_commands::reject_grant,
+            operation_commands::list_grants,
+            operation_commands::get_grant_mode,
+            operation_commands::list_outbox,
+            operation_commands::push_outbox,
+            operation_commands::list_conflicts,
+            operation_commands::resolve_conflict,
+            operation_commands::list_audit,
+            operation_commands::verify_audit,
+            operation_commands::export_audit,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

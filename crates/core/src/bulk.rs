@@ -79,11 +79,11 @@ impl ImportReport {
     }
 }
 
+/// The header (lower-cased) and each record with its line number.
+type Records = (Vec<String>, Vec<(u64, Result<csv::StringRecord, String>)>);
+
 /// Reads the header and the records; a file that is not CSV at all is one error.
-fn records(
-    text: &str,
-    required: &[&str],
-) -> Result<(Vec<String>, Vec<(u64, Result<csv::StringRecord, String>)>), String> {
+fn records(text: &str, required: &[&str]) -> Result<Records, String> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()

@@ -126,7 +126,18 @@ impl Pusher<'_> {
         let maybe_sent = entry.state == OutboxState::Sending;
         cache.mark_sending(&entry.id, now)?;
         let attempts = entry.attempts + 1;
-        let outcome = self.send(cache, entry, maybe_sent).await;
+        // Read what `send` needs from the cache now: a `&Cache` (SQLite, not `Sync`) held across
+        // the network awaits would make the push future unable to move between threads.
+        let known_user = match &entry.operation {
+            Operation::AssignRole { user, .. }
+            | Operation::RemoveRole { user, .. }
+            | Operation::IssueGrant { user, .. } => match &user.id {
+                Some(id) => Some(id.clone()),
+                None => cache.user(&user.user_name)?.map(|row| row.id),
+            },
+            _ => None,
+        };
+        let outcome = self.send(known_user, entry, maybe_sent).await;
         let now = Utc::now();
         let finish = match outcome {
             Ok(finish) => finish,
@@ -151,12 +162,17 @@ impl Pusher<'_> {
     }
 
     /// Sends one change; a 412 becomes a conflict unless the server already holds the change.
-    async fn send(&self, cache: &Cache, entry: &OutboxEntry, maybe_sent: bool) -> Result<Finish, Error> {
+    /// `known_user`: the id of the user the change is about, when the cache knows it.
+    async fn send(&self, known_user: Option<String>, entry: &OutboxEntry, maybe_sent: bool) -> Result<Finish, Error> {
         let op = &entry.operation;
-        let user_id = match op {
-            Operation::AssignRole { user, .. }
-            | Operation::RemoveRole { user, .. }
-            | Operation::IssueGrant { user, .. } => Some(self.resolve_user(cache, user).await?),
+        let user_id = match (op, known_user) {
+            (_, Some(id)) => Some(id),
+            (
+                Operation::AssignRole { user, .. }
+                | Operation::RemoveRole { user, .. }
+                | Operation::IssueGrant { user, .. },
+                None,
+            ) => Some(self.find_user(user).await?),
             _ => None,
         };
         if let Operation::CreateUser(_) | Operation::IssueGrant { .. } = op {
@@ -173,6 +189,20 @@ impl Pusher<'_> {
                     info!(op = %entry.id, "an interrupted attempt already took effect");
                     return self.applied(current, op, user_id.as_deref());
                 }
+            }
+        }
+        // A removal decided on a snapshot (an access review) is based on the user's version:
+        // if the user changed on the server since, the admin looks again (a conflict).
+        if let (Operation::RemoveRole { .. }, Some(expected), Some(uid)) =
+            (op, entry.base_version.as_deref(), user_id.as_deref())
+        {
+            match self.client.get_resource(self.token, "Users", uid).await? {
+                Some(current) if current.version.as_deref() != Some(expected) => {
+                    return Ok(Finish::Conflict { theirs: Some(current.resource), theirs_version: current.version });
+                }
+                // The user is gone, and their memberships with them: nothing is left to remove.
+                None => return Ok(Finish::Applied { result: None, after: None, changes: Vec::new() }),
+                Some(_) => {}
             }
         }
         let sent = self.request(entry, user_id.as_deref()).await;
@@ -295,15 +325,9 @@ impl Pusher<'_> {
         }))
     }
 
-    /// The id of the user a change is about: known, from the cache (a user created by an
-    /// earlier change is cached when that change is applied), else from the server.
-    async fn resolve_user(&self, cache: &Cache, user: &UserRef) -> Result<String, Error> {
-        if let Some(id) = &user.id {
-            return Ok(id.clone());
-        }
-        if let Some(row) = cache.user(&user.user_name)? {
-            return Ok(row.id);
-        }
+    /// The id of a user the cache does not know (created by an earlier change whose answer
+    /// was lost), from the server.
+    async fn find_user(&self, user: &UserRef) -> Result<String, Error> {
         let filter = format!("userName eq {}", bailiwick_scim::quote(&user.user_name));
         let found = self.client.find(self.token, "Users", &filter).await?;
         found

@@ -1,8 +1,8 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 
+import { WorkspaceShell } from './WorkspaceShell';
 import { SigningInScreen } from '../features/session/SigningInScreen';
 import { useWorkspaceSession } from '../features/session/useWorkspaceSession';
-import { UsersScreen } from '../features/users/UsersScreen';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
 
 export function App({ queryClient }: { queryClient: QueryClient }) {
@@ -43,6 +43,6 @@ function Screens() {
         />
       );
     case 'workspace':
-      return <UsersScreen onSignIn={() => void session.signIn()} onSignOut={() => void session.signOut()} />;
+      return <WorkspaceShell onSignIn={() => void session.signIn()} onSignOut={() => void session.signOut()} />;
   }
 }

@@ -3,6 +3,8 @@ import { IpcError, toIpcError } from '../ipc';
 export interface ErrorText {
   title: string;
   detail: string;
+  /** The policy rule that refused the action, shown by name next to the detail (which has the remedy). */
+  rule?: string;
 }
 
 /** Turns a failed command into words a regional admin can act on; the core's message stays as the detail. */
@@ -14,7 +16,9 @@ export function describeError(reason: unknown): ErrorText {
     case 'sign-in-needed':
       return { title: 'Please sign in again', detail: error.message };
     case 'refused':
-      return { title: 'Refused by the IAM or by policy', detail: error.message };
+      return error.rule
+        ? { title: `Refused by policy: rule ${error.rule}`, detail: error.message, rule: error.rule }
+        : { title: 'Refused by the IAM or by policy', detail: error.message };
     case 'conflict':
       return { title: 'Someone else changed this first', detail: error.message };
     case 'usage':

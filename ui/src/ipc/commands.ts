@@ -3,11 +3,26 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 
 import type {
+  AuditCheck,
+  AuditEntry,
+  AuditFormat,
+  AuditQuery,
+  ChangeOutcome,
+  Conflict,
+  ConflictResolution,
   ErrorCode,
+  Grant,
+  GrantModeView,
+  GrantQuery,
+  GrantRequest,
   IpcErrorPayload,
+  OutboxEntry,
+  PushReport,
+  RoleView,
   SignInEvent,
   SyncProgress,
   SyncReport,
+  UserDetail,
   UserPage,
   UserQuery,
   WorkspaceStatus,
@@ -16,12 +31,15 @@ import type {
 export class IpcError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
+  /** The policy rule behind a `refused`, when policy refused it. */
+  readonly rule: string | undefined;
 
   constructor(payload: IpcErrorPayload) {
     super(payload.message);
     this.name = 'IpcError';
     this.code = payload.code;
     this.retryable = payload.retryable;
+    this.rule = payload.rule;
   }
 }
 
@@ -38,7 +56,13 @@ function isPayload(value: unknown): value is IpcErrorPayload {
 export function toIpcError(reason: unknown): IpcError {
   if (reason instanceof IpcError) return reason;
   if (isPayload(reason)) {
-    return new IpcError({ code: reason.code, message: reason.message, retryable: reason.retryable === true });
+    const rule = typeof reason.rule === 'string' ? reason.rule : undefined;
+    return new IpcError({
+      code: reason.code,
+      message: reason.message,
+      retryable: reason.retryable === true,
+      ...(rule ? { rule } : {}),
+    });
   }
   const message = reason instanceof Error ? reason.message : String(reason);
   return new IpcError({ code: 'failure', message, retryable: false });
@@ -85,4 +109,87 @@ export function syncDirectory(onProgress: (progress: SyncProgress) => void): Pro
 
 export function listUsers(query: UserQuery): Promise<UserPage> {
   return call('list_users', { query });
+}
+
+/** A cached user and their grants; `user` is an id or a userName. */
+export function getUser(user: string): Promise<UserDetail> {
+  return call('get_user', { user });
+}
+
+export function listRoles(): Promise<RoleView[]> {
+  return call('list_roles');
+}
+
+// Change commands: each records the change (policy checked), sends the outbox and resolves with
+// what became of it. A policy refusal rejects with code `refused` and its `rule`.
+
+export function setUserActive(user: string, active: boolean): Promise<ChangeOutcome> {
+  return call('set_user_active', { user, active });
+}
+
+export function assignRole(user: string, role: string): Promise<ChangeOutcome> {
+  return call('assign_role', { user, role });
+}
+
+export function removeRole(user: string, role: string): Promise<ChangeOutcome> {
+  return call('remove_role', { user, role });
+}
+
+export function issueGrant(request: GrantRequest): Promise<ChangeOutcome> {
+  return call('issue_grant', { request });
+}
+
+export function extendGrant(id: string, validUntil: string): Promise<ChangeOutcome> {
+  return call('extend_grant', { id, validUntil });
+}
+
+export function revokeGrant(id: string): Promise<ChangeOutcome> {
+  return call('revoke_grant', { id });
+}
+
+export function approveGrant(id: string): Promise<ChangeOutcome> {
+  return call('approve_grant', { id });
+}
+
+export function rejectGrant(id: string): Promise<ChangeOutcome> {
+  return call('reject_grant', { id });
+}
+
+export function listGrants(query: GrantQuery): Promise<Grant[]> {
+  return call('list_grants', { query });
+}
+
+export function getGrantMode(): Promise<GrantModeView> {
+  return call('get_grant_mode');
+}
+
+/** Entries queued, sending, failed or in conflict. */
+export function listOutbox(): Promise<OutboxEntry[]> {
+  return call('list_outbox');
+}
+
+/** Sends the outbox now; rejects with `offline` when the IAM cannot be reached. */
+export function pushOutbox(): Promise<PushReport> {
+  return call('push_outbox');
+}
+
+export function listConflicts(): Promise<Conflict[]> {
+  return call('list_conflicts');
+}
+
+export function resolveConflict(id: number, keepMine: boolean): Promise<ConflictResolution> {
+  return call('resolve_conflict', { id, keepMine });
+}
+
+export function listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+  return call('list_audit', { query });
+}
+
+export function verifyAudit(): Promise<AuditCheck> {
+  return call('verify_audit');
+}
+
+/** The audit entries matching `query` as CSV or JSON text. */
+export function exportAudit(query: AuditQuery, format: AuditFormat): Promise<string> {
+  return call('export_audit', { query, format });
 }

@@ -8,6 +8,8 @@ export interface IpcErrorPayload {
   code: ErrorCode;
   message: string;
   retryable: boolean;
+  /** The policy rule that refused the action (kebab-case, e.g. `four-eyes`); only on policy refusals. */
+  rule?: string;
 }
 
 export type Capability =
@@ -66,7 +68,7 @@ export interface UserPage {
 
 /** One step of a sync, as the core reports it. */
 export type SyncProgress =
-  | { phase: 'users' | 'groups'; fetched: number; total: number }
+  | { phase: 'users' | 'groups' | 'grants'; fetched: number; total: number }
   | { phase: 'saving' };
 
 export interface SyncReport {
@@ -83,3 +85,162 @@ export interface SignInEvent {
   kind: 'browser-opened';
   url: string;
 }
+
+/** A cached user and the grants they hold (`get_user`). */
+export interface UserDetail {
+  user: UserRow;
+  grants: Grant[];
+}
+
+export type GrantStatus = 'pending' | 'active' | 'expired' | 'revoked' | 'rejected';
+
+export type GrantMode = 'server' | 'ledger';
+
+export interface Grant {
+  id: string;
+  /** The user's userName when the cache knows them, else their id. */
+  user: string;
+  userId: string;
+  role: string;
+  roleId: string;
+  bu: string;
+  validFrom: string;
+  validUntil: string;
+  justification: string;
+  requester: string;
+  approver?: string;
+  status: GrantStatus;
+  version?: string;
+  mode: GrantMode;
+}
+
+export interface GrantQuery {
+  status?: GrantStatus;
+  expiringWithinDays?: number;
+  userId?: string;
+}
+
+/** The Issue grant form; times are RFC 3339. */
+export interface GrantRequest {
+  user: string;
+  role: string;
+  bu: string;
+  validFrom: string;
+  validUntil: string;
+  justification: string;
+}
+
+export interface GrantModeView {
+  mode: GrantMode;
+  explanation: string;
+}
+
+export type Sensitivity = 'low' | 'medium' | 'high';
+
+/**
+ * A catalog role (`list_roles`). The role's own fields come from the profile's catalog and
+ * keep its snake_case names (the core flattens them into the view as they are).
+ */
+export interface RoleView {
+  name: string;
+  description?: string;
+  sensitivity: Sensitivity;
+  partner_allowed: boolean;
+  max_grant_days: number;
+  needs_approval: boolean;
+  confers?: Capability[];
+  groupId: string | null;
+  holders: number;
+}
+
+export type OutboxState = 'queued' | 'sending' | 'done' | 'failed' | 'conflict' | 'cancelled';
+
+/** A recorded change as the outbox stores it; `op` names it (`assign-role`, `issue-grant` …). */
+export interface Operation {
+  op: string;
+  [field: string]: unknown;
+}
+
+export interface OutboxEntry {
+  seq: number;
+  id: string;
+  createdAt: string;
+  actor: string;
+  action: string;
+  target: string;
+  operation: Operation;
+  baseVersion: string | null;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  rule: string | null;
+  result: unknown;
+}
+
+/** What became of a change command: the entry after the push. */
+export interface ChangeOutcome {
+  entry: OutboxEntry;
+  /** Why it was not sent now (the IAM cannot be reached); it waits in the outbox. */
+  notSent?: string;
+  needsApproval: boolean;
+  ledgerGrant?: Grant;
+}
+
+export interface PushReport {
+  applied: number;
+  failed: number;
+  conflicts: number;
+  remaining: number;
+  stopped?: string;
+}
+
+export interface Conflict {
+  id: number;
+  opId: string;
+  detectedAt: string;
+  action: string;
+  target: string;
+  mine: Operation;
+  baseVersion: string | null;
+  theirs: unknown;
+  theirsVersion: string | null;
+  resolution: string | null;
+}
+
+export interface ConflictResolution {
+  push?: PushReport;
+  notSent?: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+  outcome: string;
+  rule: string | null;
+  detail: string | null;
+  opId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  target?: string;
+  last?: number;
+}
+
+export interface AuditCheck {
+  intact: boolean;
+  /** How many entries were checked; absent when the chain is broken. */
+  entries?: number;
+  problems: string[];
+}
+
+export type AuditFormat = 'csv' | 'json';

@@ -363,3 +363,20 @@ fn short_hash(text: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(text.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_send<T: Send>(_: &T) {}
+
+    /// Hosts run these on multi-threaded runtimes (Tauri needs `Send` command futures): no
+    /// cache connection or lock guard may be held across an await inside them.
+    #[allow(dead_code)] // compiled, never run: the check is that it compiles
+    fn network_futures_are_send(ws: &Workspace) {
+        is_send(&ws.push());
+        is_send(&ws.sync(&mut |_| {}));
+        is_send(&ws.sweep_grants());
+        is_send(&ws.restore_session());
+    }
+}

@@ -14,9 +14,11 @@ export const SEARCH_DEBOUNCE_MS = 200;
 interface UsersScreenProps {
   onSignIn: () => void;
   onSignOut: () => void;
+  /** Opens a user's detail (by id) from their row. */
+  onOpenUser?: (id: string) => void;
 }
 
-export function UsersScreen({ onSignIn, onSignOut }: UsersScreenProps) {
+export function UsersScreen({ onSignIn, onSignOut, onOpenUser }: UsersScreenProps) {
   const queryClient = useQueryClient();
   const status = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus });
   const [search, setSearch] = useState('');
@@ -107,7 +109,7 @@ export function UsersScreen({ onSignIn, onSignOut }: UsersScreenProps) {
           </span>
         )}
       </div>
-      <UsersTable search={debouncedSearch} hasSynced={current.lastSyncAt !== null} />
+      <UsersTable search={debouncedSearch} hasSynced={current.lastSyncAt !== null} onOpenUser={onOpenUser} />
     </div>
   );
 }

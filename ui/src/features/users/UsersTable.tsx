@@ -22,9 +22,10 @@ export function pageQuery(search: string, page: number) {
 interface UsersTableProps {
   search: string;
   hasSynced: boolean;
+  onOpenUser?: ((id: string) => void) | undefined;
 }
 
-export function UsersTable({ search, hasSynced }: UsersTableProps) {
+export function UsersTable({ search, hasSynced, onOpenUser }: UsersTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   // Page 0 also carries the total, which sizes the scroll area; keep the previous result on
   // screen while the next search runs so the table does not flash empty between keys.
@@ -95,7 +96,7 @@ export function UsersTable({ search, hasSynced }: UsersTableProps) {
                 data-bu={user?.bu ?? undefined}
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
               >
-                {user ? <UserCells user={user} /> : <span className="muted">…</span>}
+                {user ? <UserCells user={user} onOpen={onOpenUser} /> : <span className="muted">…</span>}
               </div>
             );
           })}
@@ -106,11 +107,17 @@ export function UsersTable({ search, hasSynced }: UsersTableProps) {
   );
 }
 
-function UserCells({ user }: { user: UserRow }) {
+function UserCells({ user, onOpen }: { user: UserRow; onOpen: ((id: string) => void) | undefined }) {
   return (
     <>
       <span role="cell" className="mono" data-testid="cell-user-name">
-        {user.userName}
+        {onOpen ? (
+          <button type="button" className="link" aria-label={`Open ${user.userName}`} onClick={() => onOpen(user.id)}>
+            {user.userName}
+          </button>
+        ) : (
+          user.userName
+        )}
       </span>
       <span role="cell">{user.displayName}</span>
       <span role="cell" data-testid="cell-bu">

@@ -1,0 +1,105 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import type { AuditEntry } from '../../ipc';
+import { mockCommands, rejectWith, renderWithClient } from '../../test/ipcMock';
+import { AuditScreen } from './AuditScreen';
+
+function entry(seq: number, fields: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    seq,
+    at: '2026-11-27T10:00:00.000000Z',
+    actor: 'Ada Lovelace',
+    action: 'role.assign',
+    target: 'Template Designer of anna.schmidt',
+    before: null,
+    after: null,
+    outcome: 'applied',
+    rule: null,
+    detail: null,
+    opId: 'op-1',
+    prevHash: '0'.repeat(64),
+    hash: 'a'.repeat(64),
+    ...fields,
+  };
+}
+
+const ENTRIES = [entry(1), entry(2, { outcome: 'refused', rule: 'four-eyes', detail: 'needs a second admin' })];
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('audit', () => {
+  it('shows a loading state, then the entries with refusals and their rule', async () => {
+    let answer: (value: unknown) => void = () => {};
+    mockCommands({ list_audit: () => new Promise((resolve) => (answer = resolve)) });
+    renderWithClient(<AuditScreen />);
+    expect(await screen.findByTestId('audit-loading')).toBeTruthy();
+    answer(ENTRIES);
+    const rows = await screen.findAllByTestId('audit-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]?.textContent).toContain('rule four-eyes');
+  });
+
+  it('explains an empty log', async () => {
+    mockCommands({ list_audit: () => [] });
+    renderWithClient(<AuditScreen />);
+    expect((await screen.findByTestId('audit-empty')).textContent).toContain('Nothing has been done');
+  });
+
+  it('shows why the log cannot be read', async () => {
+    mockCommands({ list_audit: () => rejectWith({ code: 'failure', message: 'the local cache: database is locked', retryable: false }) });
+    renderWithClient(<AuditScreen />);
+    expect((await screen.findByTestId('audit-error')).textContent).toContain('database is locked');
+  });
+
+  it('verifies an intact log', async () => {
+    mockCommands({ list_audit: () => ENTRIES, verify_audit: () => ({ intact: true, entries: 2, problems: [] }) });
+    renderWithClient(<AuditScreen />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Verify' }));
+    const result = await screen.findByTestId('verify-result');
+    expect(result.getAttribute('data-intact')).toBe('true');
+    expect(result.textContent).toContain('2 entries checked');
+  });
+
+  it('lists the problems of a tampered log', async () => {
+    mockCommands({
+      list_audit: () => ENTRIES,
+      verify_audit: () => ({ intact: false, problems: ['entry 2 was changed after it was written'] }),
+    });
+    renderWithClient(<AuditScreen />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Verify' }));
+    const result = await screen.findByTestId('verify-result');
+    expect(result.getAttribute('data-intact')).toBe('false');
+    expect(result.textContent).toContain('entry 2 was changed after it was written');
+  });
+
+  it('exports CSV as a download through a Blob URL', async () => {
+    const created: Blob[] = [];
+    vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
+      created.push(blob as Blob);
+      return 'blob:audit';
+    });
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => {});
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    const csv = 'seq,at,actor\r\n1,2026-11-27T10:00:00Z,Ada Lovelace\r\n';
+    const calls = mockCommands({ list_audit: () => ENTRIES, export_audit: () => csv });
+    renderWithClient(<AuditScreen />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Export CSV' }));
+    await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
+    expect(await created[0]?.text()).toBe(csv);
+    expect(created[0]?.type).toBe('text/csv');
+    expect(calls.find((c) => c.command === 'export_audit')?.args).toEqual({ query: { last: 500 }, format: 'csv' });
+  });
+
+  it('filters by target', async () => {
+    const calls = mockCommands({ list_audit: () => ENTRIES });
+    renderWithClient(<AuditScreen />);
+    await screen.findAllByTestId('audit-row');
+    fireEvent.change(screen.getByRole('searchbox', { name: 'Filter by target' }), { target: { value: 'anna' } });
+    await waitFor(() =>
+      expect(calls.filter((c) => c.command === 'list_audit').map((c) => c.args.query)).toContainEqual({ last: 500, target: 'anna' }),
+    );
+  });
+});

@@ -1,0 +1,98 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+
+import { ErrorNotice } from '../../app/ErrorNotice';
+import { listRoles, type GrantRequest } from '../../ipc';
+import { ROLES_KEY } from '../changes/queryKeys';
+import { addDays, dayOf, daysBetween, startOfDay } from './grantDates';
+import { RolePolicy } from './RolePolicy';
+
+interface IssueGrantFormProps {
+  /** The user the grant is for, when the form is opened from their detail; else the admin types it. */
+  user?: string;
+  /** The BU to start from (the user's). */
+  bu?: string;
+  busy: boolean;
+  onIssue: (request: GrantRequest) => void;
+  /** Today, passed in so tests do not depend on the clock. */
+  today?: Date;
+}
+
+/** Default length of a new grant: a month, or the role's maximum when that is shorter. */
+const DEFAULT_DAYS = 30;
+
+export function IssueGrantForm({ user: fixedUser, bu: initialBu = '', busy, onIssue, today = new Date() }: IssueGrantFormProps) {
+  const roles = useQuery({ queryKey: ROLES_KEY, queryFn: listRoles });
+  const [user, setUser] = useState(fixedUser ?? '');
+  const [roleName, setRoleName] = useState('');
+  const [bu, setBu] = useState(initialBu);
+  const [from, setFrom] = useState(dayOf(today));
+  const [until, setUntil] = useState(dayOf(addDays(today, DEFAULT_DAYS)));
+  const [justification, setJustification] = useState('');
+  const role = roles.data?.find((r) => r.name === roleName);
+  const days = daysBetween(from, until);
+  const tooLong = role !== undefined && days > role.max_grant_days;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onIssue({
+      user: user.trim(),
+      role: roleName,
+      bu: bu.trim(),
+      validFrom: startOfDay(from),
+      validUntil: startOfDay(until),
+      justification: justification.trim(),
+    });
+  };
+
+  const complete = user.trim() !== '' && roleName !== '' && bu.trim() !== '' && justification.trim() !== '' && days > 0;
+
+  return (
+    <form className="issue-grant" aria-label="Issue grant" data-testid="issue-grant-form" onSubmit={submit}>
+      {fixedUser === undefined && (
+        <label>
+          User
+          <input value={user} onChange={(e) => setUser(e.target.value)} autoComplete="off" spellCheck={false} />
+        </label>
+      )}
+      <label>
+        Role
+        <select value={roleName} onChange={(e) => setRoleName(e.target.value)} disabled={!roles.data}>
+          <option value="">{roles.isPending ? 'Loading roles…' : 'Choose a role'}</option>
+          {roles.data?.map((r) => (
+            <option key={r.name} value={r.name}>
+              {r.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {roles.isError && <ErrorNotice error={roles.error} testId="roles-error" />}
+      {role && <RolePolicy role={role} />}
+      <label>
+        Business unit
+        <input value={bu} onChange={(e) => setBu(e.target.value)} placeholder="EMEA/DE" spellCheck={false} />
+      </label>
+      <label>
+        From
+        <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+      </label>
+      <label>
+        Until
+        <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
+      </label>
+      {days <= 0 && <span className="small notice--error">The grant must end after it starts.</span>}
+      {tooLong && role && (
+        <span className="small" data-testid="grant-too-long">
+          {days} days is longer than {role.name} allows ({role.max_grant_days}); policy will refuse it.
+        </span>
+      )}
+      <label>
+        Justification
+        <textarea value={justification} onChange={(e) => setJustification(e.target.value)} rows={2} />
+      </label>
+      <button type="submit" className="primary" disabled={!complete || busy}>
+        {busy ? 'Issuing…' : 'Issue grant'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,165 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { WorkspaceShell } from '../../app/WorkspaceShell';
+import type { UserDetail as UserDetailData } from '../../ipc';
+import { ADA_STATUS, mockCommands, rejectWith, renderWithClient, user } from '../../test/ipcMock';
+import { CONTENT_AUTHOR, GRANT_LENGTH_REFUSAL, TEMPLATE_DESIGNER, grant, outcome } from '../../test/operationFixtures';
+import { STATUS_KEY } from './queryKeys';
+import { UserDetail } from './UserDetail';
+
+const ANNA = user('anna.schmidt', 'EMEA/DE');
+const ANNA_DETAIL: UserDetailData = { user: ANNA, grants: [grant('g1'), grant('g2', { status: 'pending' })] };
+
+function renderDetail() {
+  return renderWithClient(<UserDetail user={ANNA.id} onClose={() => {}} />);
+}
+
+const READS = {
+  get_user: () => ANNA_DETAIL,
+  list_roles: () => [TEMPLATE_DESIGNER, CONTENT_AUTHOR],
+};
+
+describe('user detail', () => {
+  it('shows a loading state, then the attributes, roles and grants', async () => {
+    let answer: (value: unknown) => void = () => {};
+    mockCommands({ ...READS, get_user: () => new Promise((resolve) => (answer = resolve)) });
+    renderDetail();
+    expect(await screen.findByTestId('user-loading')).toBeTruthy();
+    answer(ANNA_DETAIL);
+    expect((await screen.findByTestId('user-title')).textContent).toBe('anna schmidt');
+    expect(screen.getByRole('list', { name: 'Roles held' }).textContent).toContain('Exstream Content Author');
+    expect(screen.getAllByTestId('grant-row')).toHaveLength(2);
+    expect(screen.getByRole('button', { name: 'Disable' })).toBeTruthy();
+  });
+
+  it('says so when the user is not in the cache', async () => {
+    mockCommands({
+      ...READS,
+      get_user: () => rejectWith({ code: 'failure', message: 'no user ghost in your business units (as last synced)', retryable: false }),
+    });
+    renderDetail();
+    expect((await screen.findByTestId('user-error')).textContent).toContain('no user ghost');
+  });
+
+  it('disables the user and says it is done', async () => {
+    const calls = mockCommands({
+      ...READS,
+      set_user_active: () => outcome('done', {}, { action: 'user.disable', target: 'user anna.schmidt' }),
+    });
+    renderDetail();
+    fireEvent.click(await screen.findByRole('button', { name: 'Disable' }));
+    const notice = await screen.findByTestId('change-outcome');
+    expect(notice.textContent).toContain('Done: user.disable user anna.schmidt');
+    expect(calls.find((c) => c.command === 'set_user_active')?.args).toEqual({ user: ANNA.id, active: false });
+  });
+
+  it('shows the rule and the remedy when policy refuses a role assignment', async () => {
+    const calls = mockCommands({
+      ...READS,
+      assign_role: () =>
+        rejectWith({
+          code: 'refused',
+          message: 'refused: anna.schmidt is a partner and Template Designer is not for partners (rule partner-allowed). Ask central IT.',
+          retryable: false,
+          rule: 'partner-allowed',
+        }),
+    });
+    renderDetail();
+    const select = await screen.findByRole('combobox', { name: 'Role to assign' });
+    await waitFor(() => expect(within(select).getAllByRole('option').length).toBeGreaterThan(1));
+    fireEvent.change(select, { target: { value: 'Template Designer' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Assign role' }));
+    const error = await screen.findByTestId('change-error');
+    expect(within(error).getByTestId('refusal-rule').textContent).toBe('partner-allowed');
+    expect(error.textContent).toContain('Ask central IT.');
+    expect(calls.find((c) => c.command === 'assign_role')?.args).toEqual({ user: ANNA.id, role: 'Template Designer' });
+  });
+
+  it('says a change made offline is queued and will be sent', async () => {
+    mockCommands({
+      ...READS,
+      remove_role: () =>
+        outcome('queued', { notSent: 'sending changes needs the network, and 127.0.0.1 cannot be reached' }, { action: 'role.remove' }),
+    });
+    renderDetail();
+    fireEvent.click(await screen.findByRole('button', { name: 'Remove role Exstream Content Author' }));
+    const notice = await screen.findByTestId('change-outcome');
+    expect(notice.getAttribute('data-tone')).toBe('queued');
+    expect(notice.textContent).toContain('Queued, will be sent when the IAM can be reached');
+  });
+
+  it('issues a grant for this user with the role policy shown', async () => {
+    const calls = mockCommands({ ...READS, issue_grant: () => outcome('done', { needsApproval: true }, { action: 'grant.issue' }) });
+    renderDetail();
+    const form = await screen.findByRole('form', { name: 'Issue grant' });
+    const role = within(form).getByRole('combobox', { name: 'Role' });
+    await waitFor(() => expect(within(role).getAllByRole('option').length).toBeGreaterThan(1));
+    fireEvent.change(role, { target: { value: 'Template Designer' } });
+    expect(within(form).getByTestId('policy-max-days').textContent).toBe('30');
+    fireEvent.change(within(form).getByLabelText('From'), { target: { value: '2026-12-01' } });
+    fireEvent.change(within(form).getByLabelText('Until'), { target: { value: '2026-12-15' } });
+    fireEvent.change(within(form).getByLabelText('Justification'), { target: { value: 'print run' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Issue grant' }));
+    expect((await screen.findByTestId('change-outcome')).textContent).toContain('second admin');
+    expect(calls.find((c) => c.command === 'issue_grant')?.args).toEqual({
+      request: {
+        user: 'anna.schmidt',
+        role: 'Template Designer',
+        bu: 'EMEA/DE',
+        validFrom: '2026-12-01T00:00:00Z',
+        validUntil: '2026-12-15T00:00:00Z',
+        justification: 'print run',
+      },
+    });
+  });
+});
+
+describe('navigation', () => {
+  it('opens a user from the users table and goes back', async () => {
+    mockCommands({ ...READS, get_status: () => ADA_STATUS, list_users: () => ({ total: 1, rows: [ANNA] }) });
+    renderWithClient(<WorkspaceShell onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
+      client.setQueryData(STATUS_KEY, ADA_STATUS),
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Open anna.schmidt' }));
+    expect(await screen.findByTestId('user-title')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Back to users' }));
+    expect(await screen.findByTestId('users-screen')).toBeTruthy();
+  });
+
+  it('switches between the sections', async () => {
+    mockCommands({
+      ...READS,
+      get_status: () => ADA_STATUS,
+      list_users: () => ({ total: 0, rows: [] }),
+      list_grants: () => [],
+      get_grant_mode: () => ({ mode: 'ledger', explanation: 'Bailiwick keeps the grant windows' }),
+      list_outbox: () => [],
+      list_conflicts: () => [],
+      list_audit: () => [],
+    });
+    renderWithClient(<WorkspaceShell onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
+      client.setQueryData(STATUS_KEY, ADA_STATUS),
+    );
+    const nav = screen.getByRole('navigation', { name: 'Sections' });
+    fireEvent.click(within(nav).getByRole('button', { name: 'Grants' }));
+    expect(await screen.findByTestId('grants-screen')).toBeTruthy();
+    expect(within(nav).getByRole('button', { name: 'Grants' }).getAttribute('aria-current')).toBe('page');
+    fireEvent.click(within(nav).getByRole('button', { name: 'Outbox' }));
+    expect(await screen.findByTestId('outbox-screen')).toBeTruthy();
+    fireEvent.click(within(nav).getByRole('button', { name: 'Audit' }));
+    expect(await screen.findByTestId('audit-screen')).toBeTruthy();
+  });
+});
+
+// Keeps the refusal fixture used: a grant refused from the detail shows its rule too.
+describe('grant refusal from the detail', () => {
+  it('names the grant-length rule', async () => {
+    mockCommands({ ...READS, revoke_grant: () => rejectWith(GRANT_LENGTH_REFUSAL) });
+    renderDetail();
+    const [first] = await screen.findAllByRole('button', { name: 'Revoke Template Designer for anna.schmidt' });
+    if (!first) throw new Error('a revoke button per open grant');
+    fireEvent.click(first);
+    expect((await screen.findByTestId('refusal-rule')).textContent).toBe('grant-length');
+  });
+});
