@@ -64,6 +64,8 @@ async fn main() -> Result<(), Failure> {
             SyncProgress::Users { total, .. } => user_total = total,
             SyncProgress::Groups { total, .. } => group_total = total,
             SyncProgress::Saving => saving_at = Some(started.elapsed()),
+            // full_sync never fetches grants.
+            SyncProgress::Grants { .. } => {}
         })
         .await?;
     let sync = started.elapsed();

@@ -116,16 +116,37 @@ pub struct SandboxProcess {
 
 impl SandboxProcess {
     pub fn start() -> SandboxProcess {
+        Self::start_with(&[])
+    }
+
+    /// Starts the sandbox with extra flags (`--users N`).
+    pub fn start_with(extra: &[&str]) -> SandboxProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let profile = dir.path().join("sandbox.toml");
         let state = dir.path().join("iam.sqlite");
-        let mut command = Command::new(binary("bailiwick-sandbox"));
-        command.args(["--port", "0", "--write-profile"]).arg(&profile).arg("--data").arg(&state);
-        // One log line per request would bury a failing test's own output.
-        command.env("RUST_LOG", "warn");
-        let server = Server::spawn("bailiwick-sandbox", command, Duration::from_secs(30));
+        let server = Self::spawn(0, &profile, &state, extra);
         assert!(profile.is_file(), "the sandbox must write its profile before saying it listens");
         SandboxProcess { server, profile, state, _dir: dir }
+    }
+
+    /// Starts the stopped sandbox again on the same port with the same state, so profiles,
+    /// sessions and caches that point at it keep working.
+    pub fn restart(&mut self) {
+        self.server.stop();
+        self.server = Self::spawn(self.server.port(), &self.profile, &self.state, &[]);
+    }
+
+    fn spawn(port: u16, profile: &std::path::Path, state: &std::path::Path, extra: &[&str]) -> Server {
+        let mut command = Command::new(binary("bailiwick-sandbox"));
+        command
+            .args(["--port", &port.to_string(), "--write-profile"])
+            .arg(profile)
+            .arg("--data")
+            .arg(state)
+            .args(extra)
+            // One log line per request would bury a failing test's own output.
+            .env("RUST_LOG", "warn");
+        Server::spawn("bailiwick-sandbox", command, Duration::from_secs(30))
     }
 }
 

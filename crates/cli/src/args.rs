@@ -62,6 +62,49 @@ pub enum Command {
     /// The hash-chained log of everything done through Bailiwick.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Access reviews of the cached assignments and grants, offline if need be.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Start a review of a BU (or of your whole scope): every assignment and open grant in the
+    /// cache becomes an item.
+    Start {
+        #[arg(long)]
+        bu: Option<String>,
+    },
+    /// The open review's items (or the last review's, with their outcomes).
+    List {
+        /// Only items not decided yet.
+        #[arg(long)]
+        undecided: bool,
+        /// Only items with this hint: partner, sensitive, separation-of-duties, leaver, mover, expiring.
+        #[arg(long)]
+        hint: Option<String>,
+    },
+    /// Decide ITEM (a number, a range like 1-50, a list like 1-5,9, or `all`): keep, revoke, or
+    /// shorten (grants only, with --until).
+    Decide {
+        item: String,
+        #[arg(value_parser = ["keep", "revoke", "shorten"])]
+        decision: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// The new end of a shortened grant.
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Record every revoke and shorten in the outbox and send it; close the review.
+    Submit,
+    /// The review's report (who decided what, when, and the outcome) as CSV or JSON.
+    Report {
+        #[arg(long, value_parser = ["csv", "json"])]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -256,6 +299,7 @@ impl Command {
             Command::Grants(c) => !matches!(c, GrantsCommand::List { .. } | GrantsCommand::Mode),
             Command::Outbox(c) => matches!(c, OutboxCommand::Push),
             Command::Conflicts(c) => matches!(c, ConflictsCommand::Resolve { keep_mine: true, .. }),
+            Command::Review(c) => matches!(c, ReviewCommand::Submit),
             Command::Whoami | Command::Audit(_) => false,
         }
     }

@@ -170,6 +170,7 @@ async fn imported(ws: &Workspace, out: &Output, report: ImportReport) -> Result<
         report.queued, report.skipped, report.refused, report.invalid
     ));
     out.value(&report.rows, |rows| output::import_text(rows))?;
+    out.mark_reported();
     if !report.dry_run && report.queued > 0 {
         match ws.push().await {
             Ok(push) => out.message(&format!(

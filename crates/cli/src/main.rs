@@ -8,6 +8,7 @@ mod args;
 mod changes;
 mod demo;
 mod output;
+mod reviews;
 mod time_arg;
 
 use std::process::ExitCode;
@@ -115,6 +116,7 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
         Command::Outbox(command) => changes::outbox(ws, out, command).await,
         Command::Conflicts(command) => changes::conflicts(ws, out, command).await,
         Command::Audit(command) => audit(ws, out, command),
+        Command::Review(command) => reviews::review(ws, out, command).await,
     }
 }
 

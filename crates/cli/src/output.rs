@@ -8,6 +8,7 @@ use bailiwick_core::auth::{Browser, SystemBrowser};
 use bailiwick_core::bulk::RowReport;
 use bailiwick_core::cache::{Conflict, OutboxEntry, UserRow};
 use bailiwick_core::grant::Grant;
+use bailiwick_core::review::ReviewItem;
 use bailiwick_core::sync::SyncProgress;
 use bailiwick_core::workspace::RoleView;
 use bailiwick_core::workspace::WorkspaceStatus;
@@ -16,11 +17,19 @@ use serde::Serialize;
 
 pub struct Output {
     json: bool,
+    /// The command already printed its JSON document (a report that also fails the command):
+    /// an error then goes to stderr only, so stdout stays one JSON document.
+    reported: std::sync::atomic::AtomicBool,
 }
 
 impl Output {
     pub fn new(json: bool) -> Self {
-        Self { json }
+        Self { json, reported: std::sync::atomic::AtomicBool::new(false) }
+    }
+
+    /// Says the JSON document on stdout is complete; a following error goes to stderr only.
+    pub fn mark_reported(&self) {
+        self.reported.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn message(&self, text: &str) {
@@ -56,7 +65,7 @@ impl Output {
     pub fn fail(&self, error: &Error) -> ExitCode {
         let code = error.code();
         eprintln!("error: {error}");
-        if self.json {
+        if self.json && !self.reported.load(std::sync::atomic::Ordering::Relaxed) {
             let body = serde_json::json!({ "error": { "code": code, "message": error.to_string(), "retryable": error.retryable() } });
             println!("{body}");
         }
@@ -273,5 +282,27 @@ pub fn import_text(rows: &[RowReport]) -> String {
         ));
     }
     text.push_str(&format!("{} rows", rows.len()));
+    text
+}
+
+pub fn review_text(items: &[ReviewItem]) -> String {
+    let mut text = format!(
+        "{:>5} {:<10} {:<24} {:<26} {:<8} {:<9} {}\n",
+        "ITEM", "KIND", "USER", "ROLE", "DECISION", "OUTCOME", "HINTS"
+    );
+    for i in items {
+        let hints: Vec<&str> = i.hints.iter().map(|h| h.as_str()).collect();
+        text.push_str(&format!(
+            "{:>5} {:<10} {:<24} {:<26} {:<8} {:<9} {}\n",
+            i.item,
+            format!("{:?}", i.kind).to_lowercase(),
+            i.user_name,
+            i.role,
+            i.decision.map(|d| d.as_str()).unwrap_or("-"),
+            i.outcome.as_deref().unwrap_or("-"),
+            hints.join(" ")
+        ));
+    }
+    text.push_str(&format!("{} items", items.len()));
     text
 }

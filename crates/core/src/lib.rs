@@ -17,6 +17,7 @@ pub mod operation;
 pub mod outbox;
 pub mod policy;
 pub mod profile;
+pub mod review;
 pub mod roles;
 pub mod scope;
 pub mod secret;

@@ -227,8 +227,10 @@ fn replace(path: &str, value: Value) -> PatchOperation {
     PatchOperation { op: "replace".into(), path: Some(path.into()), value: Some(value) }
 }
 
-/// The PATCH operations of a user edit.
-pub fn edit_user_patch(changes: &UserChanges, bu_attribute: &str) -> Vec<PatchOperation> {
+/// The PATCH operations of a user edit. A new e-mail replaces the user's work address, or is
+/// added as one when `has_work_email` is false (a filtered replace would have no target:
+/// RFC 7644 §3.5.2.3 answers that with 400 `noTarget`).
+pub fn edit_user_patch(changes: &UserChanges, bu_attribute: &str, has_work_email: bool) -> Vec<PatchOperation> {
     let mut ops = Vec::new();
     if let Some(g) = &changes.given_name {
         ops.push(replace("name.givenName", json!(g)));
@@ -240,7 +242,12 @@ pub fn edit_user_patch(changes: &UserChanges, bu_attribute: &str) -> Vec<PatchOp
         ops.push(replace("displayName", json!(d)));
     }
     if let Some(e) = &changes.email {
-        ops.push(replace("emails[type eq \"work\"].value", json!(e)));
+        if has_work_email {
+            ops.push(replace("emails[type eq \"work\"].value", json!(e)));
+        } else {
+            let value = json!([{"value": e, "type": "work", "primary": true}]);
+            ops.push(PatchOperation { op: "add".into(), path: Some("emails".into()), value: Some(value) });
+        }
     }
     if let Some(bu) = &changes.bu {
         ops.push(replace(bu_attribute, json!(bu.as_str())));
@@ -409,6 +416,20 @@ mod tests {
         };
         assert!(satisfied_by(&edit, &json!({schema::ENTERPRISE_USER: {"division": "EMEA/UK"}}), None, attr));
         assert!(!satisfied_by(&edit, &json!({schema::ENTERPRISE_USER: {"division": "EMEA/DE"}}), None, attr));
+    }
+
+    #[test]
+    fn a_new_email_is_added_when_there_is_no_work_address_to_replace() {
+        let changes = UserChanges { email: Some("new@example.com".into()), ..UserChanges::default() };
+        let attr = crate::profile::DEFAULT_BU_ATTRIBUTE;
+        let replace = edit_user_patch(&changes, attr, true);
+        assert_eq!(
+            (replace[0].op.as_str(), replace[0].path.as_deref()),
+            ("replace", Some("emails[type eq \"work\"].value"))
+        );
+        let add = edit_user_patch(&changes, attr, false);
+        assert_eq!((add[0].op.as_str(), add[0].path.as_deref()), ("add", Some("emails")));
+        assert_eq!(add[0].value, Some(json!([{"value": "new@example.com", "type": "work", "primary": true}])));
     }
 
     #[test]

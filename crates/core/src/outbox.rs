@@ -248,9 +248,17 @@ impl Pusher<'_> {
                 client.create(token, "Users", &body).await.map(Some)
             }
             Operation::EditUser { user_id, changes, .. } => {
-                client
-                    .patch(token, "Users", user_id, operation::edit_user_patch(changes, self.bu_attribute), base)
-                    .await
+                // Whether there is a work address to replace, or one to add.
+                let has_work_email = match &changes.email {
+                    Some(_) => client.get_resource(token, "Users", user_id).await?.is_some_and(|u| {
+                        u.resource["emails"]
+                            .as_array()
+                            .is_some_and(|list| list.iter().any(|e| e["type"].as_str() == Some("work")))
+                    }),
+                    None => false,
+                };
+                let ops = operation::edit_user_patch(changes, self.bu_attribute, has_work_email);
+                client.patch(token, "Users", user_id, ops, base).await
             }
             Operation::SetUserActive { user_id, active, .. } => {
                 client.patch(token, "Users", user_id, operation::set_active_patch(*active), base).await

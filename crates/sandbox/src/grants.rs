@@ -344,13 +344,7 @@ pub async fn create_grant(State(state): State<AppState>, caller: Caller, body: B
             .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, Some("invalidValue"), "validUntil is required"))?;
         check_window(&role_id, &group.display_name, valid_from, valid_until)?;
         let policy = role_policy(&role_id);
-        if !policy.partner_allowed && user.resource["userType"].as_str() == Some("Partner") {
-            return Err(refuse(
-                StatusCode::FORBIDDEN,
-                None,
-                format!("partnerAllowed is false for {}: partners may not hold it", group.display_name),
-            ));
-        }
+        crate::role_rules::check_new_holder(&caller, &role_id, user)?;
         let stamp = store::timestamp(now);
         let grant = Grant {
             id: uuid::Uuid::new_v4().to_string(),

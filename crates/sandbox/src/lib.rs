@@ -17,6 +17,7 @@ mod directory;
 mod grants;
 mod jws;
 mod oidc;
+mod role_rules;
 mod scim_api;
 mod scim_write;
 pub mod seed;

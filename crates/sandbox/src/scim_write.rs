@@ -23,7 +23,7 @@ use crate::scim_api::{scim_response, Caller, ScimRefusal};
 use rusqlite::Connection;
 
 use crate::audit::AuditTarget;
-use crate::{store, AppState};
+use crate::{role_rules, store, AppState};
 
 /// Records a user change: `before` as it was (Null on create), after as the directory now
 /// holds it (Null on delete).
@@ -382,6 +382,12 @@ fn store_group_change(
         }
         if !wanted.iter().any(|w| w == member_id) {
             wanted.push(member_id.to_owned());
+        }
+    }
+    // Whoever comes to hold the role must be allowed to (no escalation, partners, SoD).
+    for new_member in role_rules::added_members(&group.member_ids, &wanted) {
+        if let Some(user) = directory.user(new_member) {
+            role_rules::check_new_holder(caller, &group.id, user)?;
         }
     }
     // Members the caller cannot see stay exactly as they are.

@@ -10,6 +10,7 @@ mod audit_log;
 mod directory_changes;
 mod grants;
 mod outbox;
+mod reviews;
 mod users;
 
 use std::path::Path;
@@ -28,6 +29,7 @@ pub use audit_log::AuditQuery;
 pub use directory_changes::DirectoryChange;
 pub use grants::{GrantQuery, LedgerMembership};
 pub use outbox::{Conflict, Finish, OutboxEntry, OutboxState};
+pub use reviews::Review;
 pub use users::{GroupRow, UserQuery, UserRow, UserType};
 
 /// Migrations in order; migration N (1-based) brings the schema to `user_version` N.
@@ -35,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_directory.sql"),
     include_str!("migrations/0002_user_search.sql"),
     include_str!("migrations/0003_operations.sql"),
+    include_str!("migrations/0004_reviews.sql"),
 ];
 
 /// Refills the search index (`users_search`, migration 0002) from `users`. The same text as

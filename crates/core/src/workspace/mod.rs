@@ -30,8 +30,10 @@ use crate::sync::{self, SyncProgress, SyncReport};
 mod audit;
 mod import;
 mod operations;
+mod review;
 
 pub use operations::{GrantRequest, Recorded, RoleView, SweepReport};
+pub use review::Submission;
 
 /// How long the loopback listener waits for the browser to come back.
 const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);

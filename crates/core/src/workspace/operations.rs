@@ -85,7 +85,7 @@ impl Workspace {
 
     /// Checks `operation` against policy and the cache's facts, then commits it to the outbox with
     /// its audit entry. A refusal is audited too (with its rule) and returned as `Error::Refused`.
-    fn record(
+    pub(super) fn record(
         &self,
         operation: Operation,
         base_version: Option<String>,
@@ -369,7 +369,7 @@ impl Workspace {
         Ok(Recorded { entry, needs_approval: false, ledger_grant: Some(grant.clone()) })
     }
 
-    fn cached_grant(&self, id: &str) -> Result<Grant, Error> {
+    pub(super) fn cached_grant(&self, id: &str) -> Result<Grant, Error> {
         self.read_cache()?
             .grant(id)?
             .ok_or_else(|| Error::NotFound(format!("no grant {id} in your business units (as last synced)")))
@@ -410,7 +410,7 @@ impl Workspace {
     }
 
     /// Ends a ledger grant: its new status, and the removal of the membership it added.
-    fn end_ledger_grant(
+    pub(super) fn end_ledger_grant(
         &self,
         grant: Grant,
         status: GrantStatus,
