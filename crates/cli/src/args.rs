@@ -65,6 +65,9 @@ pub enum Command {
     /// Access reviews of the cached assignments and grants, offline if need be.
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// Joiner–mover–leaver hygiene: access that should not be there any more, with fixes.
+    #[command(subcommand)]
+    Hygiene(HygieneCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +286,24 @@ pub enum AuditCommand {
     },
     /// Check the hash chain: finds edited, removed or reordered entries.
     Verify,
+    /// The directory's own audit events (where it offers them), to read beside the local log.
+    Server {
+        /// The newest N.
+        #[arg(long, default_value_t = 50)]
+        last: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HygieneCommand {
+    /// Leavers still holding access, movers, partners without a grant, grants expiring this week.
+    List {
+        /// leaver, mover, partner-without-grant or expiring.
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Apply a finding's one-step fix (through policy and the outbox).
+    Fix { id: String },
 }
 
 impl Command {
@@ -300,7 +321,9 @@ impl Command {
             Command::Outbox(c) => matches!(c, OutboxCommand::Push),
             Command::Conflicts(c) => matches!(c, ConflictsCommand::Resolve { keep_mine: true, .. }),
             Command::Review(c) => matches!(c, ReviewCommand::Submit),
-            Command::Whoami | Command::Audit(_) => false,
+            Command::Hygiene(c) => matches!(c, HygieneCommand::Fix { .. }),
+            Command::Audit(c) => matches!(c, AuditCommand::Server { .. }),
+            Command::Whoami => false,
         }
     }
 }

@@ -12,7 +12,7 @@ use bailiwick_core::{BuPath, Error, ErrorCode, Workspace};
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::args::{ConflictsCommand, GrantsCommand, OutboxCommand, RolesCommand, UsersCommand};
+use crate::args::{ConflictsCommand, GrantsCommand, HygieneCommand, OutboxCommand, RolesCommand, UsersCommand};
 use crate::output::{self, Output};
 use crate::time_arg::parse_time;
 
@@ -313,6 +313,53 @@ pub async fn conflicts(ws: &Workspace, out: &Output, command: ConflictsCommand) 
             } else {
                 out.message(&format!("Conflict {id}: your change was dropped; the directory's version stays."));
                 Ok(())
+            }
+        }
+    }
+}
+
+pub async fn hygiene(ws: &Workspace, out: &Output, command: HygieneCommand) -> Result<(), Error> {
+    match command {
+        HygieneCommand::List { kind } => {
+            let kind = kind
+                .map(|k| {
+                    bailiwick_core::workspace::FindingKind::parse(&k).ok_or_else(|| {
+                        Error::Usage(format!("--kind {k:?}: leaver, mover, partner-without-grant or expiring"))
+                    })
+                })
+                .transpose()?;
+            let findings: Vec<_> = ws.hygiene()?.into_iter().filter(|f| kind.is_none_or(|k| f.kind == k)).collect();
+            out.value(&findings, |f| output::hygiene_text(f))
+        }
+        HygieneCommand::Fix { id } => {
+            let recorded = ws.fix_finding(&id)?;
+            out.message(&format!("Fix of {id}: {} changes queued.", recorded.len()));
+            let report = match ws.push().await {
+                Ok(report) => Some(report),
+                Err(e) if e.code() == ErrorCode::Offline => {
+                    out.message("The directory cannot be reached now; `bailiwick outbox push` sends the fix.");
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            let entries: Vec<OutboxEntry> =
+                recorded.iter().filter_map(|id| ws.outbox_entry(id).ok().flatten()).collect();
+            out.value(&entries, |e| output::outbox_text(e))?;
+            match report {
+                Some(r) if r.conflicts > 0 => {
+                    out.mark_reported();
+                    Err(Error::Conflict(
+                        "the fix meets a newer version on the server; see `bailiwick conflicts list`".into(),
+                    ))
+                }
+                Some(r) if r.failed > 0 => {
+                    out.mark_reported();
+                    Err(Error::ChangeFailed {
+                        action: format!("the fix of {id}"),
+                        reason: "see `bailiwick outbox list --all`".into(),
+                    })
+                }
+                _ => Ok(()),
             }
         }
     }

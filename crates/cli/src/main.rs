@@ -115,8 +115,13 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
         Command::Grants(command) => changes::grants(ws, out, command).await,
         Command::Outbox(command) => changes::outbox(ws, out, command).await,
         Command::Conflicts(command) => changes::conflicts(ws, out, command).await,
+        Command::Audit(AuditCommand::Server { last }) => match ws.server_audit(last).await? {
+            Some(events) => out.value(&events, |events| output::server_audit_text(events)),
+            None => Err(Error::NotFound("the directory offers no audit events (no /AuditEvents)".into())),
+        },
         Command::Audit(command) => audit(ws, out, command),
         Command::Review(command) => reviews::review(ws, out, command).await,
+        Command::Hygiene(command) => changes::hygiene(ws, out, command).await,
     }
 }
 
@@ -143,6 +148,7 @@ fn audit(ws: &Workspace, out: &Output, command: AuditCommand) -> Result<(), Erro
                 None => output::print_raw(&text),
             }
         }
+        AuditCommand::Server { .. } => Err(Error::Usage("audit server needs the network".into())),
         AuditCommand::Verify => {
             let verification = ws.verify_audit()?;
             out.message(&format!("The audit log is intact: {} entries, chain verified.", verification.entries));

@@ -10,8 +10,8 @@ use bailiwick_core::cache::{Conflict, OutboxEntry, UserRow};
 use bailiwick_core::grant::Grant;
 use bailiwick_core::review::ReviewItem;
 use bailiwick_core::sync::SyncProgress;
-use bailiwick_core::workspace::RoleView;
 use bailiwick_core::workspace::WorkspaceStatus;
+use bailiwick_core::workspace::{Finding, RoleView};
 use bailiwick_core::{AdminContext, Error, ErrorCode};
 use serde::Serialize;
 
@@ -304,5 +304,30 @@ pub fn review_text(items: &[ReviewItem]) -> String {
         ));
     }
     text.push_str(&format!("{} items", items.len()));
+    text
+}
+
+pub fn hygiene_text(findings: &[Finding]) -> String {
+    let mut text = String::new();
+    for f in findings {
+        text.push_str(&format!("{}\n  {}: {}\n  fix: {}\n", f.id, f.user, f.detail, f.fix));
+    }
+    text.push_str(&format!("{} findings (apply one with `bailiwick hygiene fix ID`)", findings.len()));
+    text
+}
+
+pub fn server_audit_text(events: &[serde_json::Value]) -> String {
+    let mut text = String::new();
+    for e in events {
+        text.push_str(&format!(
+            "{} {:<16} {:<14} {} {}\n",
+            e["time"].as_str().or(e["meta"]["created"].as_str()).unwrap_or("-"),
+            e["actor"].as_str().unwrap_or("-"),
+            e["action"].as_str().unwrap_or("-"),
+            e["target"]["display"].as_str().or(e["target"]["value"].as_str()).unwrap_or("-"),
+            e["outcome"].as_str().unwrap_or(""),
+        ));
+    }
+    text.push_str(&format!("{} events from the directory", events.len()));
     text
 }

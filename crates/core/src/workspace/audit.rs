@@ -10,6 +10,14 @@ impl Workspace {
         self.read_cache()?.audit_entries(query)
     }
 
+    /// The directory's own audit events (newest `last`, oldest first), to show beside the local
+    /// log; `Ok(None)` when the directory offers none.
+    pub async fn server_audit(&self, last: u32) -> Result<Option<Vec<serde_json::Value>>, Error> {
+        let (token, _) = self.access("reading the directory's audit events").await?;
+        let events = self.scim_client().audit_events(&token, last).await;
+        self.network(events)
+    }
+
     /// Checks the hash chain; `Err(Error::Integrity)` names every break.
     pub fn verify_audit(&self) -> Result<Verification, Error> {
         let verification = self.read_cache()?.verify_audit()?;

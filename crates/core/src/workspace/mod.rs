@@ -28,11 +28,13 @@ use crate::secret::AccessToken;
 use crate::sync::{self, SyncProgress, SyncReport};
 
 mod audit;
+mod hygiene;
 mod import;
 mod operations;
 mod review;
 
 pub use operations::{GrantRequest, Recorded, RoleView, SweepReport};
+pub use hygiene::{Finding, FindingKind};
 pub use review::Submission;
 
 /// How long the loopback listener waits for the browser to come back.
