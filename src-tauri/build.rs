@@ -30,6 +30,11 @@ const COMMANDS: &[&str] = &[
     "list_audit",
     "verify_audit",
     "export_audit",
+    "get_review",
+    "start_review",
+    "decide_review",
+    "submit_review",
+    "export_review",
 ];
 
 fn main() {

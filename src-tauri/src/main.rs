@@ -12,6 +12,7 @@ mod ipc_error;
 mod last_workspace;
 mod off_runtime;
 mod operation_commands;
+mod review_commands;
 mod sign_in_browser;
 
 use std::path::PathBuf;
@@ -70,6 +71,11 @@ fn main() {
             operation_commands::list_audit,
             operation_commands::verify_audit,
             operation_commands::export_audit,
+            review_commands::get_review,
+            review_commands::start_review,
+            review_commands::decide_review,
+            review_commands::submit_review,
+            review_commands::export_review,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -3,14 +3,16 @@ import { useState } from 'react';
 import { AuditScreen } from '../features/audit/AuditScreen';
 import { GrantsScreen } from '../features/grants/GrantsScreen';
 import { OutboxScreen } from '../features/outbox/OutboxScreen';
+import { ReviewsScreen } from '../features/reviews/ReviewsScreen';
 import { UserDetail } from '../features/users/UserDetail';
 import { UsersScreen } from '../features/users/UsersScreen';
 
-export type Section = 'users' | 'grants' | 'outbox' | 'audit';
+export type Section = 'users' | 'grants' | 'reviews' | 'outbox' | 'audit';
 
 const SECTIONS: { section: Section; label: string }[] = [
   { section: 'users', label: 'Users' },
   { section: 'grants', label: 'Grants' },
+  { section: 'reviews', label: 'Reviews' },
   { section: 'outbox', label: 'Outbox' },
   { section: 'audit', label: 'Audit' },
 ];
@@ -50,6 +52,7 @@ export function WorkspaceShell({ onSignIn, onSignOut, initialSection = 'users' }
           <UserDetail user={openUser} onClose={() => setOpenUser(null)} />
         ))}
       {section === 'grants' && <GrantsScreen />}
+      {section === 'reviews' && <ReviewsScreen onOpenOutbox={() => setSection('outbox')} />}
       {section === 'outbox' && <OutboxScreen />}
       {section === 'audit' && <AuditScreen />}
     </div>

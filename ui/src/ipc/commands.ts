@@ -18,8 +18,13 @@ import type {
   IpcErrorPayload,
   OutboxEntry,
   PushReport,
+  ReviewDecision,
+  ReviewItem,
+  ReviewReportFormat,
+  ReviewView,
   RoleView,
   SignInEvent,
+  Submission,
   SyncProgress,
   SyncReport,
   UserDetail,
@@ -192,4 +197,42 @@ export function verifyAudit(): Promise<AuditCheck> {
 /** The audit entries matching `query` as CSV or JSON text. */
 export function exportAudit(query: AuditQuery, format: AuditFormat): Promise<string> {
   return call('export_audit', { query, format });
+}
+
+// Access reviews. All but submit work offline: a review is a snapshot of the cache and each
+// decision is saved at once.
+
+/** The open review, else the last submitted one; null before the first review. */
+export function getReview(): Promise<ReviewView | null> {
+  return call('get_review');
+}
+
+/** Starts a review of `bu`, or of the whole scope when `bu` is null. */
+export function startReview(bu: string | null): Promise<ReviewView> {
+  return call('start_review', { bu });
+}
+
+export interface DecisionDetails {
+  /** RFC 3339; required by `shorten`, refused by the others. */
+  newUntil?: string;
+  note?: string;
+}
+
+/** Decides the items `selection` names (`3`, `2,5-7`, `all`); resolves with them as saved. */
+export function decideReview(
+  selection: string,
+  decision: ReviewDecision,
+  { newUntil, note }: DecisionDetails = {},
+): Promise<ReviewItem[]> {
+  return call('decide_review', { selection, decision, newUntil: newUntil ?? null, note: note ?? null });
+}
+
+/** Submits the open review; offline the changes stay queued and `push` is absent. */
+export function submitReview(): Promise<Submission> {
+  return call('submit_review');
+}
+
+/** The current review's report as CSV or JSON text. */
+export function exportReview(format: ReviewReportFormat): Promise<string> {
+  return call('export_review', { format });
 }

@@ -244,3 +244,65 @@ export interface AuditCheck {
 }
 
 export type AuditFormat = 'csv' | 'json';
+
+// Access reviews (src-tauri/src/review_commands.rs over bailiwick-core's review module).
+
+export type ReviewItemKind = 'assignment' | 'grant';
+
+export type ReviewDecision = 'keep' | 'revoke' | 'shorten';
+
+export type ReviewHint = 'partner' | 'sensitive' | 'separation-of-duties' | 'leaver' | 'mover' | 'expiring';
+
+export interface Review {
+  id: string;
+  startedAt: string;
+  startedBy: string;
+  /** The BU reviewed; null for the admin's whole scope. */
+  bu: string | null;
+  open: boolean;
+  submittedAt: string | null;
+}
+
+/** One assignment or grant under review, with the decision saved for it so far. */
+export interface ReviewItem {
+  /** The item's number, 1-based: what a selection (`2,5-7`) names. */
+  item: number;
+  kind: ReviewItemKind;
+  userId: string;
+  userName: string;
+  userBu: string | null;
+  role: string;
+  roleId: string;
+  grantId?: string;
+  grantBu?: string;
+  validUntil?: string;
+  baseVersion: string | null;
+  hints: ReviewHint[];
+  decision: ReviewDecision | null;
+  newUntil?: string;
+  note?: string;
+  decidedAt?: string;
+  decidedBy?: string;
+  /** After submit: the outbox entry a revoke or shorten became. */
+  opId?: string;
+  /** After submit: `kept`, `applied`, the outbox state (`queued`, `conflict`, `failed`) or `refused: …`. */
+  outcome?: string;
+}
+
+/** The open review (else the last one) with its items (`get_review`, `start_review`). */
+export interface ReviewView {
+  review: Review;
+  items: ReviewItem[];
+}
+
+/** What submitting a review did; `push` is absent when the IAM could not be reached. */
+export interface Submission {
+  review: string;
+  kept: number;
+  queued: number;
+  refused: number;
+  undecided: number;
+  push?: PushReport;
+}
+
+export type ReviewReportFormat = 'csv' | 'json';
