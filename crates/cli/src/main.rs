@@ -75,9 +75,9 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
                 }
             }
         }
-        Command::Sync { full: _ } => {
-            // Every sync is a full sync for now; `--full` is accepted so scripts can ask for it.
-            let report = ws.sync(&mut |p| out.progress(&p)).await?;
+        Command::Sync { full } => {
+            let options = bailiwick_core::sync::SyncOptions { full, ..Default::default() };
+            let report = ws.sync_with_options(&options, &mut |p| out.progress(&p)).await?;
             out.message(&format!(
                 "Synced {} users, {} groups, {} memberships.",
                 report.users, report.groups, report.memberships

@@ -5,17 +5,25 @@
 //! users outside the admin's scopes into the cache. Memberships come from `Group.members`,
 //! since many servers never fill `User.groups`. Everything is fetched first and written in
 //! one transaction, so a sync cut short (or cancelled) leaves the previous cache as it was.
+//!
+//! After a first full sync, a sync is incremental where it can be: it asks for the users whose
+//! `meta.lastModified` is after the last sync's start (less a margin), and, since no filter
+//! can return what was deleted, lists the ids of everyone in the scopes to drop the users that
+//! are gone or moved out. Groups are few and fetched whole every time. A server that cannot
+//! filter gets a full scan whose differences alone are written.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use bailiwick_scim::filter::quote;
 use bailiwick_scim::User;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::cache::{Cache, CachedUser};
-use crate::directory::{bu_of, scope_filter, PageFetched, ScimClient};
+use crate::cache::{Cache, CachedUser, IncrementalSync};
+use crate::directory::{bu_in_json, bu_of, scope_filter, PageFetched, ScimClient};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::scope::{BuPath, Scopes};
@@ -38,8 +46,16 @@ pub enum SyncProgress {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
+    /// Full, incremental, or a full scan written as a diff.
+    pub kind: SyncKind,
     /// Users now cached (all inside the admin's scopes).
     pub users: u64,
+    /// Users cached that were not before.
+    pub added: u64,
+    /// Cached users whose resource changed.
+    pub changed: u64,
+    /// Users no longer cached: deleted on the server, or moved out of the admin's scopes.
+    pub removed: u64,
     pub groups: u64,
     /// Memberships between cached users and cached groups.
     pub memberships: u64,
@@ -112,12 +128,46 @@ pub async fn full_sync_cancellable(
     cancel: &SyncCancel,
 ) -> Result<SyncReport, Error> {
     let plan = SyncPlan { scopes, bu_attribute, server_grants: false };
-    sync_plan(client, token, cache, &plan, now, progress, cancel).await
+    let options = SyncOptions { full: true, ..SyncOptions::default() };
+    sync_plan_with(client, token, cache, &plan, &options, now, progress, cancel).await
 }
 
-/// Replaces the cache with what `plan` asks for, in one transaction; stops with
-/// `Error::Cancelled`, leaving the cache untouched, once `cancel` is set before the write.
-#[tracing::instrument(level = "info", skip_all, fields(base = %client.base(), scopes = ?plan.scopes.paths()))]
+/// How a sync chooses between a full and an incremental pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Fetch everything and replace the cache, even when an incremental sync would do.
+    pub full: bool,
+    /// How far before the last sync's start an incremental sync asks for changes: covers a
+    /// server clock behind ours, servers that stamp whole seconds, and changes made while the
+    /// last sync was paging past them.
+    pub since_margin: chrono::Duration,
+}
+
+/// The default `since_margin`: five minutes of clock skew is generous for servers kept by NTP,
+/// and re-fetching five minutes of changes costs little.
+pub const DEFAULT_SINCE_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self { full: false, since_margin: DEFAULT_SINCE_MARGIN }
+    }
+}
+
+/// Which kind of sync ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncKind {
+    /// Every user fetched; the cache replaced.
+    Full,
+    /// Users changed since the last sync fetched (`meta.lastModified gt`), deletions found by
+    /// an id-only listing; the cache updated row by row.
+    Incremental,
+    /// Every user fetched (the server cannot filter on `meta.lastModified`), and only the
+    /// differences written.
+    FullScanDiff,
+}
+
+/// `sync_plan_with` with the default options: incremental when the cache allows it.
 pub async fn sync_plan(
     client: &ScimClient,
     token: &AccessToken,
@@ -127,19 +177,102 @@ pub async fn sync_plan(
     progress: &mut (dyn FnMut(SyncProgress) + Send),
     cancel: &SyncCancel,
 ) -> Result<SyncReport, Error> {
+    sync_plan_with(client, token, cache, plan, &SyncOptions::default(), now, progress, cancel).await
+}
+
+/// Brings the cache up to what `plan` asks for, in one transaction; stops with
+/// `Error::Cancelled`, leaving the cache untouched, once `cancel` is set before the write.
+///
+/// Incremental when the cache was synced before for the same scopes and BU attribute, the
+/// server filters (`ServiceProviderConfig`), and every cached user carries
+/// `meta.lastModified`; a full scan with a local diff when only the server is the obstacle;
+/// else (and when `options.full`) a full sync.
+#[tracing::instrument(level = "info", skip_all, fields(base = %client.base(), scopes = ?plan.scopes.paths()))]
+#[allow(clippy::too_many_arguments)] // sync_plan's arguments plus the options; all independent.
+pub async fn sync_plan_with(
+    client: &ScimClient,
+    token: &AccessToken,
+    cache: &mut Cache,
+    plan: &SyncPlan<'_>,
+    options: &SyncOptions,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+    cancel: &SyncCancel,
+) -> Result<SyncReport, Error> {
     let (scopes, bu_attribute) = (plan.scopes, plan.bu_attribute);
     let clock = Instant::now();
     let cancelled = cancel.0.as_ref();
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled("the sync".into()));
+    }
+    let key = scope_key(plan);
     // Without scopes there is nothing to ask for, and no filter would mean "everyone".
-    let users = match scope_filter(bu_attribute, scopes) {
-        Some(filter) => {
-            let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
-            client.list_all_users_cancellable(token, Some(&filter), &mut on_page, cancelled).await?
+    let filter = scope_filter(bu_attribute, scopes);
+    let kind = match (&filter, cache.last_sync_at()?) {
+        (Some(_), Some(last)) if !options.full && cache.sync_scope_key()?.as_deref() == Some(key.as_str()) => {
+            if client.server_features(token).await?.filter && cache.users_without_last_modified()? == 0 {
+                (SyncKind::Incremental, Some(last))
+            } else {
+                (SyncKind::FullScanDiff, None)
+            }
         }
-        None => Vec::new(),
+        _ => (SyncKind::Full, None),
     };
-    let (in_scope, out_of_scope_dropped) = keep_in_scope(users, scopes, bu_attribute);
 
+    let mut out_of_scope_dropped = 0;
+    let fetched = match (kind, filter.as_deref()) {
+        ((SyncKind::Incremental, Some(last)), Some(filter)) => {
+            let since = last - options.since_margin;
+            let changed_filter = format!(
+                "({filter}) and meta.lastModified gt {}",
+                quote(&since.to_rfc3339_opts(SecondsFormat::Millis, true))
+            );
+            let changed = {
+                let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
+                client.list_all_users_cancellable(token, Some(&changed_filter), &mut on_page, cancelled).await?
+            };
+            let (mut upserts, dropped) = keep_in_scope(changed, scopes, bu_attribute);
+            out_of_scope_dropped += dropped;
+            // Asked for after the changes: a user created in between is listed here and
+            // fetched below; one deleted in between is not listed, and not cached.
+            let live_ids = live_user_ids(client, token, filter, plan, cancelled).await?;
+            let missing: Vec<String> = {
+                let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
+                let cached = cache.user_ids()?;
+                live_ids.iter().filter(|id| !cached.contains(*id) && !known.contains(id.as_str())).cloned().collect()
+            };
+            if !missing.is_empty() {
+                tracing::info!(missing = missing.len(), "users listed but neither cached nor changed; fetching them");
+                let users = users_by_id(client, token, &missing, cancelled).await?;
+                let (found, dropped) = keep_in_scope(users, scopes, bu_attribute);
+                out_of_scope_dropped += dropped;
+                upserts.extend(found);
+            }
+            Fetched::Diff { upserts, live_ids }
+        }
+        ((SyncKind::FullScanDiff, _), Some(filter)) => {
+            let users = {
+                let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
+                client.list_all_users_cancellable(token, Some(filter), &mut on_page, cancelled).await?
+            };
+            let (upserts, dropped) = keep_in_scope(users, scopes, bu_attribute);
+            out_of_scope_dropped += dropped;
+            let live_ids = upserts.iter().filter_map(|u| u.resource.id.clone()).collect();
+            Fetched::Diff { upserts, live_ids }
+        }
+        (_, Some(filter)) => {
+            let users = {
+                let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
+                client.list_all_users_cancellable(token, Some(filter), &mut on_page, cancelled).await?
+            };
+            let (in_scope, dropped) = keep_in_scope(users, scopes, bu_attribute);
+            out_of_scope_dropped += dropped;
+            Fetched::All(in_scope)
+        }
+        (_, None) => Fetched::All(Vec::new()),
+    };
+
+    // Groups are few: fetched whole every time, so memberships are always exact.
     let groups = {
         let mut on_page = |p: PageFetched| progress(SyncProgress::Groups { fetched: p.fetched, total: p.total });
         client.list_all_groups_cancellable(token, None, &mut on_page, cancelled).await?
@@ -157,13 +290,29 @@ pub async fn sync_plan(
         return Err(Error::Cancelled("the sync".into()));
     }
     progress(SyncProgress::Saving);
-    // Members outside the scopes are not in `in_scope`, so the cache drops their memberships.
-    let counts = cache.replace_directory_and_grants(&in_scope, &groups, grants.as_deref(), now)?;
+    // Members outside the scopes are not cached users, so the cache drops their memberships.
+    let (counts, changes) = match &fetched {
+        Fetched::All(users) => cache.replace_directory_for_sync(users, &groups, grants.as_deref(), now, &key)?,
+        Fetched::Diff { upserts, live_ids } => {
+            let sync = IncrementalSync {
+                upserts,
+                live_ids,
+                groups: &groups,
+                server_grants: grants.as_deref(),
+                scope_key: &key,
+            };
+            cache.apply_incremental_sync(&sync, now)?
+        }
+    };
     let finished_at = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let report = SyncReport {
+        kind: kind.0,
         users: counts.users,
         groups: counts.groups,
         memberships: counts.memberships,
+        added: changes.added,
+        changed: changes.changed,
+        removed: changes.removed,
         grants: grants.as_ref().map(|g| g.len() as u64),
         ledger_grants_expired: None,
         out_of_scope_dropped,
@@ -172,6 +321,62 @@ pub async fn sync_plan(
     };
     tracing::info!(?report, "sync finished");
     Ok(report)
+}
+
+/// The users a sync fetched, and how they are to be written.
+enum Fetched {
+    /// Every user in the scopes: replace the cache.
+    All(Vec<CachedUser>),
+    /// Users to write where they differ, and the ids of all users that remain.
+    Diff { upserts: Vec<CachedUser>, live_ids: HashSet<String> },
+}
+
+/// What the cached users were selected by: the BU attribute and the scope paths, in order.
+fn scope_key(plan: &SyncPlan<'_>) -> String {
+    let mut paths: Vec<&str> = plan.scopes.paths().iter().map(BuPath::as_str).collect();
+    paths.sort_unstable();
+    serde_json::json!({"buAttribute": plan.bu_attribute, "scopes": paths}).to_string()
+}
+
+/// The ids of every user inside the scopes, from an id-only listing (`attributes=id,<BU>`).
+/// The BU comes along so a server that ignores the filter cannot keep users outside the
+/// scopes (or moved out of them) in the cache.
+async fn live_user_ids(
+    client: &ScimClient,
+    token: &AccessToken,
+    filter: &str,
+    plan: &SyncPlan<'_>,
+    cancelled: &std::sync::atomic::AtomicBool,
+) -> Result<HashSet<String>, Error> {
+    let attributes = format!("id,{}", plan.bu_attribute);
+    let stubs =
+        client.list_all_user_stubs_cancellable(token, Some(filter), &attributes, &mut |_| {}, cancelled).await?;
+    Ok(stubs
+        .into_iter()
+        .filter_map(|stub| {
+            let bu = bu_in_json(&serde_json::Value::Object(stub.rest), plan.bu_attribute)
+                .and_then(|raw| BuPath::parse(&raw))?;
+            plan.scopes.covers(&bu).then_some(stub.id).flatten()
+        })
+        .collect())
+}
+
+/// Ids per request when fetching users by id: keeps the filter (and the URL) short.
+const IDS_PER_REQUEST: usize = 50;
+
+/// The users with these ids (`id eq … or id eq …`), as many as the server still holds.
+async fn users_by_id(
+    client: &ScimClient,
+    token: &AccessToken,
+    ids: &[String],
+    cancelled: &std::sync::atomic::AtomicBool,
+) -> Result<Vec<User>, Error> {
+    let mut users = Vec::new();
+    for chunk in ids.chunks(IDS_PER_REQUEST) {
+        let filter = chunk.iter().map(|id| format!("id eq {}", quote(id))).collect::<Vec<_>>().join(" or ");
+        users.extend(client.list_all_users_cancellable(token, Some(&filter), &mut |_| {}, cancelled).await?);
+    }
+    Ok(users)
 }
 
 /// The grants whose BU the scopes cover; malformed ones are reported and skipped.

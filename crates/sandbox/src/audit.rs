@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use bailiwick_scim::schema;
 
 use crate::directory::{in_scope, page_of};
-use crate::scim_api::{page_response, scim_error, scim_response, search_request, Caller, ListQuery, ScimRefusal};
+use crate::scim_api::{scim_error, scim_response, search_request, Caller, ListQuery, ScimRefusal};
 use crate::{store, AppState};
 use rusqlite::Connection;
 
@@ -134,7 +134,7 @@ fn list(state: &AppState, caller: &Caller, query: &ListQuery) -> Result<Response
     let events = state.audit_events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let page = page_of(events.iter().filter(|e| visible(caller, e)).map(|e| e.resource.clone()), &listing);
     drop(events);
-    Ok(page_response(listing.project(page)))
+    Ok(listing.respond(page))
 }
 
 #[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]

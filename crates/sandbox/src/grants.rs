@@ -22,7 +22,7 @@ use bailiwick_scim::{apply_patch, schema, PatchRequest};
 
 use crate::audit::AuditTarget;
 use crate::directory::{in_scope, page_of, Directory};
-use crate::scim_api::{page_response, search_request, Caller, ListQuery, ScimRefusal};
+use crate::scim_api::{search_request, Caller, ListQuery, ScimRefusal};
 use crate::scim_write::{check_if_match, resource_response};
 use crate::seed::role_policy;
 use crate::{store, AppState};
@@ -555,7 +555,7 @@ fn list(state: &AppState, caller: &Caller, query: &ListQuery) -> Result<Response
         grants.iter().filter(|g| in_scope(caller.admin.bu_scopes, &g.bu)).map(|g| g.resource(&state.scim_base));
     let page = page_of(visible, &listing);
     drop(grants);
-    Ok(page_response(listing.project(page)))
+    Ok(listing.respond(page))
 }
 
 #[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]

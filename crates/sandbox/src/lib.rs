@@ -19,6 +19,7 @@ mod jws;
 mod oidc;
 mod role_rules;
 mod scim_api;
+mod scim_bulk;
 mod scim_write;
 pub mod seed;
 mod store;
@@ -34,7 +35,8 @@ use url::Url;
 
 pub use crate::clock::Clock;
 use crate::directory::Directory;
-use crate::jws::Es256Key;
+pub use crate::jws::SigningAlgorithm;
+use crate::jws::SigningKeys;
 
 /// The fixed port of the demo workspace, so the issuer (and tokens cached for it) stay valid
 /// across restarts of the desktop app.
@@ -67,6 +69,8 @@ pub enum SandboxError {
     CorruptData(String),
     #[error("startup task failed: {0}")]
     Startup(String),
+    #[error("key rotation task failed: {0}")]
+    KeyRotation(String),
 }
 
 /// What every handler shares.
@@ -74,7 +78,8 @@ pub enum SandboxError {
 pub(crate) struct AppState {
     pub issuer: String,
     pub scim_base: String,
-    pub key: Arc<Es256Key>,
+    /// Read for every token signed or checked; written only by a rotation.
+    pub keys: Arc<RwLock<SigningKeys>>,
     db: Arc<Mutex<Connection>>,
     pub directory: Arc<RwLock<Directory>>,
     /// Judges grant windows and stamps audit events; tests move it forward.
@@ -91,6 +96,11 @@ impl AppState {
     pub fn with_db<T>(&self, work: impl FnOnce(&Connection) -> Result<T, SandboxError>) -> Result<T, SandboxError> {
         let guard = self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         work(&guard)
+    }
+
+    /// The signing keys, read-locked (a rotation holds the write lock only to swap them in).
+    pub fn signing_keys(&self) -> std::sync::RwLockReadGuard<'_, SigningKeys> {
+        self.keys.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The connection itself, for a SCIM write that must hold it together with the directory's
@@ -127,6 +137,7 @@ pub struct Sandbox {
     task: JoinHandle<()>,
     expiry: JoinHandle<()>,
     clock: Clock,
+    state: AppState,
 }
 
 impl Sandbox {
@@ -148,7 +159,7 @@ impl Sandbox {
             tokio::task::spawn_blocking(move || -> Result<_, SandboxError> {
                 let mut conn = store::open(data.as_deref())?;
                 store::seed(&mut conn, synthetic, chrono::Utc::now())?;
-                let key = Es256Key::load_or_create(&conn)?;
+                let key = SigningKeys::load_or_create(&conn)?;
                 let directory = Directory::load(&conn, &base)?;
                 let mut grants = Vec::new();
                 for (resource, membership) in store::load_grants(&conn)? {
@@ -169,7 +180,7 @@ impl Sandbox {
         let state = AppState {
             issuer: issuer.clone(),
             scim_base,
-            key: Arc::new(key),
+            keys: Arc::new(RwLock::new(key)),
             db: Arc::new(Mutex::new(conn)),
             directory: Arc::new(RwLock::new(directory)),
             clock: Clock::default(),
@@ -177,6 +188,7 @@ impl Sandbox {
             audit_events: Arc::new(Mutex::new(audit_events)),
         };
         let clock = state.clock.clone();
+        let rotation_state = state.clone();
         let expiry = tokio::spawn(expire_grants(state.clone()));
         let app = oidc::routes().nest("/scim/v2", scim_api::routes()).with_state(state);
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -191,12 +203,37 @@ impl Sandbox {
             }
         });
         let base_url = Url::parse(&format!("{issuer}/")).map_err(|e| SandboxError::Startup(e.to_string()))?;
-        Ok(Sandbox { base_url, shutdown, task, expiry, clock })
+        Ok(Sandbox { base_url, shutdown, task, expiry, clock, state: rotation_state })
     }
 
     /// The clock grant windows are judged by: [`Clock::advance`] makes time pass for them.
     pub fn clock(&self) -> Clock {
         self.clock.clone()
+    }
+
+    /// Replaces the ID-token signing keys (ES256 and RS256) with new ones while serving. The
+    /// JWKS then holds the new keys and the ones just replaced, so tokens already issued still
+    /// verify; new tokens carry the new `kid`. Persisted like the keys themselves.
+    pub async fn rotate_keys(&self) -> Result<(), SandboxError> {
+        let state = self.state.clone();
+        // RSA generation takes a noticeable fraction of a second: off the async workers, and
+        // before the lock, so signing never waits for it.
+        tokio::task::spawn_blocking(move || {
+            let next = SigningKeys::generate_rotation()?;
+            let conn = state.lock_db();
+            let mut keys = state.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            keys.install_rotation(&conn, next)?;
+            tracing::info!(kid = keys.current_kid(keys.id_token_algorithm()), "signing keys rotated");
+            Ok(())
+        })
+        .await
+        .map_err(|e| SandboxError::KeyRotation(e.to_string()))?
+    }
+
+    /// Signs ID tokens issued from now on with `algorithm` (ES256 by default); discovery
+    /// advertises it. Both keys are always published in the JWKS.
+    pub fn set_id_token_algorithm(&self, algorithm: SigningAlgorithm) {
+        self.state.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()).set_id_token_algorithm(algorithm);
     }
 
     /// `http://127.0.0.1:P/` — the issuer is this without the trailing slash.

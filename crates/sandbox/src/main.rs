@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bailiwick_sandbox::{Sandbox, SandboxConfig};
+use bailiwick_sandbox::{Sandbox, SandboxConfig, SigningAlgorithm};
 use clap::Parser;
 
 #[derive(Debug, Parser)]
@@ -25,6 +25,9 @@ struct Args {
     /// ground truth that end-to-end tests compare the client's view with.
     #[arg(long)]
     list_users: bool,
+    /// The algorithm ID tokens are signed with: ES256 or RS256 (both keys are in the JWKS).
+    #[arg(long, value_name = "ALG", default_value = "ES256")]
+    id_token_alg: SigningAlgorithm,
 }
 
 #[tokio::main]
@@ -48,6 +51,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    sandbox.set_id_token_algorithm(args.id_token_alg);
     if let Some(path) = &args.write_profile {
         if let Err(e) = std::fs::write(path, sandbox.profile_toml("sandbox")) {
             eprintln!("bailiwick-sandbox: cannot write the profile to {}: {e}", path.display());
@@ -55,10 +59,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let stop = StopSignals::register();
+    let mut signals = Signals::register();
     // The one line on stdout: scripts and tests wait for it before connecting.
     println!("listening on {}", sandbox.issuer());
-    stop.wait().await;
+    while signals.next().await == Signal::RotateKeys {
+        if let Err(e) = sandbox.rotate_keys().await {
+            tracing::error!(error = %e, "cannot rotate the signing keys");
+        }
+    }
     sandbox.stop().await;
     ExitCode::SUCCESS
 }
@@ -81,19 +89,33 @@ fn list_seeded_users(synthetic: usize) -> ExitCode {
     }
 }
 
-/// Stop signals, registered before readiness is announced: a SIGTERM sent right after the
-/// `listening on` line must stop the server cleanly, not kill it with the default action.
-struct StopSignals {
-    #[cfg(unix)]
-    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+#[derive(Debug, PartialEq, Eq)]
+enum Signal {
+    Stop,
+    /// SIGHUP: rotate the ID-token signing keys, the way daemons reload on HUP.
+    RotateKeys,
 }
 
-impl StopSignals {
+/// Stop and rotation signals, registered before readiness is announced: a SIGTERM sent right
+/// after the `listening on` line must stop the server cleanly, not kill it with the default
+/// action, and a SIGHUP must rotate keys rather than end the process.
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Signals {
     fn register() -> Self {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            let streams = signal(SignalKind::terminate()).and_then(|term| Ok((term, signal(SignalKind::interrupt())?)));
+            let streams = (|| {
+                Ok::<_, std::io::Error>([
+                    signal(SignalKind::terminate())?,
+                    signal(SignalKind::interrupt())?,
+                    signal(SignalKind::hangup())?,
+                ])
+            })();
             Self { streams: streams.ok() }
         }
         #[cfg(not(unix))]
@@ -102,15 +124,16 @@ impl StopSignals {
         }
     }
 
-    async fn wait(self) {
+    async fn next(&mut self) -> Signal {
         #[cfg(unix)]
-        if let Some((mut term, mut int)) = self.streams {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-            return;
+        if let Some([term, int, hup]) = self.streams.as_mut() {
+            return tokio::select! {
+                _ = term.recv() => Signal::Stop,
+                _ = int.recv() => Signal::Stop,
+                _ = hup.recv() => Signal::RotateKeys,
+            };
         }
         let _ = tokio::signal::ctrl_c().await;
+        Signal::Stop
     }
 }

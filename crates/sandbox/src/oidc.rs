@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
 
 async fn discovery(State(state): State<AppState>) -> Json<Value> {
     let issuer = &state.issuer;
+    let id_token_algorithm = state.signing_keys().id_token_algorithm().as_str();
     Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),
@@ -53,7 +54,7 @@ async fn discovery(State(state): State<AppState>) -> Json<Value> {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["ES256"],
+        "id_token_signing_alg_values_supported": [id_token_algorithm],
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "code_challenge_methods_supported": ["S256"],
@@ -68,7 +69,7 @@ async fn discovery(State(state): State<AppState>) -> Json<Value> {
 }
 
 async fn jwks(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({"keys": [state.key.jwk()]}))
+    Json(state.signing_keys().jwks())
 }
 
 /// The parameters of an authorization request, carried through the form as hidden fields.
@@ -467,7 +468,7 @@ fn issue_tokens(
         "token_type": "Bearer",
         "expires_in": ACCESS_TOKEN_LIFETIME_SECS,
         "scope": grant.scope,
-        "id_token": state.key.sign(&claims),
+        "id_token": state.signing_keys().sign(&claims),
     });
     if grant.scope.split(' ').any(|s| s == "offline_access") {
         let refresh_token = jws::random_token();
@@ -529,7 +530,7 @@ struct LogoutRequest {
 /// RP-initiated logout: the sandbox has no browser session, so ending the session means
 /// revoking the grant the ID token came from (its `sid`).
 async fn logout(State(state): State<AppState>, Query(request): Query<LogoutRequest>) -> Response {
-    if let Some(claims) = request.id_token_hint.as_deref().and_then(|t| state.key.verify(t)) {
+    if let Some(claims) = request.id_token_hint.as_deref().and_then(|t| state.signing_keys().verify(t)) {
         if let Some(sid) = claims.get("sid").and_then(Value::as_str) {
             if let Err(e) = state.with_db(|conn| store::revoke_grant(conn, sid)) {
                 tracing::error!(error = %e, "cannot revoke the grant at logout");

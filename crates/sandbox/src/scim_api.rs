@@ -18,11 +18,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use bailiwick_scim::{schema, select_attributes, AttrPath, Filter, ListResponse, ScimErrorBody};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 
 use crate::directory::{in_scope, Page, Sort};
 use crate::scim_write::{self, resource_response, tag_list_matches};
 use crate::seed::{self, DemoAdmin};
-use crate::{audit, grants, store, AppState};
+use crate::{audit, grants, scim_bulk, store, AppState};
 
 /// RFC 7644 §3.4.2.4: the server may cap `count`; it says so in ServiceProviderConfig.
 pub const MAX_RESULTS: usize = 1000;
@@ -60,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/Schemas", get(schemas))
         .route("/Schemas/{id}", get(schema_by_id))
         .route("/.search", post(search_everything))
+        .route("/Bulk", post(scim_bulk::bulk))
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(unsupported_method)
 }
@@ -112,6 +115,7 @@ impl IntoResponse for ScimRefusal {
 }
 
 /// The signed-in admin behind a request's bearer token.
+#[derive(Clone)]
 pub struct Caller {
     pub subject: String,
     pub admin: &'static DemoAdmin,
@@ -192,6 +196,8 @@ pub struct ListQuery {
     sort_order: Option<String>,
     attributes: Option<AttributeList>,
     excluded_attributes: Option<AttributeList>,
+    /// RFC 9865: present (empty for the first page) when the client pages by cursor.
+    cursor: Option<String>,
 }
 
 /// A list request, checked: what the directory needs to scan, sort and page.
@@ -202,6 +208,85 @@ pub struct Listing {
     pub sort: Option<Sort>,
     attributes: Vec<AttrPath>,
     excluded: Vec<AttrPath>,
+    pub paging: Paging,
+}
+
+/// How the client pages: by `startIndex` (RFC 7644) or by `cursor` (RFC 9865).
+#[derive(Clone)]
+pub enum Paging {
+    Index,
+    Cursor(CursorPage),
+}
+
+/// A cursor-paged request: where its page starts, and the query its cursors belong to.
+///
+/// Cursors are stateless: the offset into the (scoped, filtered, sorted) result and a
+/// fingerprint of the query, base64url-encoded. Nothing is held per client, so a cursor never
+/// expires (ServiceProviderConfig gives no `cursorTimeout`); a cursor of another query, or one
+/// that was not made here, is refused as `invalidCursor`. Like index paging, a write between
+/// two pages shifts what the next page holds.
+#[derive(Clone)]
+pub struct CursorPage {
+    offset: usize,
+    count: usize,
+    fingerprint: String,
+}
+
+impl CursorPage {
+    fn encode(&self, offset: usize) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{offset}:{}", self.fingerprint))
+    }
+
+    /// Reads `cursor` (empty: the first page) for the query with `fingerprint`.
+    fn decode(cursor: &str, count: usize, fingerprint: String) -> Result<Self, ScimRefusal> {
+        let cursor = cursor.trim();
+        if cursor.is_empty() {
+            return Ok(Self { offset: 0, count, fingerprint });
+        }
+        let invalid = || {
+            ScimRefusal::new(
+                StatusCode::BAD_REQUEST,
+                Some("invalidCursor"),
+                "the cursor is not one this server gave out for this query; start again with an empty cursor",
+            )
+        };
+        let text = URL_SAFE_NO_PAD.decode(cursor).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid)?;
+        let (offset, bound_to) = text.split_once(':').ok_or_else(invalid)?;
+        let offset = offset.parse::<usize>().map_err(|_| invalid())?;
+        if bound_to != fingerprint {
+            return Err(invalid());
+        }
+        Ok(Self { offset, count, fingerprint })
+    }
+
+    /// A ListResponse with `nextCursor` while results remain and `previousCursor` after the first page.
+    fn response(&self, page: Page) -> Response {
+        let mut body = json!({
+            "schemas": [schema::LIST_RESPONSE],
+            "totalResults": page.total_results,
+            "itemsPerPage": page.resources.len(),
+        });
+        let end = self.offset + page.resources.len();
+        // With count 0 the client asked for the total alone: a next cursor would repeat this page.
+        if self.count > 0 && end < page.total_results {
+            body["nextCursor"] = json!(self.encode(end));
+        }
+        if self.offset > 0 {
+            body["previousCursor"] = json!(self.encode(self.offset.saturating_sub(self.count.max(1))));
+        }
+        body["Resources"] = json!(page.resources);
+        scim_response(StatusCode::OK, &body)
+    }
+}
+
+impl Paging {
+    /// The list response for `page` (already projected).
+    pub fn response(&self, page: Page) -> Response {
+        match self {
+            Paging::Index => page_response(page),
+            Paging::Cursor(cursor) => cursor.response(page),
+        }
+    }
 }
 
 impl Listing {
@@ -212,6 +297,11 @@ impl Listing {
             }
         }
         page
+    }
+
+    /// Projects `page` and answers it in the paging style the client asked for.
+    pub fn respond(&self, page: Page) -> Response {
+        self.paging.response(self.project(page))
     }
 }
 
@@ -246,10 +336,35 @@ impl ListQuery {
                 descending,
             }),
         };
+        let paging = match self.cursor.as_deref() {
+            None => Paging::Index,
+            Some(_) if self.start_index.is_some() => {
+                return Err(ScimRefusal::new(
+                    StatusCode::BAD_REQUEST,
+                    Some("invalidValue"),
+                    "page either by startIndex or by cursor (RFC 9865), not both",
+                ))
+            }
+            Some(cursor) => {
+                let query = format!(
+                    "{}\u{0}{}\u{0}{}",
+                    self.filter.as_deref().unwrap_or_default(),
+                    self.sort_by.as_deref().unwrap_or_default(),
+                    self.sort_order.as_deref().unwrap_or_default()
+                );
+                let fingerprint = store::sha256_hex(&query)[..16].to_owned();
+                Paging::Cursor(CursorPage::decode(cursor, count, fingerprint)?)
+            }
+        };
+        let start_index = match &paging {
+            Paging::Index => start_index,
+            Paging::Cursor(cursor) => cursor.offset + 1,
+        };
         Ok(Listing {
             filter,
             start_index,
             count,
+            paging,
             sort,
             attributes: AttributeList::paths(&self.attributes)?,
             excluded: AttributeList::paths(&self.excluded_attributes)?,
@@ -294,6 +409,7 @@ async fn list(state: &AppState, caller: &Caller, listed: Listed, query: &ListQue
         Err(refusal) => return refusal.into_response(),
     };
     let scopes = caller.scopes();
+    let paging = listing.paging.clone();
     let scanned = scan(state, move |d| {
         let page = match listed {
             Listed::Users => d.list_users(scopes, &listing),
@@ -303,7 +419,7 @@ async fn list(state: &AppState, caller: &Caller, listed: Listed, query: &ListQue
     })
     .await;
     match scanned {
-        Ok(page) => page_response(page),
+        Ok(page) => paging.response(page),
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -426,10 +542,22 @@ async fn service_provider_config(State(state): State<AppState>, _caller: Caller)
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
             "documentationUri": "https://github.com/bailiwick/bailiwick#the-sandbox-iam",
             "patch": {"supported": true},
-            "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+            "bulk": {
+                "supported": true,
+                "maxOperations": scim_bulk::MAX_OPERATIONS,
+                "maxPayloadSize": scim_bulk::MAX_PAYLOAD_BYTES,
+            },
             "filter": {"supported": true, "maxResults": MAX_RESULTS},
             "changePassword": {"supported": false},
             "sort": {"supported": true},
+            // RFC 9865 §5; cursors are stateless and never expire, hence no cursorTimeout.
+            "pagination": {
+                "cursor": true,
+                "index": true,
+                "defaultPaginationMethod": "index",
+                "defaultPageSize": DEFAULT_COUNT,
+                "maxPageSize": MAX_RESULTS,
+            },
             "etag": {"supported": true},
             "authenticationSchemes": [{
                 "type": "oauthbearertoken",

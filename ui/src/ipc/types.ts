@@ -78,6 +78,11 @@ export interface SyncReport {
   outOfScopeDropped: number;
   startedAt: string;
   finishedAt: string;
+  /** Which sync ran: everything, only what changed, or everything compared with the cache. */
+  kind: 'full' | 'incremental' | 'fullScanDiff';
+  added: number;
+  changed: number;
+  removed: number;
 }
 
 /** Sent while signing in: the URL the system browser was asked to open. */

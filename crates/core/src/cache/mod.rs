@@ -9,6 +9,7 @@
 mod audit_log;
 mod directory_changes;
 mod grants;
+mod incremental;
 mod outbox;
 mod reviews;
 mod users;
@@ -28,6 +29,7 @@ use crate::scope::BuPath;
 pub use audit_log::AuditQuery;
 pub use directory_changes::DirectoryChange;
 pub use grants::{GrantQuery, LedgerMembership};
+pub use incremental::{IncrementalSync, UserChanges};
 pub use outbox::{Conflict, Finish, OutboxEntry, OutboxState};
 pub use reviews::Review;
 pub use users::{GroupRow, UserQuery, UserRow, UserType};
@@ -176,53 +178,7 @@ impl Cache {
         synced_at: DateTime<Utc>,
     ) -> Result<DirectoryCounts, Error> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch("DELETE FROM memberships; DELETE FROM users; DELETE FROM groups;")?;
-        if let Some(grants) = server_grants {
-            tx.execute("DELETE FROM grants WHERE mode = 'server'", [])?;
-            for grant in grants {
-                grants::upsert_grant_row(&tx, grant)?;
-            }
-        }
-        let mut counts = DirectoryCounts { users: 0, groups: 0, memberships: 0 };
-        {
-            for cached in users {
-                upsert_user_row(&tx, cached)?;
-            }
-            let mut insert_group =
-                tx.prepare("INSERT OR REPLACE INTO groups (id, display_name, raw, version) VALUES (?1, ?2, ?3, ?4)")?;
-            // Only when both ends are cached; OR IGNORE because a server may list a member twice.
-            let mut insert_membership = tx.prepare(
-                "INSERT OR IGNORE INTO memberships (group_id, user_id)
-                 SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2)",
-            )?;
-            for group in groups {
-                let Some(id) = group.id.as_deref() else {
-                    tracing::warn!(group = %group.display_name, "skipping a group without an id");
-                    continue;
-                };
-                insert_group.execute(params![
-                    id,
-                    group.display_name,
-                    to_json(group)?,
-                    group.meta.as_ref().and_then(|m| m.version.as_deref())
-                ])?;
-                for member in &group.members {
-                    let is_user = member.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("User"));
-                    if is_user {
-                        insert_membership.execute(params![id, member.value])?;
-                    }
-                }
-            }
-        }
-        for (table, count) in
-            [("users", &mut counts.users), ("groups", &mut counts.groups), ("memberships", &mut counts.memberships)]
-        {
-            *count = tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?;
-        }
-        // Indexed once after the inserts (faster than row by row), in the same transaction:
-        // a reader never sees users the index does not know, or the reverse.
-        tx.execute_batch(REINDEX_USERS)?;
-        set_meta(&tx, meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;
+        let counts = replace_directory_in(&tx, users, groups, server_grants, synced_at)?;
         tx.commit()?;
         Ok(counts)
     }
@@ -307,6 +263,82 @@ fn upsert_user_row(conn: &Connection, cached: &CachedUser) -> Result<bool, Error
         meta.and_then(|m| m.last_modified).map(|t| t.to_rfc3339()),
     ])?;
     Ok(true)
+}
+
+/// The body of `replace_directory_and_grants`, inside the caller's transaction (a full sync
+/// also records its scope and change counts in the same one).
+fn replace_directory_in(
+    tx: &Connection,
+    users: &[CachedUser],
+    groups: &[Group],
+    server_grants: Option<&[Grant]>,
+    synced_at: DateTime<Utc>,
+) -> Result<DirectoryCounts, Error> {
+    tx.execute_batch("DELETE FROM memberships; DELETE FROM users;")?;
+    replace_server_grants(tx, server_grants)?;
+    for cached in users {
+        upsert_user_row(tx, cached)?;
+    }
+    replace_groups(tx, groups)?;
+    // Indexed once after the inserts (faster than row by row), in the same transaction:
+    // a reader never sees users the index does not know, or the reverse.
+    tx.execute_batch(REINDEX_USERS)?;
+    set_meta(tx, meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;
+    directory_counts(tx)
+}
+
+/// Replaces the server-mode grants when `server_grants` is given (ledger grants are
+/// Bailiwick's own record and stay).
+fn replace_server_grants(tx: &Connection, server_grants: Option<&[Grant]>) -> Result<(), Error> {
+    if let Some(grants) = server_grants {
+        tx.execute("DELETE FROM grants WHERE mode = 'server'", [])?;
+        for grant in grants {
+            grants::upsert_grant_row(tx, grant)?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces every group and membership. A membership is stored only when both its group and
+/// its user are cached, so members outside the admin's scopes and nested groups are dropped.
+fn replace_groups(tx: &Connection, groups: &[Group]) -> Result<(), Error> {
+    tx.execute_batch("DELETE FROM memberships; DELETE FROM groups;")?;
+    let mut insert_group =
+        tx.prepare("INSERT OR REPLACE INTO groups (id, display_name, raw, version) VALUES (?1, ?2, ?3, ?4)")?;
+    // OR IGNORE because a server may list a member twice.
+    let mut insert_membership = tx.prepare(
+        "INSERT OR IGNORE INTO memberships (group_id, user_id)
+         SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2)",
+    )?;
+    for group in groups {
+        let Some(id) = group.id.as_deref() else {
+            tracing::warn!(group = %group.display_name, "skipping a group without an id");
+            continue;
+        };
+        insert_group.execute(params![
+            id,
+            group.display_name,
+            to_json(group)?,
+            group.meta.as_ref().and_then(|m| m.version.as_deref())
+        ])?;
+        for member in &group.members {
+            let is_user = member.kind.as_deref().is_none_or(|k| k.eq_ignore_ascii_case("User"));
+            if is_user {
+                insert_membership.execute(params![id, member.value])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn directory_counts(tx: &Connection) -> Result<DirectoryCounts, Error> {
+    let mut counts = DirectoryCounts { users: 0, groups: 0, memberships: 0 };
+    for (table, count) in
+        [("users", &mut counts.users), ("groups", &mut counts.groups), ("memberships", &mut counts.memberships)]
+    {
+        *count = tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))?;
+    }
+    Ok(counts)
 }
 
 fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), Error> {

@@ -34,11 +34,15 @@ pub fn scope_filter(bu_attribute: &str, scopes: &Scopes) -> Option<String> {
 /// looked up as JSON, so any attribute works, including extensions Bailiwick does not model.
 /// Attribute names are matched case-insensitively, as RFC 7643 §2.1 requires.
 pub fn bu_of(user: &User, bu_attribute: &str) -> Option<String> {
-    let json = serde_json::to_value(user).ok()?;
+    bu_in_json(&serde_json::to_value(user).ok()?, bu_attribute)
+}
+
+/// `bu_of` over a user as raw JSON (a partial resource from an `attributes=` listing).
+pub fn bu_in_json(json: &Value, bu_attribute: &str) -> Option<String> {
     let (container, attribute) = match split_urn(bu_attribute) {
-        Some((urn, attribute)) if urn.eq_ignore_ascii_case(bailiwick_scim::schema::USER) => (&json, attribute),
-        Some((urn, attribute)) => (get_ignore_case(&json, urn)?, attribute),
-        None => (&json, bu_attribute),
+        Some((urn, attribute)) if urn.eq_ignore_ascii_case(bailiwick_scim::schema::USER) => (json, attribute),
+        Some((urn, attribute)) => (get_ignore_case(json, urn)?, attribute),
+        None => (json, bu_attribute),
     };
     let value = attribute.split('.').try_fold(container, |node, name| get_ignore_case(node, name))?;
     match value {

@@ -14,6 +14,23 @@ use url::Url;
 use crate::error::Error;
 use crate::secret::AccessToken;
 
+/// What a server says it can do (`/ServiceProviderConfig`, RFC 7643 §5), as far as sync cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServerFeatures {
+    /// `filter.supported`: the server evaluates `filter` (else it may ignore it and send all).
+    pub filter: bool,
+}
+
+/// A user as an id-only listing returns it (`attributes=id,<bu attribute>`): enough to tell
+/// which cached users still exist inside the scopes, at a fraction of a full page's size.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct UserStub {
+    pub id: Option<String>,
+    /// Everything else the server sent (the BU attribute, `schemas`, and what it adds anyway).
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Asked for per page unless the profile says otherwise; servers may return fewer.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
 
@@ -136,6 +153,33 @@ impl ScimClient {
         self.list_all("Users", token, filter, |u: &User| u.id.as_deref(), on_page, cancelled).await
     }
 
+    /// Every user matching `filter`, each once, with only the `attributes` asked for (the
+    /// server always adds `id`). Used to detect deletions without fetching whole users.
+    pub async fn list_all_user_stubs_cancellable(
+        &self,
+        token: &AccessToken,
+        filter: Option<&str>,
+        attributes: &str,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<UserStub>, Error> {
+        let query = ListQuery { filter, attributes: Some(attributes) };
+        self.list_all_with("Users", token, query, |u: &UserStub| u.id.as_deref(), on_page, cancelled).await
+    }
+
+    /// `/ServiceProviderConfig`. A server without one (404), or with one that does not parse,
+    /// is taken to support nothing optional: sync then falls back to full scans.
+    pub async fn server_features(&self, token: &AccessToken) -> Result<ServerFeatures, Error> {
+        let url = self.endpoint("ServiceProviderConfig")?;
+        match self.get_json::<serde_json::Value>(token, url).await {
+            Ok(config) => Ok(ServerFeatures { filter: config["filter"]["supported"].as_bool().unwrap_or(false) }),
+            Err(Error::Http { status: 404 | 501, .. }) | Err(Error::MalformedResponse { .. }) => {
+                Ok(ServerFeatures::default())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// Every group matching `filter`, each once, with its `members`.
     pub async fn list_all_groups(
         &self,
@@ -181,6 +225,19 @@ impl ScimClient {
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<T>, Error> {
+        self.list_all_with(resource, token, ListQuery { filter, attributes: None }, id_of, on_page, cancelled).await
+    }
+
+    /// `list_all` with the whole query (filter and attribute selection).
+    async fn list_all_with<T: DeserializeOwned>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        query: ListQuery<'_>,
+        id_of: fn(&T) -> Option<&str>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<T>, Error> {
         let mut all: Vec<T> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut start_index: u64 = 1;
@@ -188,7 +245,8 @@ impl ScimClient {
             if cancelled.load(Ordering::SeqCst) {
                 return Err(Error::Cancelled(format!("reading {resource}")));
             }
-            let page: ListResponse<T> = self.list_page(resource, token, filter, start_index, self.page_size).await?;
+            let page: ListResponse<T> =
+                self.list_page_with(resource, token, query, start_index, self.page_size).await?;
             let returned = page.resources.len() as u64;
             if returned == 0 {
                 break;
@@ -227,11 +285,25 @@ impl ScimClient {
         start_index: u64,
         count: u32,
     ) -> Result<ListResponse<T>, Error> {
+        self.list_page_with(resource, token, ListQuery { filter, attributes: None }, start_index, count).await
+    }
+
+    async fn list_page_with<T: DeserializeOwned>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        list: ListQuery<'_>,
+        start_index: u64,
+        count: u32,
+    ) -> Result<ListResponse<T>, Error> {
         let mut url = self.endpoint(resource)?;
         {
             let mut query = url.query_pairs_mut();
-            if let Some(filter) = filter {
+            if let Some(filter) = list.filter {
                 query.append_pair("filter", filter);
+            }
+            if let Some(attributes) = list.attributes {
+                query.append_pair("attributes", attributes);
             }
             query.append_pair("startIndex", &start_index.max(1).to_string());
             query.append_pair("count", &count.to_string());
@@ -293,6 +365,14 @@ impl ScimClient {
         serde_json::from_slice(&body)
             .map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: e.to_string() })
     }
+}
+
+/// The parts of a list request (RFC 7644 §3.4.2) besides paging.
+#[derive(Debug, Clone, Copy)]
+struct ListQuery<'a> {
+    filter: Option<&'a str>,
+    /// `attributes`: a comma-separated selection; `None` asks for the default set.
+    attributes: Option<&'a str>,
 }
 
 /// RFC 9110 §10.2.3: `Retry-After` is a number of seconds or an HTTP date; a date in the past

@@ -82,7 +82,11 @@ impl Workspace {
                 let mut operations = Vec::new();
                 for role in user.roles.iter().filter(|r| catalog.role(r).is_some()) {
                     if let Some(group) = cache.group(role)? {
-                        operations.push(Operation::RemoveRole { user: user_ref(), role: role.clone(), role_id: group.id });
+                        operations.push(Operation::RemoveRole {
+                            user: user_ref(),
+                            role: role.clone(),
+                            role_id: group.id,
+                        });
                     }
                 }
                 for grant in &theirs {
@@ -92,7 +96,11 @@ impl Workspace {
                     id: format!("leaver:{}", user.id),
                     kind: FindingKind::Leaver,
                     user: user.user_name.clone(),
-                    detail: format!("disabled, still holds {} roles and {} open grants", user.roles.len(), theirs.len()),
+                    detail: format!(
+                        "disabled, still holds {} roles and {} open grants",
+                        user.roles.len(),
+                        theirs.len()
+                    ),
                     fix: format!("remove the {} catalog roles and revoke the grants", operations.len() - theirs.len()),
                     operations,
                 });
@@ -125,7 +133,10 @@ impl Workspace {
                             user.bu.as_deref().unwrap_or("-")
                         ),
                         fix: "revoke the grant".into(),
-                        operations: vec![Operation::RevokeGrant { grant_id: grant.id.clone(), role: grant.role.clone() }],
+                        operations: vec![Operation::RevokeGrant {
+                            grant_id: grant.id.clone(),
+                            role: grant.role.clone(),
+                        }],
                     });
                 }
                 if grant.valid_until <= now + Duration::days(EXPIRING_DAYS) {
@@ -161,7 +172,9 @@ impl Workspace {
         for operation in finding.operations {
             let entry = match &operation {
                 Operation::RevokeGrant { grant_id, .. } => self.revoke_grant(grant_id)?.entry,
-                Operation::ExtendGrant { grant_id, valid_until, .. } => self.extend_grant(grant_id, *valid_until)?.entry,
+                Operation::ExtendGrant { grant_id, valid_until, .. } => {
+                    self.extend_grant(grant_id, *valid_until)?.entry
+                }
                 Operation::SetUserActive { user_id, active, .. } => self.set_user_active(user_id, *active)?.entry,
                 _ => self.record(operation, None, None, None)?.entry,
             };

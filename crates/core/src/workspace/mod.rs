@@ -33,8 +33,8 @@ mod import;
 mod operations;
 mod review;
 
-pub use operations::{GrantRequest, Recorded, RoleView, SweepReport};
 pub use hygiene::{Finding, FindingKind};
+pub use operations::{GrantRequest, Recorded, RoleView, SweepReport};
 pub use review::Submission;
 
 /// How long the loopback listener waits for the browser to come back.
@@ -217,15 +217,24 @@ impl Workspace {
     /// transaction: a failed sync leaves the previous cache intact.
     #[instrument(skip_all, fields(profile = %self.profile.name))]
     pub async fn sync(&self, progress: &mut (dyn FnMut(SyncProgress) + Send)) -> Result<SyncReport, Error> {
+        self.sync_with_options(&sync::SyncOptions::default(), progress).await
+    }
+
+    /// `sync` with options: `full` replaces the cache even when an incremental sync would do.
+    pub async fn sync_with_options(
+        &self,
+        options: &sync::SyncOptions,
+        progress: &mut (dyn FnMut(SyncProgress) + Send),
+    ) -> Result<SyncReport, Error> {
         let (token, admin) = self.access("sync").await?;
-        let report = match self.sync_with(&token, &admin, progress).await {
+        let report = match self.sync_with(&token, &admin, options, progress).await {
             // The directory refused a token we believed live (revoked, or expired early):
             // refresh once and retry once; a second 401 is the answer (issue 4).
             Err(Error::Http { status: 401, .. }) => {
                 info!("the directory refused the access token; refreshing once and retrying");
                 *self.session.lock().await = None;
                 let (token, admin) = self.access("sync").await?;
-                self.sync_with(&token, &admin, progress).await
+                self.sync_with(&token, &admin, options, progress).await
             }
             other => other,
         };
@@ -246,6 +255,7 @@ impl Workspace {
         &self,
         token: &AccessToken,
         admin: &AdminContext,
+        options: &sync::SyncOptions,
         progress: &mut (dyn FnMut(SyncProgress) + Send),
     ) -> Result<SyncReport, Error> {
         let client = self.scim_client();
@@ -257,7 +267,7 @@ impl Workspace {
             server_grants: mode == GrantMode::Server,
         };
         let cancel = sync::SyncCancel::new();
-        sync::sync_plan(&client, token, &mut writer, &plan, Utc::now(), progress, &cancel).await
+        sync::sync_plan_with(&client, token, &mut writer, &plan, options, Utc::now(), progress, &cancel).await
     }
 
     fn scim_client(&self) -> ScimClient {

@@ -1,0 +1,167 @@
+//! Writing a sync into the cache row by row: an incremental sync (only the users changed since
+//! the last one, plus the ids of everyone still inside the scopes) and the local diff of a full
+//! scan. Also the full replace that counts what changed.
+//!
+//! Each write is one transaction, like `replace_directory`: a sync cut short leaves the cache
+//! as it was, never half old and half new. The search index is kept in step row by row (the
+//! way a single confirmed change is applied, `directory_changes`), because re-indexing every
+//! user would cost as much as the full sync the incremental one avoids.
+
+use std::collections::HashSet;
+
+use bailiwick_scim::Group;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use super::directory_changes::{apply, DirectoryChange};
+use super::{
+    directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta, to_json, Cache,
+    CachedUser, DirectoryCounts,
+};
+use crate::error::Error;
+use crate::grant::Grant;
+use crate::scope::BuPath;
+
+/// The `meta` key naming what the cached users were selected by (BU attribute and scopes).
+/// An incremental sync is only right for the same selection: a widened scope brings users
+/// whose last change is older than the last sync, which only a full sync fetches.
+pub const SYNC_SCOPE_KEY: &str = "sync_scope";
+
+/// What a sync did to the cached users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserChanges {
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+}
+
+/// An incremental sync (or a full scan's local diff) to write into the cache.
+#[derive(Debug, Clone, Copy)]
+pub struct IncrementalSync<'a> {
+    /// Users the server holds now (changed since the last sync, or all of them): inserted or
+    /// updated when they differ from the cached row.
+    pub upserts: &'a [CachedUser],
+    /// The id of every user inside the scopes now. Cached users not listed are removed
+    /// (deleted on the server, or moved out of the scopes), and so are upserts not listed
+    /// (deleted between the two requests).
+    pub live_ids: &'a HashSet<String>,
+    /// Every group, with its members: groups and memberships are replaced as a whole.
+    pub groups: &'a [Group],
+    /// Server-mode grants, replaced as a whole when given.
+    pub server_grants: Option<&'a [Grant]>,
+    /// What the users were selected by (see [`SYNC_SCOPE_KEY`]).
+    pub scope_key: &'a str,
+}
+
+impl Cache {
+    /// The ids of every cached user.
+    pub fn user_ids(&self) -> Result<HashSet<String>, Error> {
+        let mut statement = self.conn.prepare("SELECT id FROM users")?;
+        let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// What the cached users were selected by at the last sync; `None` before the first sync
+    /// that recorded it.
+    pub fn sync_scope_key(&self) -> Result<Option<String>, Error> {
+        self.meta_get(SYNC_SCOPE_KEY)
+    }
+
+    /// Cached users the server sent without `meta.lastModified`: a filter on it can never
+    /// select them, so their changes would be missed by an incremental sync.
+    pub fn users_without_last_modified(&self) -> Result<u64, Error> {
+        Ok(self.conn.query_row("SELECT count(*) FROM users WHERE last_modified IS NULL", [], |row| row.get(0))?)
+    }
+
+    /// Applies an incremental sync in one transaction and records `synced_at` as the last
+    /// sync: removes the users no longer listed, writes the upserts that differ from their
+    /// cached row, replaces groups, memberships and (when given) server grants.
+    #[tracing::instrument(level = "debug", skip_all, fields(upserts = sync.upserts.len(), live = sync.live_ids.len()))]
+    pub fn apply_incremental_sync(
+        &mut self,
+        sync: &IncrementalSync<'_>,
+        synced_at: DateTime<Utc>,
+    ) -> Result<(DirectoryCounts, UserChanges), Error> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut changes = UserChanges::default();
+        let cached: Vec<String> = {
+            let mut statement = tx.prepare("SELECT id FROM users")?;
+            let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+            ids
+        };
+        for user_id in cached.into_iter().filter(|id| !sync.live_ids.contains(id)) {
+            apply(&tx, &DirectoryChange::UserGone { user_id })?;
+            changes.removed += 1;
+        }
+        for cached in sync.upserts {
+            let Some(id) = cached.resource.id.as_deref() else {
+                tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
+                continue;
+            };
+            if !sync.live_ids.contains(id) {
+                continue;
+            }
+            match stored_row(&tx, id)? {
+                Some(stored) if stored == (to_json(&cached.resource)?, cached.bu.as_ref().map(BuPath::to_string)) => {
+                    continue
+                }
+                Some(_) => changes.changed += 1,
+                None => changes.added += 1,
+            }
+            apply(&tx, &DirectoryChange::User(Box::new(cached.clone())))?;
+        }
+        replace_server_grants(&tx, sync.server_grants)?;
+        replace_groups(&tx, sync.groups)?;
+        set_meta(&tx, super::meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;
+        set_meta(&tx, SYNC_SCOPE_KEY, sync.scope_key)?;
+        let counts = directory_counts(&tx)?;
+        tx.commit()?;
+        Ok((counts, changes))
+    }
+
+    /// `replace_directory_and_grants` that also records what the users were selected by and
+    /// counts how the users changed (by `meta.version` and `meta.lastModified`, or the whole
+    /// resource when the server sends neither), all in one transaction.
+    pub fn replace_directory_for_sync(
+        &mut self,
+        users: &[CachedUser],
+        groups: &[Group],
+        server_grants: Option<&[Grant]>,
+        synced_at: DateTime<Utc>,
+        scope_key: &str,
+    ) -> Result<(DirectoryCounts, UserChanges), Error> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // A fingerprint rather than the resource: a million raw resources copied aside would
+        // double the write for a count.
+        tx.execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.previous_users;
+             CREATE TEMP TABLE previous_users (id TEXT PRIMARY KEY NOT NULL, fingerprint TEXT NOT NULL) WITHOUT ROWID;
+             INSERT INTO previous_users SELECT id, {FINGERPRINT} FROM users;"
+        ))?;
+        let counts = replace_directory_in(&tx, users, groups, server_grants, synced_at)?;
+        let count = |sql: &str| -> Result<u64, Error> { Ok(tx.query_row(sql, [], |row| row.get(0))?) };
+        let changes = UserChanges {
+            added: count("SELECT count(*) FROM users WHERE id NOT IN (SELECT id FROM previous_users)")?,
+            changed: count(&format!(
+                "SELECT count(*) FROM users JOIN previous_users p USING (id) WHERE p.fingerprint <> {FINGERPRINT}"
+            ))?,
+            removed: count("SELECT count(*) FROM previous_users WHERE id NOT IN (SELECT id FROM users)")?,
+        };
+        tx.execute_batch("DROP TABLE temp.previous_users;")?;
+        set_meta(&tx, SYNC_SCOPE_KEY, scope_key)?;
+        tx.commit()?;
+        Ok((counts, changes))
+    }
+}
+
+/// What tells one version of a cached user from another (over the `users` columns).
+const FINGERPRINT: &str = "ifnull(users.version, '') || char(31) || ifnull(users.last_modified, '') || char(31)
+    || ifnull(users.bu, '') || char(31)
+    || CASE WHEN users.version IS NULL AND users.last_modified IS NULL THEN users.raw ELSE '' END";
+
+/// The cached resource (as stored JSON) and BU of a user, if cached.
+fn stored_row(conn: &Connection, id: &str) -> Result<Option<(String, Option<String>)>, Error> {
+    let mut statement = conn.prepare_cached("SELECT raw, bu FROM users WHERE id = ?1")?;
+    Ok(statement.query_row([id], |row| Ok((row.get(0)?, row.get(1)?))).optional()?)
+}
