@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use bailiwick_tests::desktop::{app_binary, eventually, find_test_id, save_screenshot, TauriDriver};
-use bailiwick_tests::{free_port, seeded_users, FakeBrowser, SandboxProcess};
+use bailiwick_tests::{free_port, seeded_users, Cli, FakeBrowser, SandboxProcess};
 use fantoccini::{Client, Locator};
 
 fn in_emea(bu: &str) -> bool {
@@ -175,5 +175,155 @@ async fn restart_restores_the_session_and_shows_cached_users_offline_when_the_ia
         let _ = client.close().await;
     };
     tokio::time::timeout(Duration::from_secs(300), run).await.expect("the offline e2e finishes within 5 minutes");
+    drop(driver);
+}
+
+/// A button found by its visible text (XPath), waiting for React to render it.
+async fn button(client: &Client, text: &str, within: Duration) -> fantoccini::elements::Element {
+    let xpath = format!("//button[normalize-space()='{text}']");
+    client
+        .wait()
+        .at_most(within)
+        .every(Duration::from_millis(100))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no button {text:?} within {within:?}: {e}"))
+}
+
+/// Clicks a form's submit button by script: WebKit's driver treats a real click on one as a
+/// possible navigation and waits for a page load that never comes (the app handles the submit).
+async fn submit_with(client: &Client, submit: fantoccini::elements::Element) {
+    let submit = serde_json::to_value(&submit).expect("an element reference");
+    client.execute("arguments[0].click(); return true;", vec![submit]).await.expect("click the submit button");
+}
+
+/// Goes to a section of the workspace (the navigation's buttons).
+async fn open_section(client: &Client, name: &str) {
+    let xpath = format!("//nav[@aria-label='Sections']//button[normalize-space()='{name}']");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no section {name}: {e}"))
+        .click()
+        .await
+        .expect("open the section");
+}
+
+/// The status the grants table shows for `grant`, once it equals `wanted`.
+async fn grant_status_becomes(client: &Client, grant: &str, wanted: &str) {
+    let css = format!("[data-testid='grant-row'][data-grant-id='{grant}']");
+    eventually(&format!("grant {grant} {wanted}"), Duration::from_secs(30), || async {
+        let row = client.find(Locator::Css(&css)).await.ok()?;
+        (row.attr("data-status").await.ok().flatten().as_deref() == Some(wanted)).then_some(())
+    })
+    .await;
+}
+
+/// The issue's desktop journey: ada issues a grant that needs approval, a second admin approves
+/// it, ada revokes it; then ada reviews her business units and submits the review.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_is_issued_approved_by_a_second_admin_and_revoked_and_a_review_is_submitted() {
+    let sandbox = SandboxProcess::start();
+    let app = app_binary();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let browser = FakeBrowser::new("ada.emea", "demo");
+    let driver = start_driver(&data_dir, &browser);
+    let gina = Cli::new(sandbox.profile.display().to_string()).with_browser(FakeBrowser::new("gina.global", "demo"));
+
+    let run = async {
+        let client = driver.session(&app).await;
+        let path = find_test_id(&client, "profile-path", Duration::from_secs(30)).await;
+        path.send_keys(&sandbox.profile.display().to_string()).await.expect("type the profile path");
+        find_test_id(&client, "open-profile", Duration::from_secs(5)).await.click().await.expect("click Open");
+        find_test_id(&client, "users-table", Duration::from_secs(120)).await;
+
+        // Issue: Customer Data Reader needs a second admin's approval.
+        open_section(&client, "Grants").await;
+        button(&client, "New grant", Duration::from_secs(10)).await.click().await.expect("open the form");
+        let form = find_test_id(&client, "issue-grant-form", Duration::from_secs(10)).await;
+        let field = |label: &'static str| {
+            let form = form.clone();
+            async move {
+                form.find(Locator::XPath(&format!(".//label[contains(normalize-space(), '{label}')]//*[self::input or self::select or self::textarea]")))
+                    .await
+                    .unwrap_or_else(|e| panic!("no field {label}: {e}"))
+            }
+        };
+        field("User").await.send_keys("anna.schmidt").await.expect("type the user");
+        let role = field("Role").await;
+        // Choosing the option by script: clicking an <option> opens a native popup that WebKit's
+        // driver may wait on forever under Xvfb. React sees the same change event either way.
+        let choose = "const [select, label] = arguments; \
+                      const option = [...select.options].find(o => o.text === label); \
+                      if (!option) return false; \
+                      select.value = option.value; \
+                      select.dispatchEvent(new Event('change', { bubbles: true })); \
+                      return true;";
+        eventually("the role catalog", Duration::from_secs(10), || async {
+            let args = vec![serde_json::to_value(&role).ok()?, serde_json::json!("Customer Data Reader")];
+            (client.execute(choose, args).await.ok()? == serde_json::json!(true)).then_some(())
+        })
+        .await;
+        field("Business unit").await.send_keys("EMEA/DE").await.expect("type the BU");
+        field("Justification").await.send_keys("quarter-end data quality check").await.expect("type why");
+        submit_with(&client, button(&client, "Issue grant", Duration::from_secs(5)).await).await;
+        let pending = eventually("a pending grant row", Duration::from_secs(30), || async {
+            let row = client.find(Locator::Css("[data-testid='grant-row'][data-status='pending']")).await.ok()?;
+            row.attr("data-grant-id").await.ok().flatten()
+        })
+        .await;
+        save_screenshot(&client, "desktop-grants.png").await;
+
+        // A second admin approves it (four eyes): gina, from her own shell.
+        let approved = tokio::task::spawn_blocking({
+            let pending = pending.clone();
+            move || {
+                gina.run(&["login", "--timeout", "30"]).assert_code(0, "gina signs in");
+                gina.run(&["sync"]).assert_code(0, "gina syncs");
+                gina.run(&["grants", "approve", &pending]).code
+            }
+        })
+        .await
+        .expect("gina's CLI runs");
+        assert_eq!(approved, 0, "gina approves ada's request");
+
+        // Ada syncs and sees it active, then revokes it.
+        open_section(&client, "Users").await;
+        find_test_id(&client, "sync", Duration::from_secs(10)).await.click().await.expect("sync");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        open_section(&client, "Grants").await;
+        grant_status_becomes(&client, &pending, "active").await;
+        let revoke = format!("//tr[@data-grant-id='{pending}']//button[normalize-space()='Revoke']");
+        client.find(Locator::XPath(&revoke)).await.expect("a Revoke button").click().await.expect("revoke");
+        grant_status_becomes(&client, &pending, "revoked").await;
+
+        // A review of EMEA/DE: revoke the first item, keep the second, submit.
+        open_section(&client, "Reviews").await;
+        find_test_id(&client, "start-review", Duration::from_secs(10)).await;
+        submit_with(&client, button(&client, "Start review", Duration::from_secs(5)).await).await;
+        find_test_id(&client, "review-table", Duration::from_secs(30)).await;
+        let first = "(//tr[@data-testid='review-row'])[1]//button[normalize-space()='Revoke']";
+        client.find(Locator::XPath(first)).await.expect("row 1 Revoke").click().await.expect("decide");
+        let second = "(//tr[@data-testid='review-row'])[2]//button[normalize-space()='Keep']";
+        client.find(Locator::XPath(second)).await.expect("row 2 Keep").click().await.expect("decide");
+        eventually("two decisions saved", Duration::from_secs(10), || async {
+            let decided =
+                client.find_all(Locator::Css("[data-testid='review-row'][data-decision='undecided']")).await.ok()?;
+            let all = client.find_all(Locator::Css("[data-testid='review-row']")).await.ok()?;
+            (all.len() - decided.len() == 2).then_some(())
+        })
+        .await;
+        save_screenshot(&client, "desktop-review.png").await;
+        button(&client, "Submit review", Duration::from_secs(5)).await.click().await.expect("submit");
+        find_test_id(&client, "confirm-submit", Duration::from_secs(5)).await;
+        button(&client, "Submit", Duration::from_secs(5)).await.click().await.expect("confirm");
+        let summary =
+            find_test_id(&client, "submission", Duration::from_secs(30)).await.text().await.unwrap_or_default();
+        assert!(summary.contains('1'), "the summary counts the revocation and the keep: {summary:?}");
+        let _ = client.close().await;
+    };
+    tokio::time::timeout(Duration::from_secs(300), run).await.expect("the grants e2e finishes within 5 minutes");
     drop(driver);
 }

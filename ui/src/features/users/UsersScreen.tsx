@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
 import { getStatus, syncDirectory, type SyncProgress } from '../../ipc';
-import { STATUS_KEY, USERS_KEY } from './queryKeys';
+import { STATUS_KEY } from './queryKeys';
 import { useDebouncedValue } from './useDebouncedValue';
 import { pageQuery, UsersTable } from './UsersTable';
 import { WorkspaceHeader } from './WorkspaceHeader';
@@ -33,8 +33,9 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser }: UsersScreenProp
     mutationFn: () => syncDirectory(setProgress),
     onSettled: async () => {
       setProgress(null);
-      await queryClient.invalidateQueries({ queryKey: STATUS_KEY });
-      await queryClient.invalidateQueries({ queryKey: USERS_KEY });
+      // A sync can change everything the cache holds (users, roles, grants, the outbox, the
+      // audit log of a ledger sweep): every screen reads again.
+      await queryClient.invalidateQueries();
     },
   });
 
