@@ -8,6 +8,7 @@
 mod commands;
 mod current_workspace;
 mod delegated_change;
+mod hygiene_commands;
 mod ipc_error;
 mod last_workspace;
 mod off_runtime;
@@ -71,6 +72,10 @@ fn main() {
             operation_commands::list_audit,
             operation_commands::verify_audit,
             operation_commands::export_audit,
+            operation_commands::list_server_audit,
+            operation_commands::import_csv,
+            hygiene_commands::list_findings,
+            hygiene_commands::fix_finding,
             review_commands::get_review,
             review_commands::start_review,
             review_commands::decide_review,

@@ -3,12 +3,14 @@
 //! the async runtime. Names are `verb_noun`, the same in ui/src/ipc/commands.ts.
 
 use bailiwick_core::audit::{self, AuditEntry};
+use bailiwick_core::bulk::ImportReport;
 use bailiwick_core::cache::{AuditQuery, Conflict, GrantQuery, OutboxEntry, OutboxState, UserRow};
 use bailiwick_core::grant::{Grant, GrantMode, GrantStatus};
 use bailiwick_core::outbox::PushReport;
 use bailiwick_core::workspace::{GrantRequest, RoleView};
 use bailiwick_core::{BuPath, Error};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tauri::State;
 
 use crate::current_workspace::CurrentWorkspace;
@@ -232,6 +234,63 @@ pub async fn export_audit(
     })
 }
 
+/// How many of the directory's newest audit events the Audit screen shows beside the local log.
+const SERVER_AUDIT_SHOWN: u32 = 200;
+
+/// The directory's own audit events (newest `last`, oldest first); `None` when the directory
+/// keeps none. Needs the network: offline is this command's error, and the window says so.
+#[tauri::command]
+pub async fn list_server_audit(current: State<'_, CurrentWorkspace>, last: Option<u32>) -> Result<Option<Vec<Value>>> {
+    let workspace = current.get().await?;
+    Ok(workspace.server_audit(last.unwrap_or(SERVER_AUDIT_SHOWN)).await?)
+}
+
+/// Which CSV an import reads (the same two as `bailiwick import`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportKind {
+    Users,
+    Assignments,
+}
+
+/// An import's report row by row, and, when it queued rows, what sending them did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportOutcome {
+    pub report: ImportReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushReport>,
+    /// Why the queued rows were not sent now (the directory cannot be reached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_sent: Option<String>,
+}
+
+/// Checks (`dryRun`) or imports a CSV the window read from a file. Refused and invalid rows are
+/// part of the report, not the command's error: the window shows them row by row. An import
+/// that queued rows is sent at once, like any change.
+#[tauri::command]
+pub async fn import_csv(
+    current: State<'_, CurrentWorkspace>,
+    kind: ImportKind,
+    text: String,
+    dry_run: bool,
+) -> Result<ImportOutcome> {
+    let workspace = current.get().await?;
+    let importer = workspace.clone();
+    let report = run_blocking(move || match kind {
+        ImportKind::Users => importer.import_users(&text, dry_run),
+        ImportKind::Assignments => importer.import_assignments(&text, dry_run),
+    })
+    .await?;
+    if report.dry_run || report.queued == 0 {
+        return Ok(ImportOutcome { report, push: None, not_sent: None });
+    }
+    Ok(match push_unless_offline(workspace).await? {
+        Ok(push) => ImportOutcome { report, push: Some(push), not_sent: None },
+        Err(reason) => ImportOutcome { report, push: None, not_sent: Some(reason) },
+    })
+}
+
 /// The Issue grant form as the UI sends it; times are RFC 3339.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -367,6 +426,16 @@ mod tests {
             serde_json::from_value(json!({"actor": "  ", "target": " anna ", "last": 50})).expect("valid filter");
         let query = query.into_core();
         assert_eq!((query.actor, query.target.as_deref(), query.last), (None, Some("anna"), Some(50)));
+    }
+
+    #[test]
+    fn import_kind_reads_the_two_csv_kinds() {
+        assert_eq!(serde_json::from_value::<ImportKind>(json!("users")).expect("a kind"), ImportKind::Users);
+        assert_eq!(
+            serde_json::from_value::<ImportKind>(json!("assignments")).expect("a kind"),
+            ImportKind::Assignments
+        );
+        assert!(serde_json::from_value::<ImportKind>(json!("grants")).is_err());
     }
 
     #[test]

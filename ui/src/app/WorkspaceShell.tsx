@@ -2,17 +2,21 @@ import { useState } from 'react';
 
 import { AuditScreen } from '../features/audit/AuditScreen';
 import { GrantsScreen } from '../features/grants/GrantsScreen';
+import { HygieneScreen } from '../features/hygiene/HygieneScreen';
+import { ImportScreen } from '../features/imports/ImportScreen';
 import { OutboxScreen } from '../features/outbox/OutboxScreen';
 import { ReviewsScreen } from '../features/reviews/ReviewsScreen';
 import { UserDetail } from '../features/users/UserDetail';
 import { UsersScreen } from '../features/users/UsersScreen';
 
-export type Section = 'users' | 'grants' | 'reviews' | 'outbox' | 'audit';
+export type Section = 'users' | 'grants' | 'reviews' | 'hygiene' | 'import' | 'outbox' | 'audit';
 
 const SECTIONS: { section: Section; label: string }[] = [
   { section: 'users', label: 'Users' },
   { section: 'grants', label: 'Grants' },
   { section: 'reviews', label: 'Reviews' },
+  { section: 'hygiene', label: 'Hygiene' },
+  { section: 'import', label: 'Import' },
   { section: 'outbox', label: 'Outbox' },
   { section: 'audit', label: 'Audit' },
 ];
@@ -53,6 +57,8 @@ export function WorkspaceShell({ onSignIn, onSignOut, initialSection = 'users' }
         ))}
       {section === 'grants' && <GrantsScreen />}
       {section === 'reviews' && <ReviewsScreen onOpenOutbox={() => setSection('outbox')} />}
+      {section === 'hygiene' && <HygieneScreen />}
+      {section === 'import' && <ImportScreen />}
       {section === 'outbox' && <OutboxScreen />}
       {section === 'audit' && <AuditScreen />}
     </div>

@@ -11,10 +11,14 @@ import type {
   Conflict,
   ConflictResolution,
   ErrorCode,
+  Finding,
+  FixOutcome,
   Grant,
   GrantModeView,
   GrantQuery,
   GrantRequest,
+  ImportKind,
+  ImportOutcome,
   IpcErrorPayload,
   OutboxEntry,
   PushReport,
@@ -23,6 +27,7 @@ import type {
   ReviewReportFormat,
   ReviewView,
   RoleView,
+  ServerAuditEvent,
   SignInEvent,
   Submission,
   SyncProgress,
@@ -197,6 +202,26 @@ export function verifyAudit(): Promise<AuditCheck> {
 /** The audit entries matching `query` as CSV or JSON text. */
 export function exportAudit(query: AuditQuery, format: AuditFormat): Promise<string> {
   return call('export_audit', { query, format });
+}
+
+/** The directory's own newest audit events; null when the directory keeps none. Needs the network. */
+export function listServerAudit(last?: number): Promise<ServerAuditEvent[] | null> {
+  return call('list_server_audit', { last: last ?? null });
+}
+
+// Joiner–mover–leaver hygiene: findings come from the cache; a fix is recorded and sent like a change.
+
+export function listFindings(): Promise<Finding[]> {
+  return call('list_findings');
+}
+
+export function fixFinding(id: string): Promise<FixOutcome> {
+  return call('fix_finding', { id });
+}
+
+/** Checks (`dryRun`) or imports CSV text; refused and invalid rows are in the report, not errors. */
+export function importCsv(kind: ImportKind, text: string, dryRun: boolean): Promise<ImportOutcome> {
+  return call('import_csv', { kind, text, dryRun });
 }
 
 // Access reviews. All but submit work offline: a review is a snapshot of the cache and each

@@ -311,3 +311,74 @@ export interface Submission {
 }
 
 export type ReviewReportFormat = 'csv' | 'json';
+
+// Joiner–mover–leaver hygiene (`list_findings`, `fix_finding`).
+
+export type FindingKind = 'leaver' | 'mover' | 'partner-without-grant' | 'expiring';
+
+/** Access that should not be there any more, and what its one-step fix does. */
+export interface Finding {
+  /** Stable while the situation lasts: `leaver:<user id>`, `mover:<grant id>` … */
+  id: string;
+  kind: FindingKind;
+  user: string;
+  detail: string;
+  fix: string;
+}
+
+/** What fixing a finding did: its outbox entries after the push; `notSent` when offline. */
+export interface FixOutcome {
+  entries: OutboxEntry[];
+  notSent?: string;
+}
+
+/** One of the directory's own audit events, as the directory sends it (SCIM extension). */
+export interface ServerAuditEvent {
+  time?: string;
+  actor?: string;
+  action?: string;
+  target?: { type?: string; value?: string; display?: string; bu?: string };
+  detail?: string | null;
+  outcome?: string;
+  [field: string]: unknown;
+}
+
+// CSV imports (`import_csv`).
+
+export type ImportKind = 'users' | 'assignments';
+
+export type RowOutcome = 'queued' | 'skipped' | 'refused' | 'invalid';
+
+/** Why policy refuses a row: the rule, and what would make it allowed. */
+export interface Refusal {
+  rule: string;
+  message: string;
+  remedy: string;
+}
+
+export interface ImportRow {
+  line: number;
+  /** A userName, or `user → role`. */
+  subject: string;
+  outcome: RowOutcome;
+  message: string;
+  refusal?: Refusal;
+  /** The outbox entry, when one was recorded. */
+  change?: string;
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  queued: number;
+  skipped: number;
+  refused: number;
+  invalid: number;
+  rows: ImportRow[];
+}
+
+/** An import's report; `push` or `notSent` when it queued rows (not on a dry run). */
+export interface ImportOutcome {
+  report: ImportReport;
+  push?: PushReport;
+  notSent?: string;
+}

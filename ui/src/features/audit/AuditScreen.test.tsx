@@ -102,4 +102,55 @@ describe('audit', () => {
       expect(calls.filter((c) => c.command === 'list_audit').map((c) => c.args.query)).toContainEqual({ last: 500, target: 'anna' }),
     );
   });
+
+  it("shows the directory's events beside the local log", async () => {
+    const calls = mockCommands({
+      list_audit: () => ENTRIES,
+      list_server_audit: () => [
+        {
+          id: 'ev-1',
+          time: '2026-11-27T09:00:00Z',
+          actor: 'bea.admin',
+          action: 'grant.expire',
+          target: { type: 'grant', value: 'g-1', display: 'Template Designer of anna.schmidt' },
+          outcome: 'applied',
+        },
+        {
+          id: 'ev-2',
+          time: '2026-11-27T09:05:00Z',
+          actor: 'ada.emea',
+          action: 'role.assign',
+          target: { type: 'user', value: 'u-2', display: 'Printer of bob' },
+          outcome: 'denied',
+        },
+      ],
+    });
+    renderWithClient(<AuditScreen />);
+    const rows = await screen.findAllByTestId('server-audit-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.textContent).toContain('2026-11-27 09:00:00');
+    expect(rows[0]?.textContent).toContain('bea.admin');
+    expect(rows[0]?.textContent).toContain('grant.expire');
+    expect(rows[0]?.textContent).toContain('Template Designer of anna.schmidt');
+    expect(rows[1]?.getAttribute('data-outcome')).toBe('denied');
+    expect(calls.find((c) => c.command === 'list_server_audit')?.args).toEqual({ last: 200 });
+  });
+
+  it('says when the directory keeps no audit events', async () => {
+    mockCommands({ list_audit: () => ENTRIES, list_server_audit: () => null });
+    renderWithClient(<AuditScreen />);
+    expect((await screen.findByTestId('server-audit-none')).textContent).toContain('keeps no audit events');
+  });
+
+  it("shows the offline notice for the directory's events and keeps the local log", async () => {
+    mockCommands({
+      list_audit: () => ENTRIES,
+      list_server_audit: () =>
+        rejectWith({ code: 'offline', message: 'reading the directory\'s audit events needs the network', retryable: true }),
+    });
+    renderWithClient(<AuditScreen />);
+    const error = await screen.findByTestId('server-audit-error');
+    expect(error.textContent).toContain('The IAM cannot be reached');
+    expect(await screen.findAllByTestId('audit-row')).toHaveLength(2);
+  });
 });

@@ -2,7 +2,17 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
-import { exportAudit, listAudit, verifyAudit, type AuditCheck, type AuditEntry, type AuditFormat, type AuditQuery } from '../../ipc';
+import {
+  exportAudit,
+  listAudit,
+  listServerAudit,
+  verifyAudit,
+  type AuditCheck,
+  type AuditEntry,
+  type AuditFormat,
+  type AuditQuery,
+  type ServerAuditEvent,
+} from '../../ipc';
 import { useDebouncedValue } from '../users/useDebouncedValue';
 import { AUDIT_KEY } from '../changes/queryKeys';
 import { offerDownload } from './offerDownload';
@@ -64,6 +74,7 @@ export function AuditScreen() {
       ) : (
         <AuditTable entries={entries.data} />
       )}
+      <ServerAuditPanel />
     </section>
   );
 }
@@ -115,6 +126,72 @@ function AuditTable({ entries }: { entries: AuditEntry[] }) {
               {entry.rule && <span className="chip"> rule {entry.rule}</span>}
             </td>
             <td>{entry.detail ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The directory's newest events shown beside the local log. */
+export const SERVER_AUDIT_SHOWN = 200;
+
+/**
+ * The directory's own audit events: what every admin (and the directory itself, as expiries)
+ * did, not only what this machine did. It needs the network, so offline it says so and the
+ * local log above still works.
+ */
+function ServerAuditPanel() {
+  const events = useQuery({
+    queryKey: [...AUDIT_KEY, 'directory', SERVER_AUDIT_SHOWN],
+    queryFn: () => listServerAudit(SERVER_AUDIT_SHOWN),
+  });
+  return (
+    <section className="server-audit" aria-labelledby="server-audit-title" data-testid="server-audit">
+      <h2 id="server-audit-title">Directory's events</h2>
+      {events.isPending ? (
+        <div className="table-state" data-testid="server-audit-loading" aria-busy="true">
+          Asking the directory for its audit events…
+        </div>
+      ) : events.isError ? (
+        <ErrorNotice error={events.error} testId="server-audit-error" />
+      ) : events.data === null ? (
+        <div className="table-state" data-testid="server-audit-none">
+          The directory keeps no audit events of its own; the local log above is the record.
+        </div>
+      ) : events.data.length === 0 ? (
+        <div className="table-state" data-testid="server-audit-empty">
+          The directory has no audit events yet.
+        </div>
+      ) : (
+        <ServerAuditTable events={events.data} />
+      )}
+    </section>
+  );
+}
+
+function ServerAuditTable({ events }: { events: ServerAuditEvent[] }) {
+  return (
+    <table className="audit-table" aria-label="Directory's audit events" data-testid="server-audit-table">
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Who</th>
+          <th scope="col">Action</th>
+          <th scope="col">Target</th>
+          <th scope="col">Outcome</th>
+        </tr>
+      </thead>
+      <tbody>
+        {events.map((event, index) => (
+          <tr key={typeof event.id === 'string' ? event.id : index} data-testid="server-audit-row" data-outcome={event.outcome}>
+            <td title={event.time}>{event.time ? event.time.slice(0, 19).replace('T', ' ') : ''}</td>
+            <td>{event.actor ?? ''}</td>
+            <td className="mono">{event.action ?? ''}</td>
+            <td>{event.target?.display ?? event.target?.value ?? ''}</td>
+            <td>
+              {event.outcome && <span className={`chip chip--${event.outcome}`}>{event.outcome}</span>}
+            </td>
           </tr>
         ))}
       </tbody>
