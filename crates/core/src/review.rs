@@ -14,6 +14,11 @@ use crate::user_type::UserType;
 /// Grants ending within this many days get the `expiring` hint.
 pub const EXPIRING_WITHIN_DAYS: i64 = 14;
 
+/// Grants running for longer than this many days get the `long-standing` hint: time-bound access
+/// renewed again and again is permanent access in disguise. (A permanent assignment carries no
+/// start date in SCIM, so only grants can be dated.)
+pub const LONG_STANDING_DAYS: i64 = 180;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
@@ -64,6 +69,8 @@ pub enum Hint {
     Mover,
     /// The grant ends soon.
     Expiring,
+    /// The grant started long ago (more than [`LONG_STANDING_DAYS`]).
+    LongStanding,
 }
 
 impl Hint {
@@ -75,13 +82,22 @@ impl Hint {
             Hint::Leaver => "leaver",
             Hint::Mover => "mover",
             Hint::Expiring => "expiring",
+            Hint::LongStanding => "long-standing",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Hint::Partner, Hint::Sensitive, Hint::SeparationOfDuties, Hint::Leaver, Hint::Mover, Hint::Expiring]
-            .into_iter()
-            .find(|h| h.as_str().eq_ignore_ascii_case(text.trim()))
+        [
+            Hint::Partner,
+            Hint::Sensitive,
+            Hint::SeparationOfDuties,
+            Hint::Leaver,
+            Hint::Mover,
+            Hint::Expiring,
+            Hint::LongStanding,
+        ]
+        .into_iter()
+        .find(|h| h.as_str().eq_ignore_ascii_case(text.trim()))
     }
 }
 
@@ -95,12 +111,21 @@ pub struct HolderFacts<'a> {
     pub roles: &'a [String],
 }
 
+/// A grant's facts for its hints.
+#[derive(Debug, Clone, Copy)]
+pub struct GrantWindow<'a> {
+    pub bu: &'a str,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub status: GrantStatus,
+}
+
 /// The hints of one item (sorted, each once).
 pub fn hints(
     catalog: &RoleCatalog,
     role: &str,
     holder: &HolderFacts<'_>,
-    grant: Option<(&str, DateTime<Utc>, GrantStatus)>,
+    grant: Option<GrantWindow<'_>>,
     now: DateTime<Utc>,
 ) -> Vec<Hint> {
     let mut hints = Vec::new();
@@ -116,12 +141,16 @@ pub fn hints(
     if !holder.active {
         hints.push(Hint::Leaver);
     }
-    if let Some((grant_bu, until, status)) = grant {
+    if let Some(grant) = grant {
+        let grant_bu = grant.bu;
         if holder.user_bu.is_some_and(|bu| bu != grant_bu && !bu.starts_with(&format!("{grant_bu}/"))) {
             hints.push(Hint::Mover);
         }
-        if status.is_open() && until <= now + chrono::Duration::days(EXPIRING_WITHIN_DAYS) {
+        if grant.status.is_open() && grant.valid_until <= now + chrono::Duration::days(EXPIRING_WITHIN_DAYS) {
             hints.push(Hint::Expiring);
+        }
+        if grant.valid_from < now - chrono::Duration::days(LONG_STANDING_DAYS) {
+            hints.push(Hint::LongStanding);
         }
     }
     hints.sort();
@@ -277,13 +306,23 @@ mod tests {
         let holder =
             HolderFacts { user_type: UserType::Partner, active: false, user_bu: Some("EMEA/FR"), roles: &roles };
         let soon = now() + chrono::Duration::days(3);
-        let found = hints(&catalog(), "Author", &holder, Some(("EMEA/DE", soon, GrantStatus::Active)), now());
-        assert_eq!(found, [Hint::Partner, Hint::SeparationOfDuties, Hint::Leaver, Hint::Mover, Hint::Expiring]);
+        let long_ago = now() - chrono::Duration::days(LONG_STANDING_DAYS + 1);
+        let window = |from, until| GrantWindow {
+            bu: "EMEA/DE",
+            valid_from: from,
+            valid_until: until,
+            status: GrantStatus::Active,
+        };
+        let found = hints(&catalog(), "Author", &holder, Some(window(long_ago, soon)), now());
+        assert_eq!(
+            found,
+            [Hint::Partner, Hint::SeparationOfDuties, Hint::Leaver, Hint::Mover, Hint::Expiring, Hint::LongStanding]
+        );
 
         let plain =
             HolderFacts { user_type: UserType::Employee, active: true, user_bu: Some("EMEA/DE/Berlin"), roles: &[] };
         let later = now() + chrono::Duration::days(60);
-        assert_eq!(hints(&catalog(), "Author", &plain, Some(("EMEA/DE", later, GrantStatus::Active)), now()), []);
+        assert_eq!(hints(&catalog(), "Author", &plain, Some(window(now(), later)), now()), []);
         assert_eq!(hints(&catalog(), "Admin", &plain, None, now()), [Hint::Sensitive]);
     }
 

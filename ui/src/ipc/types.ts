@@ -256,7 +256,14 @@ export type ReviewItemKind = 'assignment' | 'grant';
 
 export type ReviewDecision = 'keep' | 'revoke' | 'shorten';
 
-export type ReviewHint = 'partner' | 'sensitive' | 'separation-of-duties' | 'leaver' | 'mover' | 'expiring';
+export type ReviewHint =
+  | 'partner'
+  | 'sensitive'
+  | 'separation-of-duties'
+  | 'leaver'
+  | 'mover'
+  | 'expiring'
+  | 'long-standing';
 
 export interface Review {
   id: string;

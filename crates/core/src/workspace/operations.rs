@@ -353,11 +353,8 @@ impl Workspace {
             actor: admin.display_name.clone(),
             action: action.to_owned(),
             target: format!("grant {} ({})", grant.id, grant.role),
-            operation: Operation::ExtendGrant {
-                grant_id: grant.id.clone(),
-                role: grant.role.clone(),
-                valid_until: grant.valid_until,
-            },
+            // What the ledger change amounts to in the directory's terms.
+            operation: ledger_meaning(action, grant),
             base_version: None,
             state: OutboxState::Done,
             attempts: 0,
@@ -612,6 +609,23 @@ impl Workspace {
             });
         }
         Ok(roles)
+    }
+}
+
+/// The directory change a ledger-only record stands for: holding the role (issued, started),
+/// a new end (extended), or not holding it any more (revoked, expired).
+fn ledger_meaning(action: &str, grant: &Grant) -> Operation {
+    let user = UserRef { id: Some(grant.user_id.clone()), user_name: grant.user.clone() };
+    match action {
+        "grant.issue" | "grant.start" => {
+            Operation::AssignRole { user, role: grant.role.clone(), role_id: grant.role_id.clone() }
+        }
+        "grant.extend" => Operation::ExtendGrant {
+            grant_id: grant.id.clone(),
+            role: grant.role.clone(),
+            valid_until: grant.valid_until,
+        },
+        _ => Operation::RevokeGrant { grant_id: grant.id.clone(), role: grant.role.clone() },
     }
 }
 

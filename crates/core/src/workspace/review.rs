@@ -135,7 +135,12 @@ impl Workspace {
                         &catalog,
                         &grant.role,
                         &holder,
-                        Some((grant.bu.as_str(), grant.valid_until, grant.status)),
+                        Some(review::GrantWindow {
+                            bu: grant.bu.as_str(),
+                            valid_from: grant.valid_from,
+                            valid_until: grant.valid_until,
+                            status: grant.status,
+                        }),
                         now,
                     ),
                     decision: None,

@@ -1,7 +1,15 @@
 import type { ReviewHint, ReviewItem } from '../../ipc';
 
 /** Every hint, in the order the core sorts them. */
-export const HINTS: ReviewHint[] = ['partner', 'sensitive', 'separation-of-duties', 'leaver', 'mover', 'expiring'];
+export const HINTS: ReviewHint[] = [
+  'partner',
+  'sensitive',
+  'separation-of-duties',
+  'leaver',
+  'mover',
+  'expiring',
+  'long-standing',
+];
 
 export type SortKey = 'item' | 'user' | 'role';
 export type SortDirection = 'ascending' | 'descending';
