@@ -73,13 +73,22 @@ async fn user_without(base: &Url, token: &str, role: &str, user_type: &str, regi
 }
 
 async fn holds(base: &Url, token: &str, user: &str, role: &str) -> bool {
-    let (status, user) = get(base, token, &format!("/Users/{user}")).await;
-    assert_eq!(status, 200);
-    let in_user = user["groups"].as_array().is_some_and(|gs| gs.iter().any(|g| g["value"] == role));
-    let (_, group) = get(base, token, &format!("/Groups/{role}")).await;
-    let in_group = group["members"].as_array().is_some_and(|ms| ms.iter().any(|m| m["value"] == user["id"]));
-    assert_eq!(in_user, in_group, "User.groups and the group's members agree");
-    in_user
+    // Two reads are two moments: the expiry task may end a grant between them. The two views
+    // must agree once the directory is still; a disagreement that lasts is the bug.
+    let mut last = None;
+    for _ in 0..3 {
+        let (status, found) = get(base, token, &format!("/Users/{user}")).await;
+        assert_eq!(status, 200, "GET /Users/{user} answered {status}: {found}");
+        let in_user = found["groups"].as_array().is_some_and(|gs| gs.iter().any(|g| g["value"] == role));
+        let (_, group) = get(base, token, &format!("/Groups/{role}")).await;
+        let in_group = group["members"].as_array().is_some_and(|ms| ms.iter().any(|m| m["value"] == found["id"]));
+        if in_user == in_group {
+            return in_user;
+        }
+        last = Some((in_user, in_group));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("User.groups and the group's members disagree for {user} and {role}: {last:?}");
 }
 
 #[tokio::test]
