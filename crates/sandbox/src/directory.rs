@@ -6,7 +6,7 @@
 //! Delegation is applied before the client's filter, and `totalResults` counts only what the
 //! caller may see, so a list never leaks the size of another BU.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -29,10 +29,40 @@ pub struct UserEntry {
 pub struct GroupEntry {
     pub id: String,
     pub display_name: String,
+    pub external_id: Option<String>,
     pub member_ids: Vec<String>,
     pub created: String,
     pub last_modified: String,
     pub version: i64,
+}
+
+/// A group as a write leaves it: what `store::write_group` stores and `Directory::set_group` holds.
+pub struct GroupChange {
+    pub display_name: String,
+    pub external_id: Option<String>,
+    pub members: Vec<String>,
+    pub version: i64,
+}
+
+impl GroupChange {
+    /// The group as it is, one version on, with `members`: a membership change alone.
+    pub fn with_members(group: &GroupEntry, members: Vec<String>) -> Self {
+        Self {
+            display_name: group.display_name.clone(),
+            external_id: group.external_id.clone(),
+            members,
+            version: group.version + 1,
+        }
+    }
+}
+
+/// Who joined (in `after`, not in `before`) and who left (the other way round).
+pub fn membership_difference<'b, 'a>(before: &'b [String], after: &'a [String]) -> (Vec<&'a String>, Vec<&'b String>) {
+    let before_set: HashSet<&String> = before.iter().collect();
+    let after_set: HashSet<&String> = after.iter().collect();
+    let joined = after.iter().filter(|m| !before_set.contains(m)).collect();
+    let left = before.iter().filter(|m| !after_set.contains(m)).collect();
+    (joined, left)
 }
 
 pub struct Directory {
@@ -124,12 +154,14 @@ impl Directory {
         let scim_base = scim_base.trim_end_matches('/').to_owned();
         let mut groups = Vec::new();
         {
-            let mut stmt =
-                conn.prepare("SELECT id, display_name, created, last_modified, version FROM groups ORDER BY seq")?;
+            let mut stmt = conn.prepare(
+                "SELECT id, display_name, created, last_modified, version, external_id FROM groups ORDER BY seq",
+            )?;
             let rows = stmt.query_map([], |r| {
                 Ok(GroupEntry {
                     id: r.get(0)?,
                     display_name: r.get(1)?,
+                    external_id: r.get(5)?,
                     member_ids: Vec::new(),
                     created: r.get(2)?,
                     last_modified: r.get(3)?,
@@ -251,15 +283,15 @@ impl Directory {
             .filter_map(|id| self.user(id))
             .filter(|u| in_scope(scopes, &u.division))
             .map(|u| {
+                // value, $ref and type: the Group schema of RFC 7643 §8.7.1 has no member display.
                 json!({
                     "value": u.id,
                     "$ref": format!("{}/Users/{}", self.scim_base, u.id),
-                    "display": u.resource["displayName"],
                     "type": "User",
                 })
             })
             .collect();
-        json!({
+        let mut resource = json!({
             "schemas": [bailiwick_scim::schema::GROUP],
             "id": group.id,
             "displayName": group.display_name,
@@ -271,7 +303,11 @@ impl Directory {
                 "location": format!("{}/Groups/{}", self.scim_base, group.id),
                 "version": format!("W/\"{}\"", group.version),
             }
-        })
+        });
+        if let Some(external_id) = &group.external_id {
+            resource["externalId"] = json!(external_id);
+        }
+        resource
     }
 
     pub fn group(&self, id: &str) -> Option<&GroupEntry> {
@@ -342,9 +378,9 @@ impl Directory {
         } else {
             members.retain(|m| m != user_id);
         }
-        let (name, version) = (group.display_name.clone(), group.version + 1);
-        crate::store::write_group(conn, group_id, &name, &members, version, now)?;
-        self.set_group(index, name, members, version, now);
+        let change = GroupChange::with_members(group, members);
+        crate::store::write_group(conn, group_id, &group.member_ids, &change, now)?;
+        self.set_group(index, change, now);
         Ok(true)
     }
 
@@ -400,20 +436,24 @@ impl Directory {
         left
     }
 
-    /// Replaces a group's members (and name, version, timestamp) and re-derives `User.groups`
-    /// of everyone who joined or left.
-    pub fn set_group(&mut self, index: usize, display_name: String, members: Vec<String>, version: i64, now: &str) {
+    /// Replaces a group's members (and name, externalId, version, timestamp) and re-derives
+    /// `User.groups` of everyone who joined or left — of every member when the name changed,
+    /// since `User.groups` shows it.
+    pub fn set_group(&mut self, index: usize, change: GroupChange, now: &str) {
         let Some(group) = self.groups.get_mut(index) else {
             return;
         };
-        let mut touched: Vec<String> = group.member_ids.clone();
-        touched.extend(members.iter().cloned());
-        group.member_ids = members;
-        group.display_name = display_name;
-        group.version = version;
+        let touched: Vec<String> = if group.display_name == change.display_name {
+            let (joined, left) = membership_difference(&group.member_ids, &change.members);
+            joined.into_iter().chain(left).cloned().collect()
+        } else {
+            group.member_ids.iter().chain(&change.members).cloned().collect::<HashSet<_>>().into_iter().collect()
+        };
+        group.member_ids = change.members;
+        group.display_name = change.display_name;
+        group.external_id = change.external_id;
+        group.version = change.version;
         group.last_modified = now.to_owned();
-        touched.sort();
-        touched.dedup();
         for user_id in touched {
             let groups = self.memberships_of(&user_id);
             if let Some(&ui) = self.user_index.get(&user_id) {
@@ -436,6 +476,7 @@ impl Directory {
         self.groups.push(GroupEntry {
             id,
             display_name,
+            external_id: None,
             member_ids: Vec::new(),
             created: now.to_owned(),
             last_modified: now.to_owned(),

@@ -58,7 +58,7 @@ pub fn check_new_holder(caller: &Caller, group_id: &str, user: &UserEntry) -> Re
 
 /// The member ids in `requested` that `current` lacks.
 pub fn added_members<'a>(current: &[String], requested: &'a [String]) -> Vec<&'a str> {
-    requested.iter().filter(|id| !current.contains(id)).map(String::as_str).collect()
+    crate::directory::membership_difference(current, requested).0.into_iter().map(String::as_str).collect()
 }
 
 #[cfg(test)]

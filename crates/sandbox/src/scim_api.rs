@@ -583,7 +583,8 @@ fn resource_type_documents(scim_base: &str) -> Vec<Value> {
             "endpoint": "/Users",
             "description": "User Account",
             "schema": schema::USER,
-            "schemaExtensions": [{"schema": schema::ENTERPRISE_USER, "required": false}],
+            // Required: delegation places every user by the extension's division.
+            "schemaExtensions": [{"schema": schema::ENTERPRISE_USER, "required": true}],
             "meta": {"resourceType": "ResourceType", "location": format!("{scim_base}/ResourceTypes/User")}
         }),
         json!({
@@ -645,6 +646,18 @@ fn complex(name: &str, multi: bool, mutability: &str, subs: Vec<Value>) -> Value
     })
 }
 
+fn required(mut attribute: Value) -> Value {
+    attribute["required"] = json!(true);
+    attribute
+}
+
+/// A `$ref` sub-attribute pointing at resources of the given types (RFC 7643 §7 `referenceTypes`).
+fn reference_to(resource_types: &[&str], mutability: &str) -> Value {
+    let mut reference = attribute("$ref", "reference", false, mutability, true, "none");
+    reference["referenceTypes"] = json!(resource_types);
+    reference
+}
+
 fn schema_documents(scim_base: &str) -> Vec<Value> {
     let s = |name: &str| attribute(name, "string", false, "readWrite", false, "none");
     let user_attributes = vec![
@@ -673,6 +686,9 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
             ],
         ),
     ];
+    // Members are users: roles do not nest.
+    let mut member_type = attribute("type", "string", false, "immutable", false, "none");
+    member_type["canonicalValues"] = json!(["User"]);
     let group_attributes = vec![
         s("displayName"),
         complex(
@@ -681,41 +697,33 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
             "readWrite",
             vec![
                 attribute("value", "string", false, "immutable", true, "none"),
-                attribute("$ref", "reference", false, "immutable", true, "none"),
-                attribute("display", "string", false, "readOnly", false, "none"),
-                attribute("type", "string", false, "immutable", false, "none"),
+                reference_to(&["User"], "immutable"),
+                member_type,
             ],
         ),
     ];
     // The division is the user's business unit: delegation needs one of the organisation's
     // BUs there, so the schema says it is required and lists them.
-    let mut division = attribute("division", "string", false, "readWrite", false, "none");
-    division["required"] = json!(true);
+    let mut division = required(attribute("division", "string", false, "readWrite", false, "none"));
     division["canonicalValues"] = json!(seed::BUSINESS_UNITS);
     let enterprise_attributes =
         vec![s("employeeNumber"), s("costCenter"), s("organization"), division, s("department")];
-    let reference = |name: &str, mutability: &str| {
-        complex(
-            name,
-            false,
-            mutability,
-            vec![
-                attribute("value", "string", false, mutability, true, "none"),
-                attribute("display", "string", false, "readOnly", false, "none"),
-                attribute("$ref", "reference", false, "readOnly", true, "none"),
-            ],
-        )
+    // A grant is for one user and one role, both required.
+    let reference = |name: &str, resource_type: &str| {
+        let value = required(attribute("value", "string", false, "immutable", true, "none"));
+        let display = attribute("display", "string", false, "readOnly", false, "none");
+        required(complex(name, false, "immutable", vec![value, display, reference_to(&[resource_type], "readOnly")]))
     };
     let readonly = |name: &str, kind: &str| attribute(name, kind, false, "readOnly", false, "none");
     let mut status = attribute("status", "string", false, "readWrite", false, "none");
     status["canonicalValues"] = json!(["pending", "active", "expired", "revoked", "rejected"]);
     let grant_attributes = vec![
-        reference("user", "immutable"),
-        reference("role", "immutable"),
+        reference("user", "User"),
+        reference("role", "Group"),
         attribute("bu", "string", false, "immutable", false, "none"),
         attribute("validFrom", "dateTime", false, "immutable", false, "none"),
-        attribute("validUntil", "dateTime", false, "readWrite", false, "none"),
-        attribute("justification", "string", false, "immutable", false, "none"),
+        required(attribute("validUntil", "dateTime", false, "readWrite", false, "none")),
+        required(attribute("justification", "string", false, "immutable", false, "none")),
         readonly("requester", "string"),
         readonly("approver", "string"),
         status,

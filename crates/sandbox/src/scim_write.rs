@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use bailiwick_scim::{apply_patch, schema, PatchRequest};
 
-use crate::directory::{in_scope, Directory};
+use crate::directory::{in_scope, Directory, GroupChange};
 use crate::scim_api::{scim_response, Caller, ScimRefusal};
 use rusqlite::Connection;
 
@@ -159,7 +159,19 @@ fn validated_user(
         .find(|(k, _)| k.eq_ignore_ascii_case(schema::ENTERPRISE_USER))
         .and_then(|(_, ext)| ext.get("division"))
         .and_then(Value::as_str)
-        .unwrap_or_default()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                Some("invalidValue"),
+                format!(
+                    "{}:division is required: the business unit the user belongs to (yours: {})",
+                    schema::ENTERPRISE_USER,
+                    caller.admin.bu_scopes.join(", ")
+                ),
+            )
+        })?
         .to_owned();
     if !in_scope(caller.admin.bu_scopes, &division) {
         return Err(refuse(
@@ -332,11 +344,11 @@ pub async fn delete_user(
         let now = now();
         // The groups it left changed: bump their versions like any other membership change.
         for group_index in directory.remove_user(&id) {
+            // The directory already dropped the user; the store's cascade did the same.
             let group = directory.group_at(group_index);
-            let (gid, name, members, version) =
-                (group.id.clone(), group.display_name.clone(), group.member_ids.clone(), group.version + 1);
-            store::write_group(conn, &gid, &name, &members, version, &now).map_err(storage_failure)?;
-            directory.set_group(group_index, name, members, version, &now);
+            let change = GroupChange::with_members(group, group.member_ids.clone());
+            store::write_group(conn, &group.id, &group.member_ids, &change, &now).map_err(storage_failure)?;
+            directory.set_group(group_index, change, &now);
         }
         audit_user(&state, conn, &caller, "user.delete", &directory, &id, before);
         tracing::info!(user = %id, "user deleted");
@@ -366,6 +378,7 @@ fn store_group_change(
         return Err(refuse(StatusCode::CONFLICT, Some("uniqueness"), format!("displayName {display_name:?} is taken")));
     }
     let mut wanted: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for member in requested.get("members").and_then(Value::as_array).into_iter().flatten() {
         let Some(member_id) = member.get("value").and_then(Value::as_str) else {
             return Err(refuse(StatusCode::BAD_REQUEST, Some("invalidValue"), "every member needs a value"));
@@ -380,7 +393,7 @@ fn store_group_change(
                 format!("user {member_id} is outside your business units ({})", scopes.join(", ")),
             ));
         }
-        if !wanted.iter().any(|w| w == member_id) {
+        if seen.insert(member_id) {
             wanted.push(member_id.to_owned());
         }
     }
@@ -398,10 +411,12 @@ fn store_group_change(
         .cloned()
         .collect();
     members.extend(wanted);
-    let (id, version) = (group.id.clone(), group.version + 1);
+    let external_id = requested.get("externalId").and_then(Value::as_str).map(str::to_owned);
+    let change = GroupChange { display_name, external_id, members, version: group.version + 1 };
+    let (id, version) = (group.id.clone(), change.version);
     let now = now();
-    store::write_group(conn, &id, &display_name, &members, version, &now).map_err(storage_failure)?;
-    directory.set_group(index, display_name, members, version, &now);
+    store::write_group(conn, &id, &group.member_ids, &change, &now).map_err(storage_failure)?;
+    directory.set_group(index, change, &now);
     let resource = directory.group_resource(directory.group_at(index), scopes);
     tracing::info!(group = %id, version, "group changed");
     Ok(resource_response(StatusCode::OK, &resource, version))
@@ -545,9 +560,8 @@ pub async fn delete_group(
         }
         // Empty the group first so User.groups of its members is re-derived.
         let now = now();
-        let group = directory.group_at(index);
-        let (name, version) = (group.display_name.clone(), group.version + 1);
-        directory.set_group(index, name, Vec::new(), version, &now);
+        let change = GroupChange::with_members(directory.group_at(index), Vec::new());
+        directory.set_group(index, change, &now);
         store::delete_group(conn, &id).map_err(storage_failure)?;
         directory.remove_group(index);
         audit_group(&state, conn, &caller, "group.delete", &directory, &id, before);

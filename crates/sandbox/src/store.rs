@@ -11,11 +11,15 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::directory::{membership_difference, GroupChange};
 use crate::seed::{self, SeedUser};
 use crate::SandboxError;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_grants_audit.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_grants_audit.sql"),
+    include_str!("../migrations/0003_group_external_id.sql"),
+];
 
 /// Bumped when the hand-made demo data changes; an older file keeps what it was seeded with.
 const SEED_VERSION: &str = "1";
@@ -415,23 +419,28 @@ pub fn delete_user(conn: &Connection, id: &str) -> Result<(), SandboxError> {
     Ok(())
 }
 
+/// Stores a group as `change` describes it. Only the memberships that differ from `previous`
+/// are written, so one member joining a role of 100,000 is one row, not 100,000.
 pub fn write_group(
     conn: &Connection,
     id: &str,
-    display_name: &str,
-    members: &[String],
-    version: i64,
+    previous: &[String],
+    change: &GroupChange,
     now: &str,
 ) -> Result<(), SandboxError> {
     let tx = conn.unchecked_transaction()?;
     tx.execute(
-        "UPDATE groups SET display_name = ?2, version = ?3, last_modified = ?4 WHERE id = ?1",
-        params![id, display_name, version, now],
+        "UPDATE groups SET display_name = ?2, external_id = ?3, version = ?4, last_modified = ?5 WHERE id = ?1",
+        params![id, change.display_name, change.external_id, change.version, now],
     )?;
-    tx.execute("DELETE FROM memberships WHERE group_id = ?1", [id])?;
+    let (joined, left) = membership_difference(previous, &change.members);
     {
+        let mut delete = tx.prepare("DELETE FROM memberships WHERE group_id = ?1 AND user_id = ?2")?;
+        for member in left {
+            delete.execute(params![id, member])?;
+        }
         let mut insert = tx.prepare("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
-        for member in members {
+        for member in joined {
             insert.execute(params![id, member])?;
         }
     }

@@ -1,6 +1,7 @@
 //! An independent SCIM implementation judges the sandbox: PyPI `scim2-tester` runs its
-//! compliance checks (discovery, create, read, replace, delete) against a live sandbox with a
-//! token from the normal code + PKCE sign-in. Zero ERROR and zero CRITICAL results is the bar.
+//! compliance checks (discovery, create, read, replace, delete, PATCH) against a live sandbox with
+//! a token from the normal code + PKCE sign-in. Zero ERROR and zero CRITICAL results is the bar,
+//! with nothing waived.
 
 mod common;
 
@@ -9,42 +10,15 @@ use std::time::Duration;
 
 use common::*;
 
-/// Checks that fail because the sandbox is deliberately as strict as a real IAM, not because
-/// it is wrong; scim2-tester cannot know an IAM's business rules:
-/// - removing the whole enterprise extension drops `division`, which delegation requires
-///   (the schema marks it required), so the server refuses;
-/// - scim2-tester fills group members with made-up ids (`<uuid>.test`); a role can only be
-///   assigned to existing users, so those writes are refused with 400 `invalidValue`.
-///   The Group `externalId` checks fail for the same reason (their PATCH carries members)
-///   and because groups do not store `externalId` yet (a known gap, see the report).
-const ACCEPTED: &[&str] = &[
-    "User:check_remove_attribute",
-    "Group:object_query_with_attributes",
-    "Group:object_list_with_attributes",
-    "Group:search_with_attributes",
-    "Group:object_replacement",
-    "Group:check_add_attribute",
-    "Group:check_remove_attribute",
-    "Group:check_replace_attribute",
-];
-
-/// scim2-tester runs every check on every published resource type, writing random values:
-/// - a Grant needs an existing user and role (and a policy-conforming window), which random
-///   values never are, so its writes are refused with 400 `invalidValue`;
-/// - AuditEvents are read-only by design (405 on writes), so nothing can be created to query.
-const ACCEPTED_FOR_GRANTS_AND_AUDIT: &[&str] = &[
-    "object_creation",
-    "object_query",
-    "object_query_without_id",
-    "object_query_with_attributes",
-    "object_list_with_attributes",
-    "search_with_attributes",
-    "object_replacement",
-    "object_deletion",
-    "check_add_attribute",
-    "check_remove_attribute",
-    "check_replace_attribute",
-];
+/// The resource types scim2-tester creates, reads, replaces, patches and deletes. It checks the
+/// discovery documents of all four; the CRUD checks cannot run on the other two, for reasons of
+/// the tester, not of the server:
+/// - a Grant needs a `validUntil`, and scim2-tester fills `dateTime` attributes of custom
+///   schemas with random text its own models then reject before sending anything; Grant
+///   create/read/extend/revoke, with their policy, are tested in grants.rs;
+/// - AuditEvents are read-only by design (405 on writes), so it cannot create one to read back;
+///   audit_events.rs tests reading and filtering them.
+const CRUD_RESOURCE_TYPES: &[&str] = &["User", "Group"];
 
 #[tokio::test]
 async fn scim2_tester_finds_no_errors() {
@@ -66,10 +40,7 @@ async fn scim2_tester_finds_no_errors() {
         .arg(root.join("tests/peers/scim2_tester_check.py"))
         .arg(format!("{base}scim/v2"))
         .arg(&token)
-        .args(ACCEPTED.iter().flat_map(|check| ["--accept", check]))
-        .args(ACCEPTED_FOR_GRANTS_AND_AUDIT.iter().flat_map(|check| {
-            ["Grant", "AuditEvent"].map(|kind| ["--accept".to_owned(), format!("{kind}:{check}")]).into_iter().flatten()
-        }))
+        .args(CRUD_RESOURCE_TYPES.iter().flat_map(|kind| ["--crud", kind]))
         .stdout(stdout_file.reopen().expect("reopen"))
         .stderr(stderr_file.reopen().expect("reopen"))
         .spawn()
@@ -92,5 +63,15 @@ async fn scim2_tester_finds_no_errors() {
     let status = status.unwrap_or_else(|| panic!("scim2-tester did not finish in two minutes:\n{stdout}\n{stderr}"));
     println!("{stdout}");
     assert!(status.success(), "scim2-tester reported errors:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("scim2-tester summary:"), "the check ran: {stdout}");
+    let summary = stdout.lines().find_map(|l| l.strip_prefix("scim2-tester summary: ")).unwrap_or_else(|| {
+        panic!("the check ran and printed its summary: {stdout}");
+    });
+    assert!(!summary.contains("ERROR") && !summary.contains("CRITICAL"), "no ERROR or CRITICAL: {summary}");
+    // Most of the suite ran: discovery of all four resource types plus CRUD and PATCH of two.
+    let successes: usize = summary
+        .split(", ")
+        .find_map(|part| part.strip_prefix("SUCCESS="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_default();
+    assert!(successes >= 80, "scim2-tester ran its checks: {summary}");
 }

@@ -229,3 +229,62 @@ async fn membership_changes_are_scoped_and_user_groups_follow() {
     assert!(!member_ids(&after).contains(&member_id), "deleting a user removes it from its groups");
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn a_groups_external_id_is_kept_through_member_changes_and_cleared_by_a_put_without_it() {
+    let sandbox = start().await;
+    let base = sandbox.base_url();
+    let gina = access_token(&base, "gina.global").await;
+    let create = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "Partner Liaison", "externalId": "otds-role-4711"});
+    let created = send(&base, &gina, reqwest::Method::POST, "/Groups", Some(create), &[]).await;
+    assert_eq!(created.status(), 201);
+    let group: Value = created.json().await.unwrap();
+    assert_eq!(group["externalId"], "otds-role-4711");
+    let id = group["id"].as_str().unwrap().to_owned();
+
+    let member = user_id(&base, &gina, "anna.schmidt").await;
+    let add = json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": member}]}]});
+    let added: Value = send(&base, &gina, reqwest::Method::PATCH, &format!("/Groups/{id}"), Some(add), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(added["externalId"], "otds-role-4711", "a member change keeps the externalId: {added}");
+    assert_eq!(member_ids(&added), vec![member.clone()]);
+    assert!(added["members"][0].get("display").is_none(), "RFC 7643 §8.7.1 members have no display");
+    let filtered: Value =
+        scim_get(&base, &gina, "/Groups?filter=externalId%20eq%20%22otds-role-4711%22").await.json().await.unwrap();
+    assert_eq!(filtered["totalResults"], 1, "externalId is filterable: {filtered}");
+
+    let replace = json!({"Operations": [{"op": "replace", "path": "externalId", "value": "otds-role-4712"}]});
+    let replaced: Value = send(&base, &gina, reqwest::Method::PATCH, &format!("/Groups/{id}"), Some(replace), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(replaced["externalId"], "otds-role-4712");
+
+    let put = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Partner Liaison",
+        "members": [{"value": member}]});
+    let put: Value =
+        send(&base, &gina, reqwest::Method::PUT, &format!("/Groups/{id}"), Some(put), &[]).await.json().await.unwrap();
+    assert!(put.get("externalId").is_none(), "a PUT replaces the whole group: {put}");
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_without_a_division_is_refused_as_invalid_and_not_created() {
+    let sandbox = start().await;
+    let base = sandbox.base_url();
+    let gina = access_token(&base, "gina.global").await;
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "no.division"});
+    let refused = send(&base, &gina, reqwest::Method::POST, "/Users", Some(body), &[]).await;
+    assert_eq!(refused.status(), 400);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["scimType"], "invalidValue");
+    assert!(error["detail"].as_str().is_some_and(|d| d.contains("division is required")), "{error}");
+    let (total, _) = all_users(&base, &gina, Some("userName eq \"no.division\"")).await;
+    assert_eq!(total, 0);
+    sandbox.stop().await;
+}
