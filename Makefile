@@ -33,10 +33,15 @@ node_modules/.package-lock.json: package-lock.json package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-peers: tests/peers/oidc-provider/node_modules/.package-lock.json $(PEERS_VENV)/.installed
+peers: tests/peers/oidc-provider/node_modules/.package-lock.json tests/peers/openid-client/node_modules/.package-lock.json \
+	$(PEERS_VENV)/.installed
 
 tests/peers/oidc-provider/node_modules/.package-lock.json: tests/peers/oidc-provider/package-lock.json
 	cd tests/peers/oidc-provider && npm ci --no-audit --no-fund
+	@touch $@
+
+tests/peers/openid-client/node_modules/.package-lock.json: tests/peers/openid-client/package-lock.json
+	cd tests/peers/openid-client && npm ci --no-audit --no-fund
 	@touch $@
 
 $(PEERS_VENV)/.installed: tests/peers/scim2-server/requirements.txt
