@@ -24,10 +24,10 @@ use bailiwick_core::{BuPath, Scopes};
 use bailiwick_tests::{binary, Server};
 use url::Url;
 
-// RFC 7636 needs a fresh verifier per sign-in; this one-off bench against a throwaway
-// loopback sandbox uses a fixed pair (verifier and BASE64URL(SHA-256(verifier))).
-const PKCE_VERIFIER: &str = "dBjftJeZ4CVP-mJ0rE4f4qaeCK2T0uWuI2PmAsBaP8k";
-const PKCE_CHALLENGE: &str = "_0IEVLot5Rpvbs0qlVpaoRKea8PvwVVzheCsHC7gpP0";
+#[path = "shared/sign_in.rs"]
+mod sign_in;
+use sign_in::sign_in;
+
 const ADMIN: &str = "gina.global";
 const SEARCHES: usize = 300;
 
@@ -51,7 +51,7 @@ async fn main() -> Result<(), Failure> {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(120))
         .build()?;
-    let token = sign_in(&http, &sandbox.url).await?;
+    let token = AccessToken::new(&sign_in(&http, &sandbox.url, ADMIN).await?);
 
     let scopes = Scopes::new(["EMEA", "AMER", "APAC"].iter().filter_map(|p| BuPath::parse(p)).collect());
     let base = Url::parse(&format!("{}/scim/v2", sandbox.url))?;
@@ -95,46 +95,6 @@ async fn main() -> Result<(), Failure> {
         println!("peak resident memory of this process (sync + cache): {:.0} MiB", peak as f64 / 1024.0);
     }
     Ok(())
-}
-
-/// The authorization-code flow with PKCE, as the desktop app does it, without a browser: the
-/// sandbox's sign-in form is posted directly and its redirect read instead of followed.
-async fn sign_in(http: &reqwest::Client, issuer: &str) -> Result<AccessToken, Failure> {
-    let redirect_uri = "http://127.0.0.1:9/callback";
-    let form = [
-        ("response_type", "code"),
-        ("client_id", "bailiwick-desktop"),
-        ("redirect_uri", redirect_uri),
-        ("scope", "openid profile email"),
-        ("state", "bench"),
-        ("code_challenge", PKCE_CHALLENGE),
-        ("code_challenge_method", "S256"),
-        ("username", ADMIN),
-        ("password", "demo"),
-    ];
-    let answer = http.post(format!("{issuer}/authorize")).form(&form).send().await?;
-    let location = answer.headers().get(reqwest::header::LOCATION).ok_or("the sign-in was refused")?.to_str()?;
-    let code = Url::parse(location)?
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .ok_or("no code in the redirect")?;
-    let tokens: serde_json::Value = http
-        .post(format!("{issuer}/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", redirect_uri),
-            ("code_verifier", PKCE_VERIFIER),
-            ("client_id", "bailiwick-desktop"),
-        ])
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let access = tokens["access_token"].as_str().ok_or("no access_token")?;
-    Ok(AccessToken::new(access))
 }
 
 /// One `curl` fetching every page the sync fetched (same URLs, same page size), reusing its

@@ -76,6 +76,11 @@ impl Server {
             .unwrap_or_else(|| panic!("{}: no port in {}", self.name, self.url))
     }
 
+    /// The server's process id (benchmarks read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the server now (for tests of what happens when it is gone).
     pub fn stop(&mut self) {
         terminate(&mut self.child);

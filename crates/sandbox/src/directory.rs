@@ -6,7 +6,9 @@
 //! Delegation is applied before the client's filter, and `totalResults` counts only what the
 //! caller may see, so a list never leaks the size of another BU.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -70,6 +72,34 @@ pub struct Directory {
     users: Vec<UserEntry>,
     user_index: HashMap<String, usize>,
     groups: Vec<GroupEntry>,
+    recent_matches: Mutex<RecentMatches>,
+}
+
+/// The users recent listings matched, in order, so that a listing's next pages do not scan the
+/// directory again. A sync pages through one query; without this, every page re-evaluated the
+/// filter over all users before its start, which is quadratic in the directory's size (a
+/// million users took hours). Any write forgets them all.
+#[derive(Default)]
+struct RecentMatches {
+    entries: VecDeque<(String, Arc<Vec<usize>>)>,
+}
+
+impl RecentMatches {
+    /// A handful of concurrent queries: one per admin syncing, plus the odd search.
+    const KEPT: usize = 8;
+
+    fn get(&mut self, key: &str) -> Option<Arc<Vec<usize>>> {
+        let position = self.entries.iter().position(|(k, _)| k == key)?;
+        let entry = self.entries.remove(position)?;
+        let matches = Arc::clone(&entry.1);
+        self.entries.push_front(entry);
+        Some(matches)
+    }
+
+    fn put(&mut self, key: String, matches: Arc<Vec<usize>>) {
+        self.entries.push_front((key, matches));
+        self.entries.truncate(Self::KEPT);
+    }
 }
 
 /// Whole-segment coverage: `EMEA` covers `EMEA` and `EMEA/DE`, not `EMEAX` (the same rule as
@@ -111,30 +141,39 @@ enum SortKey {
     Text(String),
 }
 
-fn sorted_page(mut matches: Vec<(Option<SortKey>, Value)>, listing: &Listing) -> Page {
+fn compare_sort_keys(a: &Option<SortKey>, b: &Option<SortKey>, descending: bool) -> std::cmp::Ordering {
+    let order = match (a, b) {
+        (Some(a), Some(b)) => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    };
+    if descending {
+        order.reverse()
+    } else {
+        order
+    }
+}
+
+/// What makes two listings the same query: who asks (their scopes), the filter and the order.
+fn listing_key(scopes: &[&str], listing: &Listing) -> String {
+    let filter = listing.filter.as_ref().map(ToString::to_string).unwrap_or_default();
+    let sort = listing.sort.as_ref().map(|s| format!("{} {}", s.path, s.descending)).unwrap_or_default();
+    format!("{}\n{filter}\n{sort}", scopes.join(","))
+}
+
+fn sorted_page(mut matches: Vec<(Option<SortKey>, Value)>, listing: &Listing) -> Page<'static> {
     if let Some(sort) = &listing.sort {
-        matches.sort_by(|(a, _), (b, _)| {
-            let order = match (a, b) {
-                (Some(a), Some(b)) => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            };
-            if sort.descending {
-                order.reverse()
-            } else {
-                order
-            }
-        });
+        matches.sort_by(|(a, _), (b, _)| compare_sort_keys(a, b, sort.descending));
     }
     let total_results = matches.len();
     let resources =
-        matches.into_iter().skip(listing.start_index - 1).take(listing.count).map(|(_, resource)| resource).collect();
+        matches.into_iter().skip(listing.start_index - 1).take(listing.count).map(|(_, r)| Cow::Owned(r)).collect();
     Page { total_results, start_index: listing.start_index, resources }
 }
 
 /// Filters, sorts and pages resources the caller may already see (grants, audit events).
-pub fn page_of(resources: impl Iterator<Item = Value>, listing: &Listing) -> Page {
+pub fn page_of(resources: impl Iterator<Item = Value>, listing: &Listing) -> Page<'static> {
     let matches = resources
         .filter(|r| listing.filter.as_ref().is_none_or(|f| f.matches(r)))
         .map(|r| (listing.sort.as_ref().and_then(|s| sort_key(&r, &s.path)), r))
@@ -142,11 +181,12 @@ pub fn page_of(resources: impl Iterator<Item = Value>, listing: &Listing) -> Pag
     sorted_page(matches, listing)
 }
 
-/// One page of a list, after delegation and filtering.
-pub struct Page {
+/// One page of a list, after delegation and filtering. Users are borrowed from the directory
+/// (serialized while its read lock is held): cloning them cost more than the rest of a request.
+pub struct Page<'a> {
     pub total_results: usize,
     pub start_index: usize,
-    pub resources: Vec<Value>,
+    pub resources: Vec<Cow<'a, Value>>,
 }
 
 impl Directory {
@@ -233,7 +273,7 @@ impl Directory {
             users.push(UserEntry { id, division, version, resource });
         }
         let user_index = users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
-        Ok(Self { scim_base, users, user_index, groups })
+        Ok(Self { scim_base, users, user_index, groups, recent_matches: Mutex::default() })
     }
 
     pub fn user_count(&self) -> usize {
@@ -249,30 +289,49 @@ impl Directory {
     }
 
     /// Users the scopes cover and the filter matches, one page of them (1-based `start_index`).
-    pub fn list_users(&self, scopes: &[&str], listing: &Listing) -> Page {
-        let (filter, start_index, count) = (listing.filter.as_ref(), listing.start_index, listing.count);
-        if let Some(sort) = &listing.sort {
-            // Sorting needs every match first; without it the scan pages as it goes.
-            let matches = self
-                .users
-                .iter()
-                .filter(|u| in_scope(scopes, &u.division) && filter.is_none_or(|f| f.matches(&u.resource)))
-                .map(|u| (sort_key(&u.resource, &sort.path), u.resource.clone()))
-                .collect();
-            return sorted_page(matches, listing);
+    pub fn list_users(&self, scopes: &[&str], listing: &Listing) -> Page<'_> {
+        let matches = self.user_matches(scopes, listing);
+        let resources = matches
+            .iter()
+            .skip(listing.start_index - 1)
+            .take(listing.count)
+            .map(|&i| Cow::Borrowed(&self.users[i].resource))
+            .collect();
+        Page { total_results: matches.len(), start_index: listing.start_index, resources }
+    }
+
+    /// The indexes of the users a listing matches, in its order: remembered from an earlier
+    /// page of the same query, else one scan of the directory.
+    fn user_matches(&self, scopes: &[&str], listing: &Listing) -> Arc<Vec<usize>> {
+        let key = listing_key(scopes, listing);
+        let mut recent = self.recent_matches.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(matches) = recent.get(&key) {
+            return matches;
         }
-        let mut total = 0;
-        let mut resources = Vec::new();
-        for user in &self.users {
-            if !in_scope(scopes, &user.division) || !filter.is_none_or(|f| f.matches(&user.resource)) {
-                continue;
+        drop(recent);
+        let filter = listing.filter.as_ref();
+        let matching = self
+            .users
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| in_scope(scopes, &u.division) && filter.is_none_or(|f| f.matches(&u.resource)));
+        let matches: Vec<usize> = match &listing.sort {
+            Some(sort) => {
+                let mut keyed: Vec<(Option<SortKey>, usize)> =
+                    matching.map(|(i, u)| (sort_key(&u.resource, &sort.path), i)).collect();
+                keyed.sort_by(|(a, _), (b, _)| compare_sort_keys(a, b, sort.descending));
+                keyed.into_iter().map(|(_, i)| i).collect()
             }
-            total += 1;
-            if total >= start_index && resources.len() < count {
-                resources.push(user.resource.clone());
-            }
-        }
-        Page { total_results: total, start_index, resources }
+            None => matching.map(|(i, _)| i).collect(),
+        };
+        let matches = Arc::new(matches);
+        self.recent_matches.lock().unwrap_or_else(PoisonError::into_inner).put(key, Arc::clone(&matches));
+        matches
+    }
+
+    /// Called by every write: remembered matches may no longer hold.
+    fn forget_matches(&mut self) {
+        self.recent_matches.get_mut().unwrap_or_else(PoisonError::into_inner).entries.clear();
     }
 
     /// A group as the caller may see it: members outside their scopes are left out.
@@ -315,7 +374,7 @@ impl Directory {
     }
 
     /// Groups are roles, visible to every admin; only their member lists are scoped.
-    pub fn list_groups(&self, scopes: &[&str], listing: &Listing) -> Page {
+    pub fn list_groups(&self, scopes: &[&str], listing: &Listing) -> Page<'static> {
         let (filter, start_index, count) = (listing.filter.as_ref(), listing.start_index, listing.count);
         if let Some(sort) = &listing.sort {
             let matches = self
@@ -336,7 +395,7 @@ impl Directory {
             }
             total += 1;
             if total >= start_index && resources.len() < count {
-                resources.push(resource);
+                resources.push(Cow::Owned(resource));
             }
         }
         Page { total_results: total, start_index, resources }
@@ -391,6 +450,7 @@ impl Directory {
     /// Adds or replaces a user from its stored form (no `groups`, no `meta`); its memberships
     /// are kept.
     pub fn put_user(&mut self, stored: Value, division: String, version: i64, created: &str, last_modified: &str) {
+        self.forget_matches();
         let Some(id) = stored["id"].as_str().map(str::to_owned) else {
             return;
         };
@@ -418,6 +478,7 @@ impl Directory {
 
     /// Removes a user and its memberships; returns the indexes of the groups it left.
     pub fn remove_user(&mut self, id: &str) -> Vec<usize> {
+        self.forget_matches();
         let Some(index) = self.user_index.remove(id) else {
             return Vec::new();
         };
@@ -440,6 +501,7 @@ impl Directory {
     /// `User.groups` of everyone who joined or left — of every member when the name changed,
     /// since `User.groups` shows it.
     pub fn set_group(&mut self, index: usize, change: GroupChange, now: &str) {
+        self.forget_matches();
         let Some(group) = self.groups.get_mut(index) else {
             return;
         };
@@ -473,6 +535,7 @@ impl Directory {
 
     /// Appends a new, empty group and returns its index.
     pub fn add_group(&mut self, id: String, display_name: String, now: &str) -> usize {
+        self.forget_matches();
         self.groups.push(GroupEntry {
             id,
             display_name,
@@ -487,6 +550,7 @@ impl Directory {
 
     /// Removes a group that has no members left.
     pub fn remove_group(&mut self, index: usize) {
+        self.forget_matches();
         if index < self.groups.len() {
             self.groups.remove(index);
         }

@@ -4,6 +4,7 @@
 //! decide what exists for them. Out-of-scope users are 403 on direct reads and simply absent
 //! from lists (and from `totalResults`, and from group member lists).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -260,28 +261,39 @@ impl CursorPage {
     }
 
     /// A ListResponse with `nextCursor` while results remain and `previousCursor` after the first page.
-    fn response(&self, page: Page) -> Response {
-        let mut body = json!({
-            "schemas": [schema::LIST_RESPONSE],
-            "totalResults": page.total_results,
-            "itemsPerPage": page.resources.len(),
-        });
+    fn response(&self, page: Page<'_>) -> Response {
         let end = self.offset + page.resources.len();
-        // With count 0 the client asked for the total alone: a next cursor would repeat this page.
-        if self.count > 0 && end < page.total_results {
-            body["nextCursor"] = json!(self.encode(end));
-        }
-        if self.offset > 0 {
-            body["previousCursor"] = json!(self.encode(self.offset.saturating_sub(self.count.max(1))));
-        }
-        body["Resources"] = json!(page.resources);
-        scim_response(StatusCode::OK, &body)
+        let body = CursorListResponse {
+            schemas: [schema::LIST_RESPONSE],
+            total_results: page.total_results,
+            items_per_page: page.resources.len(),
+            // With count 0 the client asked for the total alone: a next cursor would repeat this page.
+            next_cursor: (self.count > 0 && end < page.total_results).then(|| self.encode(end)),
+            previous_cursor: (self.offset > 0).then(|| self.encode(self.offset.saturating_sub(self.count.max(1)))),
+            resources: &page.resources,
+        };
+        list_response(&body, page.resources.len())
     }
+}
+
+/// A ListResponse paged by cursor (RFC 9865 §2.2).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CursorListResponse<'a> {
+    schemas: [&'static str; 1],
+    total_results: usize,
+    items_per_page: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_cursor: Option<String>,
+    #[serde(rename = "Resources")]
+    resources: &'a [Cow<'a, Value>],
 }
 
 impl Paging {
     /// The list response for `page` (already projected).
-    pub fn response(&self, page: Page) -> Response {
+    pub fn response(&self, page: Page<'_>) -> Response {
         match self {
             Paging::Index => page_response(page),
             Paging::Cursor(cursor) => cursor.response(page),
@@ -290,17 +302,17 @@ impl Paging {
 }
 
 impl Listing {
-    pub fn project(&self, mut page: Page) -> Page {
+    pub fn project<'a>(&self, mut page: Page<'a>) -> Page<'a> {
         if !self.attributes.is_empty() || !self.excluded.is_empty() {
             for resource in &mut page.resources {
-                *resource = select_attributes(resource, &self.attributes, &self.excluded);
+                *resource = Cow::Owned(select_attributes(resource, &self.attributes, &self.excluded));
             }
         }
         page
     }
 
     /// Projects `page` and answers it in the paging style the client asked for.
-    pub fn respond(&self, page: Page) -> Response {
+    pub fn respond(&self, page: Page<'_>) -> Response {
         self.paging.response(self.project(page))
     }
 }
@@ -372,9 +384,23 @@ impl ListQuery {
     }
 }
 
-pub fn page_response(page: Page) -> Response {
+pub fn page_response(page: Page<'_>) -> Response {
+    let size = page.resources.len();
     let list = ListResponse::new(page.total_results as u64, page.start_index as u64, page.resources);
-    scim_response(StatusCode::OK, &list)
+    list_response(&list, size)
+}
+
+/// A list answered in one buffer sized for its resources up front (about a kilobyte each),
+/// rather than grown and copied as it is written.
+fn list_response(body: &impl serde::Serialize, resources: usize) -> Response {
+    let mut buffer = Vec::with_capacity(1024 * (resources + 1));
+    match serde_json::to_writer(&mut buffer, body) {
+        Ok(()) => ([(CONTENT_TYPE, HeaderValue::from_static(schema::MEDIA_TYPE))], buffer).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a list response could not be written");
+            scim_error(StatusCode::INTERNAL_SERVER_ERROR, None, "the list could not be written")
+        }
+    }
 }
 
 /// Runs a directory scan off the async runtime: a filter over 100,000 users takes a while.
@@ -409,19 +435,17 @@ async fn list(state: &AppState, caller: &Caller, listed: Listed, query: &ListQue
         Err(refusal) => return refusal.into_response(),
     };
     let scopes = caller.scopes();
-    let paging = listing.paging.clone();
+    // The response is written while the directory is locked for reading: the page borrows
+    // the users instead of copying them.
     let scanned = scan(state, move |d| {
         let page = match listed {
             Listed::Users => d.list_users(scopes, &listing),
             Listed::Groups => d.list_groups(scopes, &listing),
         };
-        listing.project(page)
+        listing.respond(page)
     })
     .await;
-    match scanned {
-        Ok(page) => paging.response(page),
-        Err(refusal) => refusal.into_response(),
-    }
+    scanned.unwrap_or_else(IntoResponse::into_response)
 }
 
 #[tracing::instrument(skip_all, fields(admin = caller.admin.user_name))]
@@ -622,7 +646,11 @@ fn resource_type_documents(scim_base: &str) -> Vec<Value> {
 
 async fn resource_types(State(state): State<AppState>, _caller: Caller) -> Response {
     let docs = resource_type_documents(&state.scim_base);
-    page_response(Page { total_results: docs.len(), start_index: 1, resources: docs })
+    page_response(Page {
+        total_results: docs.len(),
+        start_index: 1,
+        resources: docs.into_iter().map(Cow::Owned).collect(),
+    })
 }
 
 async fn resource_type(State(state): State<AppState>, _caller: Caller, Path(name): Path<String>) -> Response {
@@ -767,7 +795,11 @@ fn schema_documents(scim_base: &str) -> Vec<Value> {
 
 async fn schemas(State(state): State<AppState>, _caller: Caller) -> Response {
     let docs = schema_documents(&state.scim_base);
-    page_response(Page { total_results: docs.len(), start_index: 1, resources: docs })
+    page_response(Page {
+        total_results: docs.len(),
+        start_index: 1,
+        resources: docs.into_iter().map(Cow::Owned).collect(),
+    })
 }
 
 async fn schema_by_id(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Response {

@@ -109,3 +109,40 @@ async fn search_posts_the_same_query_and_stays_scoped() {
     assert!(names[0].to_lowercase() >= names[1].to_lowercase());
     sandbox.stop().await;
 }
+
+/// Pages of one query come from the matches its first page found; a write in between must be
+/// seen by the next page, not hidden behind those remembered matches.
+#[tokio::test]
+async fn a_write_between_two_pages_of_one_query_is_seen_by_the_next_page() {
+    let sandbox = start().await;
+    let base = sandbox.base_url();
+    let ada = access_token(&base, "ada.emea").await;
+    let query = "/Users?filter=userName%20sw%20%22zz%22&sortBy=userName&count=1";
+    let before: Value = scim_get(&base, &ada, query).await.json().await.unwrap();
+    assert_eq!(before["totalResults"], 0);
+
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", DIVISION],
+        "userName": "zz.newcomer",
+        DIVISION: {"division": "EMEA/DE"}
+    });
+    let created = client()
+        .post(format!("{base}scim/v2/Users"))
+        .bearer_auth(&ada)
+        .header("content-type", "application/scim+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let after: Value = scim_get(&base, &ada, query).await.json().await.unwrap();
+    assert_eq!(after["totalResults"], 1, "{after}");
+    assert_eq!(user_names(&after), vec!["zz.newcomer".to_owned()]);
+
+    let id = after["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let deleted = client().delete(format!("{base}scim/v2/Users/{id}")).bearer_auth(&ada).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    let gone: Value = scim_get(&base, &ada, query).await.json().await.unwrap();
+    assert_eq!(gone["totalResults"], 0, "{gone}");
+    sandbox.stop().await;
+}

@@ -198,15 +198,22 @@ fn lookup_attribute<'a>(resource: &'a Value, urn: Option<&str>, name: &str) -> O
     let object = resource.as_object()?;
     let container = match urn {
         None => object,
-        Some(urn) => match object.iter().find(|(k, _)| k.eq_ignore_ascii_case(urn)) {
-            Some((_, Value::Object(ext))) => ext,
+        Some(urn) => match key_ignoring_case(object, urn) {
+            Some(Value::Object(ext)) => ext,
             Some(_) => return None,
             // A core schema URN (`urn:...:core:2.0:User:userName`) names a top-level attribute.
             None if schema_is_declared(object, urn) => object,
             None => return None,
         },
     };
-    container.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    key_ignoring_case(container, name)
+}
+
+/// Attribute names are case-insensitive (RFC 7643 §2.1). Servers almost always send the
+/// canonical spelling, so the exact lookup comes first; the scan only when it misses (it was
+/// most of the time of a filter over a large directory).
+fn key_ignoring_case<'a>(object: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    object.get(name).or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
 }
 
 fn schema_is_declared(object: &serde_json::Map<String, Value>, urn: &str) -> bool {
