@@ -39,7 +39,11 @@ fn start_driver(data_dir: &tempfile::TempDir, browser: &FakeBrowser) -> TauriDri
             .env("BAILIWICK_DATA_DIR", data_dir.path())
             .env("BAILIWICK_DEMO_PORT", demo_port.to_string())
             // Less memory and no GPU paths under Xvfb (RECIPES.md).
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            // The app follows the system language; these tests find buttons by their English names.
+            // (WebKitGTK takes navigator.language from LANGUAGE; C.UTF-8 exists on every machine.)
+            .env("LANG", "C.UTF-8")
+            .env("LANGUAGE", "en_US");
     })
 }
 

@@ -2,8 +2,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
 import { App } from './app/App';
+import { applyPreferences } from './app/applyPreferences';
+import { readPreferences } from './app/preferences';
 import { createQueryClient } from './app/queryClient';
 import './app/theme.css';
+
+// Before the first render, so the first paint is already in the admin's theme and language.
+applyPreferences(readPreferences());
 
 const root = document.getElementById('root');
 if (root) {

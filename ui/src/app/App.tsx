@@ -1,5 +1,9 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 
+import { useTranslation } from 'react-i18next';
+
+import { useAppliedPreferences } from './applyPreferences';
+import { usePreferences } from './preferences';
 import { WorkspaceShell } from './WorkspaceShell';
 import { SigningInScreen } from '../features/session/SigningInScreen';
 import { useWorkspaceSession } from '../features/session/useWorkspaceSession';
@@ -14,13 +18,16 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
 }
 
 function Screens() {
+  const { t } = useTranslation();
+  const [preferences] = usePreferences();
+  useAppliedPreferences(preferences);
   const session = useWorkspaceSession();
   const { view } = session;
   switch (view.kind) {
     case 'starting':
       return (
         <main className="centered muted" data-testid="starting">
-          Opening Bailiwick…
+          {t('app.opening')}
         </main>
       );
     case 'welcome':

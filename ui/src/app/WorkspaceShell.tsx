@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { AuditScreen } from '../features/audit/AuditScreen';
 import { GrantsScreen } from '../features/grants/GrantsScreen';
@@ -6,20 +7,15 @@ import { HygieneScreen } from '../features/hygiene/HygieneScreen';
 import { ImportScreen } from '../features/imports/ImportScreen';
 import { OutboxScreen } from '../features/outbox/OutboxScreen';
 import { ReviewsScreen } from '../features/reviews/ReviewsScreen';
+import { SettingsScreen } from '../features/settings/SettingsScreen';
 import { UserDetail } from '../features/users/UserDetail';
-import { UsersScreen } from '../features/users/UsersScreen';
+import { UsersScreen, type UsersRequest } from '../features/users/UsersScreen';
+import { CommandPalette, usePaletteState } from './CommandPalette';
+import { SECTIONS, type Section } from './sections';
+import { paletteShortcut, sectionShortcut } from './shortcuts';
+import { useWorkspaceShortcuts } from './useWorkspaceShortcuts';
 
-export type Section = 'users' | 'grants' | 'reviews' | 'hygiene' | 'import' | 'outbox' | 'audit';
-
-const SECTIONS: { section: Section; label: string }[] = [
-  { section: 'users', label: 'Users' },
-  { section: 'grants', label: 'Grants' },
-  { section: 'reviews', label: 'Reviews' },
-  { section: 'hygiene', label: 'Hygiene' },
-  { section: 'import', label: 'Import' },
-  { section: 'outbox', label: 'Outbox' },
-  { section: 'audit', label: 'Audit' },
-];
+export type { Section } from './sections';
 
 interface WorkspaceShellProps {
   onSignIn: () => void;
@@ -27,40 +23,89 @@ interface WorkspaceShellProps {
   initialSection?: Section;
 }
 
-/** The open workspace: navigation between its screens, and the user detail opened from the users table. */
+/**
+ * The open workspace: navigation between its screens, the user detail opened from the users
+ * table, and the keyboard ways to both (shortcuts and the command palette).
+ */
 export function WorkspaceShell({ onSignIn, onSignOut, initialSection = 'users' }: WorkspaceShellProps) {
+  const { t } = useTranslation();
   const [section, setSection] = useState<Section>(initialSection);
   const [openUser, setOpenUser] = useState<string | null>(null);
+  const palette = usePaletteState();
+  // A request is kept only until the admin moves on, so coming back to Users later does not repeat it.
+  const [usersRequest, setUsersRequest] = useState<UsersRequest | null>(null);
+  const requestIds = useRef(0);
+
+  const show = (next: Section, request: UsersRequest | null) => {
+    setSection(next);
+    setOpenUser(null);
+    setUsersRequest(request);
+  };
+  const go = (next: Section) => show(next, null);
+  const askUsers = (kind: UsersRequest['kind']) => show('users', { kind, id: ++requestIds.current });
+  const openUserDetail = (id: string) => {
+    setOpenUser(id);
+    // Back from the detail, the users list mounts afresh and must not run the request again.
+    setUsersRequest(null);
+  };
+  const usersListShown = section === 'users' && openUser === null;
+  useWorkspaceShortcuts(
+    { onTogglePalette: palette.toggle, onSection: go, onSearch: () => askUsers('focus-search') },
+    usersListShown,
+  );
+
   return (
     <div className="workspace-shell">
-      <nav className="sections" aria-label="Sections">
-        {SECTIONS.map(({ section: s, label }) => (
-          <button
-            key={s}
-            type="button"
-            className={s === section ? 'tab tab--current' : 'tab'}
-            aria-current={s === section ? 'page' : undefined}
-            onClick={() => {
-              setSection(s);
-              setOpenUser(null);
-            }}
-          >
-            {label}
-          </button>
-        ))}
+      <nav className="sections" aria-label={t('shell.sections')}>
+        {SECTIONS.map((s, index) => {
+          const name = t(`shell.section.${s}`);
+          return (
+            <button
+              key={s}
+              type="button"
+              className={s === section ? 'tab tab--current' : 'tab'}
+              aria-current={s === section ? 'page' : undefined}
+              aria-keyshortcuts={sectionShortcut(index, false)}
+              title={t('shell.sectionTitle', { name, shortcut: sectionShortcut(index) })}
+              onClick={() => go(s)}
+            >
+              {name}
+            </button>
+          );
+        })}
+        <button
+          type="button"
+          className="tab palette-button"
+          aria-label={t('palette.label')}
+          aria-keyshortcuts="Control+K Meta+K"
+          title={t('palette.shortcutHint', { shortcut: paletteShortcut() })}
+          onClick={palette.show}
+        >
+          <kbd className="shortcut">{paletteShortcut()}</kbd>
+        </button>
       </nav>
       {section === 'users' &&
         (openUser === null ? (
-          <UsersScreen onSignIn={onSignIn} onSignOut={onSignOut} onOpenUser={setOpenUser} />
+          <UsersScreen onSignIn={onSignIn} onSignOut={onSignOut} onOpenUser={openUserDetail} request={usersRequest} />
         ) : (
           <UserDetail user={openUser} onClose={() => setOpenUser(null)} />
         ))}
       {section === 'grants' && <GrantsScreen />}
-      {section === 'reviews' && <ReviewsScreen onOpenOutbox={() => setSection('outbox')} />}
+      {section === 'reviews' && <ReviewsScreen onOpenOutbox={() => go('outbox')} />}
       {section === 'hygiene' && <HygieneScreen />}
       {section === 'import' && <ImportScreen />}
       {section === 'outbox' && <OutboxScreen />}
       {section === 'audit' && <AuditScreen />}
+      {section === 'settings' && <SettingsScreen />}
+      <CommandPalette
+        open={palette.open}
+        onDismiss={palette.dismiss}
+        onCommand={palette.closeForCommand}
+        onSection={go}
+        onSync={() => askUsers('sync')}
+        onSearchUsers={() => askUsers('focus-search')}
+        onSignOut={onSignOut}
+      />
     </div>
   );
 }

@@ -1,3 +1,5 @@
+import type { TFunction } from 'i18next';
+
 import { IpcError, toIpcError } from '../ipc';
 
 export interface ErrorText {
@@ -7,23 +9,26 @@ export interface ErrorText {
   rule?: string;
 }
 
-/** Turns a failed command into words a regional admin can act on; the core's message stays as the detail. */
-export function describeError(reason: unknown): ErrorText {
+/**
+ * Turns a failed command into words a regional admin can act on. The title is ours and
+ * translated; the core's message stays as the detail, in the words the core chose.
+ */
+export function describeError(reason: unknown, t: TFunction): ErrorText {
   const error: IpcError = toIpcError(reason);
   switch (error.code) {
     case 'offline':
-      return { title: 'The IAM cannot be reached', detail: `${error.message}. Cached data stays available; try again when you are back online.` };
+      return { title: t('errors.offlineTitle'), detail: t('errors.offlineDetail', { message: error.message }) };
     case 'sign-in-needed':
-      return { title: 'Please sign in again', detail: error.message };
+      return { title: t('errors.signInNeeded'), detail: error.message };
     case 'refused':
       return error.rule
-        ? { title: `Refused by policy: rule ${error.rule}`, detail: error.message, rule: error.rule }
-        : { title: 'Refused by the IAM or by policy', detail: error.message };
+        ? { title: t('errors.refusedByRule', { rule: error.rule }), detail: error.message, rule: error.rule }
+        : { title: t('errors.refused'), detail: error.message };
     case 'conflict':
-      return { title: 'Someone else changed this first', detail: error.message };
+      return { title: t('errors.conflict'), detail: error.message };
     case 'usage':
-      return { title: 'That did not work', detail: error.message };
+      return { title: t('errors.usage'), detail: error.message };
     case 'failure':
-      return { title: 'Something went wrong', detail: error.message };
+      return { title: t('errors.failure'), detail: error.message };
   }
 }

@@ -1,6 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { formattersFor } from '../../app/i18n/format';
+import { formattingLocale } from '../../app/i18n/languages';
 import type { AuditEntry } from '../../ipc';
 import { mockCommands, rejectWith, renderWithClient } from '../../test/ipcMock';
 import { AuditScreen } from './AuditScreen';
@@ -128,7 +130,9 @@ describe('audit', () => {
     renderWithClient(<AuditScreen />);
     const rows = await screen.findAllByTestId('server-audit-row');
     expect(rows).toHaveLength(2);
-    expect(rows[0]?.textContent).toContain('2026-11-27 09:00:00');
+    // In the admin's locale and time zone, with the zone named; the exact instant stays in the title.
+    expect(rows[0]?.textContent).toContain(formattersFor(formattingLocale('en')).dateTime('2026-11-27T09:00:00Z'));
+    expect(rows[0]?.querySelector('td')?.getAttribute('title')).toBe('2026-11-27T09:00:00Z');
     expect(rows[0]?.textContent).toContain('bea.admin');
     expect(rows[0]?.textContent).toContain('grant.expire');
     expect(rows[0]?.textContent).toContain('Template Designer of anna.schmidt');

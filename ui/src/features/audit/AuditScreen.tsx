@@ -1,7 +1,10 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { useFormatters } from '../../app/i18n/format';
+import { QueryState } from '../../app/QueryState';
 import {
   exportAudit,
   listAudit,
@@ -23,6 +26,7 @@ export const AUDIT_SHOWN = 500;
 const MIME: Record<AuditFormat, string> = { csv: 'text/csv', json: 'application/json' };
 
 export function AuditScreen() {
+  const { t } = useTranslation();
   const [target, setTarget] = useState('');
   const debouncedTarget = useDebouncedValue(target.trim(), 200);
   const query: AuditQuery = { last: AUDIT_SHOWN, ...(debouncedTarget ? { target: debouncedTarget } : {}) };
@@ -37,59 +41,56 @@ export function AuditScreen() {
 
   return (
     <section className="screen audit-screen" aria-labelledby="audit-title" data-testid="audit-screen">
-      <h1 id="audit-title">Audit</h1>
+      <h1 id="audit-title">{t('audit.title')}</h1>
       <div className="toolbar">
         <input
           type="search"
           className="search"
-          aria-label="Filter by target"
-          placeholder="Filter by target (user, grant id)"
+          aria-label={t('audit.filter')}
+          placeholder={t('audit.filterPlaceholder')}
           value={target}
           onChange={(e) => setTarget(e.target.value)}
           spellCheck={false}
         />
         <button type="button" onClick={() => verify.mutate()} disabled={verify.isPending}>
-          {verify.isPending ? 'Verifying…' : 'Verify'}
+          {verify.isPending ? t('audit.verifying') : t('audit.verify')}
         </button>
         <button type="button" onClick={() => download.mutate('csv')} disabled={download.isPending}>
-          Export CSV
+          {t('common.exportCsv')}
         </button>
         <button type="button" onClick={() => download.mutate('json')} disabled={download.isPending}>
-          Export JSON
+          {t('common.exportJson')}
         </button>
       </div>
       {verify.isError && <ErrorNotice error={verify.error} testId="verify-error" />}
       {verify.data && <VerifyResult check={verify.data} />}
       {download.isError && <ErrorNotice error={download.error} testId="export-error" />}
-      {entries.isPending ? (
-        <div className="table-state" data-testid="audit-loading" aria-busy="true">
-          Loading the audit log…
-        </div>
-      ) : entries.isError ? (
-        <ErrorNotice error={entries.error} testId="audit-error" />
-      ) : entries.data.length === 0 ? (
-        <div className="table-state" data-testid="audit-empty">
-          {debouncedTarget ? `No audit entry about “${debouncedTarget}”.` : 'Nothing has been done through Bailiwick yet.'}
-        </div>
-      ) : (
-        <AuditTable entries={entries.data} />
-      )}
+      <QueryState
+        query={entries}
+        name="audit"
+        loading={t('audit.loading')}
+        isEmpty={(data) => data.length === 0}
+        empty={debouncedTarget ? t('audit.emptyTarget', { target: debouncedTarget }) : t('audit.empty')}
+      >
+        {(data) => <AuditTable entries={data} />}
+      </QueryState>
       <ServerAuditPanel />
     </section>
   );
 }
 
 function VerifyResult({ check }: { check: AuditCheck }) {
+  const { t } = useTranslation();
   if (check.intact) {
     return (
       <div className="notice" role="status" data-testid="verify-result" data-intact="true">
-        The audit log is intact{check.entries !== undefined ? ` (${check.entries} entries checked)` : ''}.
+        {check.entries !== undefined ? t('audit.intactChecked', { count: check.entries }) : t('audit.intact')}
       </div>
     );
   }
   return (
     <div className="notice notice--error" role="alert" data-testid="verify-result" data-intact="false">
-      <strong>The audit log has problems:</strong>
+      <strong>{t('audit.problems')}</strong>
       <ul>
         {check.problems.map((problem) => (
           <li key={problem}>{problem}</li>
@@ -100,30 +101,32 @@ function VerifyResult({ check }: { check: AuditCheck }) {
 }
 
 function AuditTable({ entries }: { entries: AuditEntry[] }) {
+  const { t } = useTranslation();
+  const format = useFormatters();
   return (
-    <table className="audit-table" aria-label="Audit entries" data-testid="audit-table">
+    <table className="audit-table" aria-label={t('audit.table')} data-testid="audit-table">
       <thead>
         <tr>
           <th scope="col">#</th>
-          <th scope="col">When</th>
-          <th scope="col">Who</th>
-          <th scope="col">Action</th>
-          <th scope="col">Target</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Detail</th>
+          <th scope="col">{t('common.when')}</th>
+          <th scope="col">{t('common.who')}</th>
+          <th scope="col">{t('common.action')}</th>
+          <th scope="col">{t('common.target')}</th>
+          <th scope="col">{t('common.outcome')}</th>
+          <th scope="col">{t('common.detail')}</th>
         </tr>
       </thead>
       <tbody>
         {entries.map((entry) => (
           <tr key={entry.seq} data-testid="audit-row" data-outcome={entry.outcome}>
             <td>{entry.seq}</td>
-            <td title={entry.at}>{entry.at.slice(0, 19).replace('T', ' ')}</td>
+            <td title={entry.at}>{format.dateTime(entry.at)}</td>
             <td>{entry.actor}</td>
             <td className="mono">{entry.action}</td>
             <td>{entry.target}</td>
             <td>
               <span className={`chip chip--${entry.outcome}`}>{entry.outcome}</span>
-              {entry.rule && <span className="chip"> rule {entry.rule}</span>}
+              {entry.rule && <span className="chip"> {t('common.rule', { rule: entry.rule })}</span>}
             </td>
             <td>{entry.detail ?? ''}</td>
           </tr>
@@ -142,50 +145,53 @@ export const SERVER_AUDIT_SHOWN = 200;
  * local log above still works.
  */
 function ServerAuditPanel() {
+  const { t } = useTranslation();
   const events = useQuery({
     queryKey: [...AUDIT_KEY, 'directory', SERVER_AUDIT_SHOWN],
     queryFn: () => listServerAudit(SERVER_AUDIT_SHOWN),
   });
   return (
     <section className="server-audit" aria-labelledby="server-audit-title" data-testid="server-audit">
-      <h2 id="server-audit-title">Directory's events</h2>
-      {events.isPending ? (
-        <div className="table-state" data-testid="server-audit-loading" aria-busy="true">
-          Asking the directory for its audit events…
-        </div>
-      ) : events.isError ? (
-        <ErrorNotice error={events.error} testId="server-audit-error" />
-      ) : events.data === null ? (
-        <div className="table-state" data-testid="server-audit-none">
-          The directory keeps no audit events of its own; the local log above is the record.
-        </div>
-      ) : events.data.length === 0 ? (
-        <div className="table-state" data-testid="server-audit-empty">
-          The directory has no audit events yet.
-        </div>
-      ) : (
-        <ServerAuditTable events={events.data} />
-      )}
+      <h2 id="server-audit-title">{t('audit.serverTitle')}</h2>
+      <QueryState
+        query={events}
+        name="server-audit"
+        loading={t('audit.serverLoading')}
+        isEmpty={(data) => data !== null && data.length === 0}
+        empty={t('audit.serverEmpty')}
+      >
+        {(data) =>
+          data === null ? (
+            <div className="table-state" data-testid="server-audit-none">
+              {t('audit.serverNone')}
+            </div>
+          ) : (
+            <ServerAuditTable events={data} />
+          )
+        }
+      </QueryState>
     </section>
   );
 }
 
 function ServerAuditTable({ events }: { events: ServerAuditEvent[] }) {
+  const { t } = useTranslation();
+  const format = useFormatters();
   return (
-    <table className="audit-table" aria-label="Directory's audit events" data-testid="server-audit-table">
+    <table className="audit-table" aria-label={t('audit.serverTable')} data-testid="server-audit-table">
       <thead>
         <tr>
-          <th scope="col">When</th>
-          <th scope="col">Who</th>
-          <th scope="col">Action</th>
-          <th scope="col">Target</th>
-          <th scope="col">Outcome</th>
+          <th scope="col">{t('common.when')}</th>
+          <th scope="col">{t('common.who')}</th>
+          <th scope="col">{t('common.action')}</th>
+          <th scope="col">{t('common.target')}</th>
+          <th scope="col">{t('common.outcome')}</th>
         </tr>
       </thead>
       <tbody>
         {events.map((event, index) => (
           <tr key={typeof event.id === 'string' ? event.id : index} data-testid="server-audit-row" data-outcome={event.outcome}>
-            <td title={event.time}>{event.time ? event.time.slice(0, 19).replace('T', ' ') : ''}</td>
+            <td title={event.time}>{event.time ? format.dateTime(event.time) : ''}</td>
             <td>{event.actor ?? ''}</td>
             <td className="mono">{event.action ?? ''}</td>
             <td>{event.target?.display ?? event.target?.value ?? ''}</td>

@@ -1,3 +1,5 @@
+import type { TFunction } from 'i18next';
+
 import type { ChangeOutcome } from '../../ipc';
 
 export type OutcomeTone = 'done' | 'queued' | 'failed' | 'conflict';
@@ -10,7 +12,7 @@ export interface OutcomeText {
 }
 
 /** What a change command's outcome means for the admin, in one sentence. */
-export function describeOutcome(outcome: ChangeOutcome): OutcomeText {
+export function describeOutcome(outcome: ChangeOutcome, t: TFunction): OutcomeText {
   const { entry } = outcome;
   const what = `${entry.action} ${entry.target}`;
   switch (entry.state) {
@@ -18,28 +20,28 @@ export function describeOutcome(outcome: ChangeOutcome): OutcomeText {
     case 'cancelled':
       return {
         tone: 'done',
-        text: outcome.needsApproval
-          ? `Done: ${what}. It waits for a second admin's approval (four eyes).`
-          : `Done: ${what}.`,
+        text: outcome.needsApproval ? t('outcome.doneNeedsApproval', { what }) : t('outcome.done', { what }),
       };
     case 'queued':
     case 'sending':
       return {
         tone: 'queued',
         text: outcome.notSent
-          ? `Queued, will be sent when the IAM can be reached: ${what}. (${outcome.notSent})`
-          : `Queued, not sent yet: ${what}${entry.lastError ? ` (${entry.lastError})` : ''}.`,
+          ? t('outcome.queuedNotSent', { what, reason: outcome.notSent })
+          : entry.lastError
+            ? t('outcome.queuedWithError', { what, error: entry.lastError })
+            : t('outcome.queued', { what }),
       };
     case 'failed':
       return {
         tone: 'failed',
-        text: `Failed: ${what}. ${entry.lastError ?? ''}`.trim(),
+        text: t('outcome.failed', { what, error: entry.lastError ?? '' }).trim(),
         ...(entry.rule ? { rule: entry.rule } : {}),
       };
     case 'conflict':
       return {
         tone: 'conflict',
-        text: `Conflict: ${what}. The directory changed since; resolve it in Outbox.`,
+        text: t('outcome.conflict', { what }),
       };
   }
 }

@@ -1,7 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { QueryState } from '../../app/QueryState';
 import {
   approveGrant,
   extendGrant,
@@ -26,6 +28,7 @@ function isStatus(value: string): value is GrantStatus {
 }
 
 export function GrantsScreen() {
+  const { t } = useTranslation();
   const [status, setStatus] = useState<GrantStatus | ''>('');
   const [expiringWithin, setExpiringWithin] = useState('');
   const [issuing, setIssuing] = useState(false);
@@ -40,27 +43,27 @@ export function GrantsScreen() {
 
   return (
     <section className="screen grants-screen" aria-labelledby="grants-title" data-testid="grants-screen">
-      <h1 id="grants-title">Grants</h1>
+      <h1 id="grants-title">{t('grants.title')}</h1>
       {mode.data && (
         <p className="notice" data-testid="grant-mode">
-          <strong>Grant mode: {mode.data.mode}.</strong> {mode.data.explanation}
+          <strong>{t('grants.mode', { mode: mode.data.mode })}</strong> {mode.data.explanation}
         </p>
       )}
       {mode.isError && <ErrorNotice error={mode.error} testId="grant-mode-error" />}
       <div className="toolbar">
         <label>
-          Status
+          {t('common.status')}
           <select value={status} onChange={(e) => setStatus(isStatus(e.target.value) ? e.target.value : '')}>
-            <option value="">All</option>
+            <option value="">{t('grants.all')}</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {t(`grants.status.${s}`)}
               </option>
             ))}
           </select>
         </label>
         <label>
-          Expiring within (days)
+          {t('grants.expiringWithin')}
           <input
             type="number"
             min={0}
@@ -70,32 +73,30 @@ export function GrantsScreen() {
           />
         </label>
         <button type="button" className="primary" onClick={() => setIssuing((v) => !v)} aria-expanded={issuing}>
-          {issuing ? 'Close the form' : 'New grant'}
+          {issuing ? t('grants.closeForm') : t('grants.newGrant')}
         </button>
       </div>
       {issuing && <IssueGrantForm busy={change.busy} onIssue={(request) => change.run(() => issueGrant(request))} />}
       {change.error !== null && <ErrorNotice error={change.error} testId="change-error" />}
       {change.outcome && <ChangeOutcomeNotice outcome={change.outcome} />}
-      {grants.isPending ? (
-        <div className="table-state" data-testid="grants-loading" aria-busy="true">
-          Loading grants…
-        </div>
-      ) : grants.isError ? (
-        <ErrorNotice error={grants.error} testId="grants-error" />
-      ) : grants.data.length === 0 ? (
-        <div className="table-state" data-testid="grants-empty">
-          {status || expiringWithin ? 'No grant matches these filters.' : 'No grants in your business units.'}
-        </div>
-      ) : (
-        <GrantsTable
-          grants={grants.data}
-          busy={change.busy}
-          onExtend={(grant, until) => change.run(() => extendGrant(grant.id, until))}
-          onRevoke={(grant) => change.run(() => revokeGrant(grant.id))}
-          onApprove={(grant) => change.run(() => approveGrant(grant.id))}
-          onReject={(grant) => change.run(() => rejectGrant(grant.id))}
-        />
-      )}
+      <QueryState
+        query={grants}
+        name="grants"
+        loading={t('grants.loading')}
+        isEmpty={(data) => data.length === 0}
+        empty={status || expiringWithin ? t('grants.emptyFiltered') : t('grants.empty')}
+      >
+        {(data) => (
+          <GrantsTable
+            grants={data}
+            busy={change.busy}
+            onExtend={(grant, until) => change.run(() => extendGrant(grant.id, until))}
+            onRevoke={(grant) => change.run(() => revokeGrant(grant.id))}
+            onApprove={(grant) => change.run(() => approveGrant(grant.id))}
+            onReject={(grant) => change.run(() => rejectGrant(grant.id))}
+          />
+        )}
+      </QueryState>
     </section>
   );
 }

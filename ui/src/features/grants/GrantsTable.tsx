@@ -1,7 +1,9 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
+import { useFormatters } from '../../app/i18n/format';
 import type { Grant } from '../../ipc';
-import { addDays, dayOf, shortTime, startOfDay } from './grantDates';
+import { addDays, dayOf, startOfDay } from './grantDates';
 
 export interface GrantActions {
   onExtend: (grant: Grant, validUntil: string) => void;
@@ -17,23 +19,20 @@ interface GrantsTableProps extends GrantActions {
   showUser?: boolean;
 }
 
-function label(grant: Grant): string {
-  return `${grant.role} for ${grant.user}`;
-}
-
 export function GrantsTable({ grants, busy, showUser = true, ...actions }: GrantsTableProps) {
+  const { t } = useTranslation();
   return (
-    <table className="grants-table" aria-label="Grants" data-testid="grants-table">
+    <table className="grants-table" aria-label={t('grants.table')} data-testid="grants-table">
       <thead>
         <tr>
-          {showUser && <th scope="col">User</th>}
-          <th scope="col">Role</th>
-          <th scope="col">Business unit</th>
-          <th scope="col">From</th>
-          <th scope="col">Until</th>
-          <th scope="col">Status</th>
-          <th scope="col">Requested by</th>
-          <th scope="col">Actions</th>
+          {showUser && <th scope="col">{t('common.user')}</th>}
+          <th scope="col">{t('common.role')}</th>
+          <th scope="col">{t('common.businessUnit')}</th>
+          <th scope="col">{t('common.from')}</th>
+          <th scope="col">{t('common.until')}</th>
+          <th scope="col">{t('common.status')}</th>
+          <th scope="col">{t('grants.requestedBy')}</th>
+          <th scope="col">{t('grants.actions')}</th>
         </tr>
       </thead>
       <tbody>
@@ -46,32 +45,34 @@ export function GrantsTable({ grants, busy, showUser = true, ...actions }: Grant
 }
 
 function GrantRow({ grant, busy, showUser, onExtend, onRevoke, onApprove, onReject }: GrantActions & { grant: Grant; busy: boolean; showUser: boolean }) {
+  const { t } = useTranslation();
+  const format = useFormatters();
   const [extending, setExtending] = useState(false);
   const [until, setUntil] = useState(() => dayOf(addDays(new Date(grant.validUntil), 7)));
   const open = grant.status === 'pending' || grant.status === 'active';
-  const name = label(grant);
+  const name = t('common.roleFor', { role: grant.role, user: grant.user });
   return (
     <tr data-testid="grant-row" data-grant-id={grant.id} data-status={grant.status}>
       {showUser && <td className="mono">{grant.user}</td>}
       <td>{grant.role}</td>
       <td>{grant.bu}</td>
-      <td title={grant.validFrom}>{shortTime(grant.validFrom)}</td>
-      <td title={grant.validUntil}>{shortTime(grant.validUntil)}</td>
+      <td title={grant.validFrom}>{format.dateTime(grant.validFrom)}</td>
+      <td title={grant.validUntil}>{format.dateTime(grant.validUntil)}</td>
       <td>
-        <span className={`chip chip--${grant.status}`}>{grant.status}</span>
+        <span className={`chip chip--${grant.status}`}>{t(`grants.status.${grant.status}`)}</span>
       </td>
       <td>{grant.requester}</td>
       <td className="row-actions">
         {open && !extending && (
-          <button type="button" disabled={busy} aria-label={`Extend ${name}`} onClick={() => setExtending(true)}>
-            Extend
+          <button type="button" disabled={busy} aria-label={t('grants.extendLabel', { grant: name })} onClick={() => setExtending(true)}>
+            {t('grants.extend')}
           </button>
         )}
         {open && extending && (
           <>
             <input
               type="date"
-              aria-label={`New end of ${name}`}
+              aria-label={t('grants.newEnd', { grant: name })}
               value={until}
               onChange={(e) => setUntil(e.target.value)}
             />
@@ -79,31 +80,31 @@ function GrantRow({ grant, busy, showUser, onExtend, onRevoke, onApprove, onReje
               type="button"
               className="primary"
               disabled={busy || until === ''}
-              aria-label={`Confirm extending ${name}`}
+              aria-label={t('grants.confirmExtend', { grant: name })}
               onClick={() => {
                 setExtending(false);
                 onExtend(grant, startOfDay(until));
               }}
             >
-              Extend to this day
+              {t('grants.extendToDay')}
             </button>
-            <button type="button" aria-label={`Cancel extending ${name}`} onClick={() => setExtending(false)}>
-              Cancel
+            <button type="button" aria-label={t('grants.cancelExtend', { grant: name })} onClick={() => setExtending(false)}>
+              {t('common.cancel')}
             </button>
           </>
         )}
         {open && (
-          <button type="button" disabled={busy} aria-label={`Revoke ${name}`} onClick={() => onRevoke(grant)}>
-            Revoke
+          <button type="button" disabled={busy} aria-label={t('grants.revokeLabel', { grant: name })} onClick={() => onRevoke(grant)}>
+            {t('grants.revoke')}
           </button>
         )}
         {grant.status === 'pending' && (
           <>
-            <button type="button" disabled={busy} aria-label={`Approve ${name}`} onClick={() => onApprove(grant)}>
-              Approve
+            <button type="button" disabled={busy} aria-label={t('grants.approveLabel', { grant: name })} onClick={() => onApprove(grant)}>
+              {t('grants.approve')}
             </button>
-            <button type="button" disabled={busy} aria-label={`Reject ${name}`} onClick={() => onReject(grant)}>
-              Reject
+            <button type="button" disabled={busy} aria-label={t('grants.rejectLabel', { grant: name })} onClick={() => onReject(grant)}>
+              {t('grants.reject')}
             </button>
           </>
         )}

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
 import { listRoles, type GrantRequest } from '../../ipc';
@@ -22,6 +23,7 @@ interface IssueGrantFormProps {
 const DEFAULT_DAYS = 30;
 
 export function IssueGrantForm({ user: fixedUser, bu: initialBu = '', busy, onIssue, today = new Date() }: IssueGrantFormProps) {
+  const { t } = useTranslation();
   const roles = useQuery({ queryKey: ROLES_KEY, queryFn: listRoles });
   const [user, setUser] = useState(fixedUser ?? '');
   const [roleName, setRoleName] = useState('');
@@ -48,17 +50,17 @@ export function IssueGrantForm({ user: fixedUser, bu: initialBu = '', busy, onIs
   const complete = user.trim() !== '' && roleName !== '' && bu.trim() !== '' && justification.trim() !== '' && days > 0;
 
   return (
-    <form className="issue-grant" aria-label="Issue grant" data-testid="issue-grant-form" onSubmit={submit}>
+    <form className="issue-grant" aria-label={t('grants.form.label')} data-testid="issue-grant-form" onSubmit={submit}>
       {fixedUser === undefined && (
         <label>
-          User
+          {t('common.user')}
           <input value={user} onChange={(e) => setUser(e.target.value)} autoComplete="off" spellCheck={false} />
         </label>
       )}
       <label>
-        Role
+        {t('common.role')}
         <select value={roleName} onChange={(e) => setRoleName(e.target.value)} disabled={!roles.data}>
-          <option value="">{roles.isPending ? 'Loading roles…' : 'Choose a role'}</option>
+          <option value="">{roles.isPending ? t('common.loadingRoles') : t('common.chooseRole')}</option>
           {roles.data?.map((r) => (
             <option key={r.name} value={r.name}>
               {r.name}
@@ -69,29 +71,34 @@ export function IssueGrantForm({ user: fixedUser, bu: initialBu = '', busy, onIs
       {roles.isError && <ErrorNotice error={roles.error} testId="roles-error" />}
       {role && <RolePolicy role={role} />}
       <label>
-        Business unit
-        <input value={bu} onChange={(e) => setBu(e.target.value)} placeholder="EMEA/DE" spellCheck={false} />
+        {t('common.businessUnit')}
+        <input
+          value={bu}
+          onChange={(e) => setBu(e.target.value)}
+          placeholder={t('grants.form.buPlaceholder')}
+          spellCheck={false}
+        />
       </label>
       <label>
-        From
+        {t('common.from')}
         <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
       </label>
       <label>
-        Until
+        {t('common.until')}
         <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
       </label>
-      {days <= 0 && <span className="small notice--error">The grant must end after it starts.</span>}
+      {days <= 0 && <span className="small notice--error">{t('grants.form.endsBeforeStart')}</span>}
       {tooLong && role && (
         <span className="small" data-testid="grant-too-long">
-          {days} days is longer than {role.name} allows ({role.max_grant_days}); policy will refuse it.
+          {t('grants.form.tooLong', { count: days, role: role.name, max: role.max_grant_days })}
         </span>
       )}
       <label>
-        Justification
+        {t('grants.form.justification')}
         <textarea value={justification} onChange={(e) => setJustification(e.target.value)} rows={2} />
       </label>
       <button type="submit" className="primary" disabled={!complete || busy}>
-        {busy ? 'Issuing…' : 'Issue grant'}
+        {busy ? t('grants.form.issuing') : t('grants.form.issue')}
       </button>
     </form>
   );

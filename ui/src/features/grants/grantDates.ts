@@ -17,7 +17,3 @@ export function daysBetween(from: string, until: string): number {
   return Math.round((Date.parse(startOfDay(until)) - Date.parse(startOfDay(from))) / 86_400_000);
 }
 
-/** A grant time for a table cell: its day, with the full time on hover. */
-export function shortTime(rfc3339: string): string {
-  return rfc3339.slice(0, 10);
-}

@@ -1,27 +1,22 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
-import { fixFinding, listFindings, type Finding, type FindingKind, type FixOutcome } from '../../ipc';
+import { QueryState } from '../../app/QueryState';
+import { fixFinding, listFindings, type Finding, type FindingKind } from '../../ipc';
+import { OutcomeNotice } from '../changes/ChangeOutcomeNotice';
 import { CHANGED_BY_A_CHANGE } from '../changes/useChange';
 import { describeFix } from './describeFix';
 import { FINDINGS_KEY } from './queryKeys';
 
-/** The groups in the order the core sorts them, with what each kind means for the admin. */
-const GROUPS: { kind: FindingKind; title: string }[] = [
-  { kind: 'leaver', title: 'Leavers: disabled users who still hold access' },
-  { kind: 'mover', title: "Movers: grants for another business unit than the holder's" },
-  { kind: 'partner-without-grant', title: 'Partners without a time-bound grant' },
-  { kind: 'expiring', title: 'Grants ending within 7 days' },
-];
+/** The groups in the order the core sorts them. */
+const KINDS: readonly FindingKind[] = ['leaver', 'mover', 'partner-without-grant', 'expiring'];
 
-const TONE_CLASS = {
-  done: 'notice',
-  queued: 'notice notice--offline',
-  failed: 'notice notice--error',
-  conflict: 'notice notice--error',
-} as const;
+/** How far ahead the core looks for grants about to end (its `expiring` finding). */
+const EXPIRING_WITHIN_DAYS = 7;
 
 export function HygieneScreen() {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   // A change made on another screen can settle a finding, so the list is read again on every visit.
   const findings = useQuery({ queryKey: FINDINGS_KEY, queryFn: listFindings, refetchOnMount: 'always' });
@@ -33,38 +28,38 @@ export function HygieneScreen() {
       );
     },
   });
+  const titleOf = (kind: FindingKind) =>
+    kind === 'expiring' ? t('hygiene.group.expiring', { count: EXPIRING_WITHIN_DAYS }) : t(`hygiene.group.${kind}`);
 
   return (
     <section className="screen hygiene-screen" aria-labelledby="hygiene-title" data-testid="hygiene-screen">
-      <h1 id="hygiene-title">Hygiene</h1>
-      <p className="hint">Access that should not be there any more, from the last sync. Each fix goes through policy and the outbox like any change.</p>
+      <h1 id="hygiene-title">{t('hygiene.title')}</h1>
+      <p className="hint">{t('hygiene.hint')}</p>
       {fix.isError && <ErrorNotice error={fix.error} testId="fix-error" />}
-      {fix.data && <FixNotice outcome={fix.data} />}
-      {findings.isPending ? (
-        <div className="table-state" data-testid="hygiene-loading" aria-busy="true">
-          Looking for access to clean up…
-        </div>
-      ) : findings.isError ? (
-        <ErrorNotice error={findings.error} testId="hygiene-error" />
-      ) : findings.data.length === 0 ? (
-        <div className="table-state" data-testid="hygiene-empty">
-          Nothing to clean up: no leavers, movers, partners without a grant or grants about to end.
-        </div>
-      ) : (
-        GROUPS.map(({ kind, title }) => {
-          const ofKind = findings.data.filter((f) => f.kind === kind);
-          return ofKind.length === 0 ? null : (
-            <FindingGroup
-              key={kind}
-              kind={kind}
-              title={title}
-              findings={ofKind}
-              fixing={fix.isPending ? fix.variables : undefined}
-              onFix={(id) => fix.mutate(id)}
-            />
-          );
-        })
-      )}
+      {fix.data && <OutcomeNotice outcome={describeFix(fix.data, t)} testId="fix-outcome" />}
+      <QueryState
+        query={findings}
+        name="hygiene"
+        loading={t('hygiene.loading')}
+        isEmpty={(data) => data.length === 0}
+        empty={t('hygiene.empty')}
+      >
+        {(data) =>
+          KINDS.map((kind) => {
+            const ofKind = data.filter((f) => f.kind === kind);
+            return ofKind.length === 0 ? null : (
+              <FindingGroup
+                key={kind}
+                kind={kind}
+                title={titleOf(kind)}
+                findings={ofKind}
+                fixing={fix.isPending ? fix.variables : undefined}
+                onFix={(id) => fix.mutate(id)}
+              />
+            );
+          })
+        }
+      </QueryState>
     </section>
   );
 }
@@ -79,35 +74,20 @@ interface FindingGroupProps {
 }
 
 function FindingGroup({ kind, title, findings, fixing, onFix }: FindingGroupProps) {
+  const { t } = useTranslation();
   return (
     <section className="finding-group" aria-label={title} data-testid="finding-group" data-kind={kind}>
-      <h2>
-        {title} ({findings.length})
-      </h2>
+      <h2>{t('hygiene.groupTitle', { title, count: findings.length })}</h2>
       <ul className="findings">
         {findings.map((finding) => (
           <li key={finding.id} data-testid="finding" data-id={finding.id}>
             <strong>{finding.user}</strong> <span>{finding.detail}</span>{' '}
             <button type="button" disabled={fixing !== undefined} onClick={() => onFix(finding.id)}>
-              {fixing === finding.id ? 'Fixing…' : `Fix: ${finding.fix}`}
+              {fixing === finding.id ? t('hygiene.fixing') : t('hygiene.fix', { fix: finding.fix })}
             </button>
           </li>
         ))}
       </ul>
     </section>
-  );
-}
-
-function FixNotice({ outcome }: { outcome: FixOutcome }) {
-  const { tone, text, rule } = describeFix(outcome);
-  return (
-    <div className={TONE_CLASS[tone]} role="status" data-testid="fix-outcome" data-tone={tone}>
-      <span>{text}</span>
-      {rule && (
-        <span className="chip" data-testid="refusal-rule" aria-label="Policy rule">
-          {rule}
-        </span>
-      )}
-    </div>
   );
 }

@@ -1,28 +1,30 @@
+import type { TFunction } from 'i18next';
+
 import type { FixOutcome } from '../../ipc';
 import type { OutcomeText } from '../changes/describeOutcome';
 
 /** What fixing a finding did, in one sentence: the worst state among its changes wins. */
-export function describeFix(outcome: FixOutcome): OutcomeText {
+export function describeFix(outcome: FixOutcome, t: TFunction): OutcomeText {
   const { entries } = outcome;
-  const count = `${entries.length} change${entries.length === 1 ? '' : 's'}`;
+  const changes = t('hygiene.changes', { count: entries.length });
   const failed = entries.find((e) => e.state === 'failed');
   if (failed) {
     return {
       tone: 'failed',
-      text: `Failed: ${failed.action} ${failed.target}. ${failed.lastError ?? ''}`.trim(),
+      text: t('outcome.failed', { what: `${failed.action} ${failed.target}`, error: failed.lastError ?? '' }).trim(),
       ...(failed.rule ? { rule: failed.rule } : {}),
     };
   }
   if (entries.some((e) => e.state === 'conflict')) {
-    return { tone: 'conflict', text: 'Conflict: the directory changed since; resolve it in Outbox.' };
+    return { tone: 'conflict', text: t('hygiene.conflict') };
   }
   if (entries.some((e) => e.state === 'queued' || e.state === 'sending')) {
     return {
       tone: 'queued',
       text: outcome.notSent
-        ? `Queued ${count}, will be sent when the IAM can be reached. (${outcome.notSent})`
-        : `Queued ${count}, not sent yet.`,
+        ? t('hygiene.queuedNotSent', { changes, reason: outcome.notSent })
+        : t('hygiene.queued', { changes }),
     };
   }
-  return { tone: 'done', text: `Fixed: ${count} done.` };
+  return { tone: 'done', text: t('hygiene.fixed', { changes }) };
 }

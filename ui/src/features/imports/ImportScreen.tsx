@@ -1,15 +1,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
 import { importCsv, type ImportKind, type ImportOutcome, type ImportRow } from '../../ipc';
 import { CHANGED_BY_A_CHANGE } from '../changes/useChange';
+import { PushReportText } from '../changes/PushReportText';
 import { FINDINGS_KEY } from '../hygiene/queryKeys';
 
-const KINDS: { kind: ImportKind; label: string; columns: string }[] = [
-  { kind: 'users', label: 'Users', columns: 'userName, bu (required); type, givenName, familyName, email' },
-  { kind: 'assignments', label: 'Role assignments', columns: 'user, role' },
-];
+const KINDS: readonly ImportKind[] = ['users', 'assignments'];
 
 interface ChosenFile {
   name: string;
@@ -22,13 +21,14 @@ interface ChosenFile {
  * import run again skips the rows already done or queued, so it resumes instead of repeating.
  */
 export function ImportScreen() {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<ImportKind>('users');
   const [file, setFile] = useState<ChosenFile | null>(null);
   const [readError, setReadError] = useState<string | null>(null);
   const run = useMutation({
     mutationFn: ({ dryRun }: { dryRun: boolean }) => {
-      if (!file) throw new Error('choose a CSV file first');
+      if (!file) throw new Error(t('import.chooseFirst'));
       return importCsv(kind, file.text, dryRun);
     },
     onSettled: async (_result, _error, { dryRun }) => {
@@ -48,18 +48,20 @@ export function ImportScreen() {
     try {
       setFile({ name: chosen.name, text: await chosen.text() });
     } catch (error) {
-      setReadError(`${chosen.name} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      setReadError(
+        t('import.cannotRead', { name: chosen.name, reason: error instanceof Error ? error.message : String(error) }),
+      );
     }
   };
 
   return (
     <section className="screen import-screen" aria-labelledby="import-title" data-testid="import-screen">
-      <h1 id="import-title">Import</h1>
+      <h1 id="import-title">{t('import.title')}</h1>
       <div className="toolbar">
         <fieldset>
-          <legend>What the file holds</legend>
-          {KINDS.map(({ kind: k, label, columns }) => (
-            <label key={k} title={`Columns: ${columns}`}>
+          <legend>{t('import.fileHolds')}</legend>
+          {KINDS.map((k) => (
+            <label key={k} title={t('import.columnsTitle', { columns: t(`import.columns.${k}`) })}>
               <input
                 type="radio"
                 name="import-kind"
@@ -70,29 +72,26 @@ export function ImportScreen() {
                   run.reset();
                 }}
               />{' '}
-              {label}
+              {t(`import.kind.${k}`)}
             </label>
           ))}
         </fieldset>
         <label>
-          CSV file{' '}
-          <input type="file" accept=".csv,text/csv" aria-label="CSV file" onChange={(e) => void choose(e.target.files?.[0])} />
+          {t('import.csvFile')}{' '}
+          <input type="file" accept=".csv,text/csv" aria-label={t('import.csvFile')} onChange={(e) => void choose(e.target.files?.[0])} />
         </label>
         <button type="button" disabled={!file || run.isPending} onClick={() => run.mutate({ dryRun: true })}>
-          Check
+          {t('import.check')}
         </button>
         <button
           type="button"
           disabled={!file || run.isPending || !checked || checked.report.queued === 0}
           onClick={() => run.mutate({ dryRun: false })}
         >
-          Import
+          {t('import.import')}
         </button>
       </div>
-      <p className="hint">
-        Columns: {KINDS.find((k) => k.kind === kind)?.columns}. Check the file first; Import records the rows that
-        would be queued and sends them.
-      </p>
+      <p className="hint">{t('import.hint', { columns: t(`import.columns.${kind}`) })}</p>
       {readError && (
         <div className="notice notice--error" role="alert" data-testid="import-read-error">
           {readError}
@@ -100,7 +99,9 @@ export function ImportScreen() {
       )}
       {run.isPending && (
         <div className="table-state" data-testid="import-busy" aria-busy="true">
-          {run.variables.dryRun ? 'Checking' : 'Importing'} {file?.name}…
+          {run.variables.dryRun
+            ? t('import.checking', { name: file?.name ?? '' })
+            : t('import.importing', { name: file?.name ?? '' })}
         </div>
       )}
       {run.isError && <ErrorNotice error={run.error} testId="import-error" />}
@@ -110,20 +111,23 @@ export function ImportScreen() {
 }
 
 function ImportResult({ outcome }: { outcome: ImportOutcome }) {
+  const { t } = useTranslation();
   const { report, push, notSent } = outcome;
-  const verb = report.dryRun ? 'would be queued' : 'queued';
+  const counts = { queued: report.queued, skipped: report.skipped, refused: report.refused, invalid: report.invalid };
   return (
     <>
       <div className="notice" role="status" data-testid="import-summary" data-dry-run={report.dryRun}>
-        {report.dryRun ? 'Check: ' : 'Imported: '}
-        {report.queued} rows {verb}, {report.skipped} skipped (done or queued already), {report.refused} refused by
-        policy, {report.invalid} invalid.
-        {push &&
-          ` Sent: ${push.applied} applied, ${push.failed} failed, ${push.conflicts} conflicts, ${push.remaining} still queued.`}
+        {report.dryRun ? t('import.summaryCheck', counts) : t('import.summaryImported', counts)}
+        {push && (
+          <>
+            {' '}
+            <PushReportText report={push} />
+          </>
+        )}
       </div>
       {notSent && (
         <div className="notice notice--offline" role="status" data-testid="import-not-sent">
-          The IAM cannot be reached now; the rows wait in the outbox and are sent later. ({notSent})
+          {t('import.notSent', { reason: notSent })}
         </div>
       )}
       <ImportRows rows={report.rows} />
@@ -132,14 +136,15 @@ function ImportResult({ outcome }: { outcome: ImportOutcome }) {
 }
 
 function ImportRows({ rows }: { rows: ImportRow[] }) {
+  const { t } = useTranslation();
   return (
-    <table className="import-table" aria-label="Rows" data-testid="import-rows">
+    <table className="import-table" aria-label={t('import.rows')} data-testid="import-rows">
       <thead>
         <tr>
-          <th scope="col">Line</th>
-          <th scope="col">Row</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Detail</th>
+          <th scope="col">{t('import.line')}</th>
+          <th scope="col">{t('import.row')}</th>
+          <th scope="col">{t('common.outcome')}</th>
+          <th scope="col">{t('common.detail')}</th>
         </tr>
       </thead>
       <tbody>
@@ -148,8 +153,8 @@ function ImportRows({ rows }: { rows: ImportRow[] }) {
             <td>{row.line}</td>
             <td>{row.subject}</td>
             <td>
-              <span className={`chip chip--${row.outcome}`}>{row.outcome}</span>
-              {row.refusal && <span className="chip"> rule {row.refusal.rule}</span>}
+              <span className={`chip chip--${row.outcome}`}>{t(`import.rowOutcome.${row.outcome}`)}</span>
+              {row.refusal && <span className="chip"> {t('common.rule', { rule: row.refusal.rule })}</span>}
             </td>
             <td>
               {row.message}

@@ -1,11 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { useFormatters } from '../../app/i18n/format';
+import { QueryState } from '../../app/QueryState';
 import { listConflicts, listOutbox, pushOutbox, resolveConflict, type Conflict, type OutboxEntry, type PushReport } from '../../ipc';
 import { CONFLICTS_KEY, OUTBOX_KEY } from '../changes/queryKeys';
+import { PushReportText } from '../changes/PushReportText';
 import { CHANGED_BY_A_CHANGE } from '../changes/useChange';
 
 export function OutboxScreen() {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const outbox = useQuery({ queryKey: OUTBOX_KEY, queryFn: listOutbox });
   const conflicts = useQuery({ queryKey: CONFLICTS_KEY, queryFn: listConflicts });
@@ -21,55 +26,49 @@ export function OutboxScreen() {
 
   return (
     <section className="screen outbox-screen" aria-labelledby="outbox-title" data-testid="outbox-screen">
-      <h1 id="outbox-title">Outbox</h1>
+      <h1 id="outbox-title">{t('outbox.title')}</h1>
       <div className="toolbar">
         <button type="button" className="primary" onClick={() => push.mutate()} disabled={push.isPending}>
-          {push.isPending ? 'Sending…' : 'Send now'}
+          {push.isPending ? t('outbox.sending') : t('outbox.sendNow')}
         </button>
       </div>
       {push.isError && <ErrorNotice error={push.error} testId="push-error" />}
       {push.data && <PushSummary report={push.data} />}
-      {outbox.isPending ? (
-        <div className="table-state" data-testid="outbox-loading" aria-busy="true">
-          Loading the outbox…
-        </div>
-      ) : outbox.isError ? (
-        <ErrorNotice error={outbox.error} testId="outbox-error" />
-      ) : pending.length === 0 ? (
-        <div className="table-state" data-testid="outbox-empty">
-          Nothing waiting: every change has been sent.
-        </div>
-      ) : (
-        <OutboxTable entries={pending} />
-      )}
+      <QueryState
+        query={outbox}
+        name="outbox"
+        loading={t('outbox.loading')}
+        isEmpty={() => pending.length === 0}
+        empty={t('outbox.empty')}
+      >
+        {() => <OutboxTable entries={pending} />}
+      </QueryState>
 
-      <h2>Conflicts</h2>
+      <h2>{t('outbox.conflicts')}</h2>
       {resolve.isError && <ErrorNotice error={resolve.error} testId="resolve-error" />}
       {resolve.data?.notSent && (
         <div className="notice notice--offline" role="status" data-testid="resolve-queued">
-          Your change is queued again and will be sent when the IAM can be reached. ({resolve.data.notSent})
+          {t('outbox.requeued', { reason: resolve.data.notSent })}
         </div>
       )}
-      {conflicts.isPending ? (
-        <div className="table-state" data-testid="conflicts-loading" aria-busy="true">
-          Loading conflicts…
-        </div>
-      ) : conflicts.isError ? (
-        <ErrorNotice error={conflicts.error} testId="conflicts-error" />
-      ) : conflicts.data.length === 0 ? (
-        <div className="table-state" data-testid="conflicts-empty">
-          No conflicts.
-        </div>
-      ) : (
-        conflicts.data.map((conflict) => (
-          <ConflictView
-            key={conflict.id}
-            conflict={conflict}
-            busy={resolve.isPending}
-            onResolve={(keepMine) => resolve.mutate({ id: conflict.id, keepMine })}
-          />
-        ))
-      )}
+      <QueryState
+        query={conflicts}
+        name="conflicts"
+        loading={t('outbox.loadingConflicts')}
+        isEmpty={(data) => data.length === 0}
+        empty={t('outbox.noConflicts')}
+      >
+        {(data) =>
+          data.map((conflict) => (
+            <ConflictView
+              key={conflict.id}
+              conflict={conflict}
+              busy={resolve.isPending}
+              onResolve={(keepMine) => resolve.mutate({ id: conflict.id, keepMine })}
+            />
+          ))
+        }
+      </QueryState>
     </section>
   );
 }
@@ -77,38 +76,39 @@ export function OutboxScreen() {
 function PushSummary({ report }: { report: PushReport }) {
   return (
     <div className="notice" role="status" data-testid="push-report">
-      Sent: {report.applied} applied, {report.failed} failed, {report.conflicts} conflicts, {report.remaining} still
-      queued.{report.stopped ? ` Stopped early: ${report.stopped}` : ''}
+      <PushReportText report={report} />
     </div>
   );
 }
 
 function OutboxTable({ entries }: { entries: OutboxEntry[] }) {
+  const { t } = useTranslation();
+  const format = useFormatters();
   return (
-    <table className="outbox-table" aria-label="Outbox" data-testid="outbox-table">
+    <table className="outbox-table" aria-label={t('outbox.table')} data-testid="outbox-table">
       <thead>
         <tr>
-          <th scope="col">Recorded</th>
-          <th scope="col">Change</th>
-          <th scope="col">State</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Error</th>
+          <th scope="col">{t('outbox.recorded')}</th>
+          <th scope="col">{t('outbox.change')}</th>
+          <th scope="col">{t('outbox.state')}</th>
+          <th scope="col">{t('outbox.attempts')}</th>
+          <th scope="col">{t('outbox.error')}</th>
         </tr>
       </thead>
       <tbody>
         {entries.map((entry) => (
           <tr key={entry.id} data-testid="outbox-row" data-state={entry.state}>
-            <td title={entry.createdAt}>{entry.createdAt.slice(0, 16).replace('T', ' ')}</td>
+            <td title={entry.createdAt}>{format.dateTime(entry.createdAt)}</td>
             <td>
               {entry.action} {entry.target}
             </td>
             <td>
-              <span className={`chip chip--${entry.state}`}>{entry.state}</span>
+              <span className={`chip chip--${entry.state}`}>{t(`outbox.states.${entry.state}`)}</span>
             </td>
             <td>{entry.attempts}</td>
             <td data-testid="outbox-error-cell">
               {entry.lastError ?? ''}
-              {entry.rule && <span className="chip"> rule {entry.rule}</span>}
+              {entry.rule && <span className="chip"> {t('common.rule', { rule: entry.rule })}</span>}
             </td>
           </tr>
         ))}
@@ -124,28 +124,29 @@ interface ConflictViewProps {
 }
 
 function ConflictView({ conflict, busy, onResolve }: ConflictViewProps) {
+  const { t } = useTranslation();
   const what = `${conflict.action} ${conflict.target}`;
   return (
-    <article className="conflict" aria-label={`Conflict: ${what}`} data-testid="conflict">
+    <article className="conflict" aria-label={t('outbox.conflict', { what })} data-testid="conflict">
       <h3>{what}</h3>
       <div className="side-by-side">
         <figure>
-          <figcaption>Mine (your change, based on version {conflict.baseVersion ?? 'unknown'})</figcaption>
+          <figcaption>{t('outbox.mine', { version: conflict.baseVersion ?? t('common.unknown') })}</figcaption>
           <pre data-testid="conflict-mine">{JSON.stringify(conflict.mine, null, 2)}</pre>
         </figure>
         <figure>
-          <figcaption>Theirs (the directory now, version {conflict.theirsVersion ?? 'unknown'})</figcaption>
+          <figcaption>{t('outbox.theirs', { version: conflict.theirsVersion ?? t('common.unknown') })}</figcaption>
           <pre data-testid="conflict-theirs">
-            {conflict.theirs === null ? 'The directory no longer has this resource.' : JSON.stringify(conflict.theirs, null, 2)}
+            {conflict.theirs === null ? t('outbox.gone') : JSON.stringify(conflict.theirs, null, 2)}
           </pre>
         </figure>
       </div>
       <div className="toolbar">
-        <button type="button" disabled={busy} aria-label={`Keep mine: ${what}`} onClick={() => onResolve(true)}>
-          Keep mine
+        <button type="button" disabled={busy} aria-label={t('outbox.keepMineLabel', { what })} onClick={() => onResolve(true)}>
+          {t('outbox.keepMine')}
         </button>
-        <button type="button" disabled={busy} aria-label={`Take theirs: ${what}`} onClick={() => onResolve(false)}>
-          Take theirs
+        <button type="button" disabled={busy} aria-label={t('outbox.takeTheirsLabel', { what })} onClick={() => onResolve(false)}>
+          {t('outbox.takeTheirs')}
         </button>
       </div>
     </article>

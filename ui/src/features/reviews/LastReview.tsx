@@ -1,6 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { useFormatters } from '../../app/i18n/format';
 import { exportReview, type ReviewReportFormat, type ReviewView } from '../../ipc';
 import { offerDownload } from '../audit/offerDownload';
 import { progressOf } from './reviewItems';
@@ -9,6 +11,8 @@ const MIME: Record<ReviewReportFormat, string> = { csv: 'text/csv', json: 'appli
 
 /** The last submitted review: what was decided, what became of it, and its report for download. */
 export function LastReview({ view }: { view: ReviewView }) {
+  const { t } = useTranslation();
+  const format = useFormatters();
   const { review, items } = view;
   const progress = progressOf(items);
   const outcomes = new Map<string, number>();
@@ -26,30 +30,39 @@ export function LastReview({ view }: { view: ReviewView }) {
 
   return (
     <article className="last-review" aria-labelledby="last-review-title" data-testid="last-review">
-      <h2 id="last-review-title">Last review</h2>
+      <h2 id="last-review-title">{t('reviews.last.title')}</h2>
       <p data-testid="last-review-summary">
-        Review {review.id} of {review.bu ?? 'the whole scope'}, started by {review.startedBy} on{' '}
-        {review.startedAt.slice(0, 10)}
-        {review.submittedAt ? `, submitted on ${review.submittedAt.slice(0, 10)}` : ''}: {progress.total} items,{' '}
-        {progress.keep} kept, {progress.revoke} revoked, {progress.shorten} shortened,{' '}
-        {progress.total - progress.decided} undecided.
+        {t('reviews.last.started', {
+          id: review.id,
+          bu: review.bu ?? t('reviews.last.wholeScope'),
+          by: review.startedBy,
+          date: format.date(review.startedAt),
+        })}
+        {review.submittedAt ? t('reviews.last.submittedOn', { date: format.date(review.submittedAt) }) : ''}
+        {t('reviews.last.counts', {
+          total: progress.total,
+          keep: progress.keep,
+          revoke: progress.revoke,
+          shorten: progress.shorten,
+          undecided: progress.total - progress.decided,
+        })}
       </p>
       {outcomes.size > 0 && (
         <p data-testid="last-review-outcomes">
-          Outcomes:{' '}
+          {t('reviews.last.outcomes')}{' '}
           {[...outcomes].map(([outcome, count]) => (
             <span key={outcome} className={`chip chip--${outcome}`}>
-              {count} {outcome}
+              {t('reviews.last.outcome', { count, outcome })}
             </span>
           ))}
         </p>
       )}
       <div className="toolbar">
         <button type="button" onClick={() => download.mutate('csv')} disabled={download.isPending}>
-          Export report (CSV)
+          {t('reviews.last.exportCsv')}
         </button>
         <button type="button" onClick={() => download.mutate('json')} disabled={download.isPending}>
-          Export report (JSON)
+          {t('reviews.last.exportJson')}
         </button>
       </div>
       {download.isError && <ErrorNotice error={download.error} testId="review-export-error" />}

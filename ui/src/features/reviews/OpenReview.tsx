@@ -1,10 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { useFormatters } from '../../app/i18n/format';
 import { decideReview, type DecisionDetails, type ReviewDecision, type ReviewItem, type ReviewView } from '../../ipc';
 import { AUDIT_KEY } from '../changes/queryKeys';
-import { addDays, dayOf, shortTime, startOfDay } from '../grants/grantDates';
+import { addDays, dayOf, startOfDay } from '../grants/grantDates';
 import { REVIEW_KEY } from './queryKeys';
 import {
   ALL_ITEMS,
@@ -33,6 +35,7 @@ interface DecisionRequest {
 
 /** The open review: progress, filters, the items with their decisions, bulk actions and submit. */
 export function OpenReview({ view, submitting, onSubmit }: OpenReviewProps) {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const { review, items } = view;
   const [itemView, setItemView] = useState<ItemView>(ALL_ITEMS);
@@ -93,15 +96,20 @@ export function OpenReview({ view, submitting, onSubmit }: OpenReviewProps) {
   return (
     <div className="open-review" data-testid="open-review">
       <p data-testid="review-progress">
-        Review {review.id} of {review.bu ?? 'your whole scope'}, started by {review.startedBy}:{' '}
-        <strong>
-          {progress.decided} of {progress.total} decided
-        </strong>
-        .{' '}
-        <progress value={progress.decided} max={Math.max(progress.total, 1)} aria-label="Items decided" />
+        {t('reviews.open.progress', {
+          id: review.id,
+          bu: review.bu ?? t('reviews.open.yourWholeScope'),
+          by: review.startedBy,
+        })}{' '}
+        <strong>{t('reviews.open.decided', { decided: progress.decided, total: progress.total })}</strong>.{' '}
+        <progress
+          value={progress.decided}
+          max={Math.max(progress.total, 1)}
+          aria-label={t('reviews.open.itemsDecided')}
+        />
       </p>
 
-      <div className="toolbar" role="group" aria-label="Filters">
+      <div className="toolbar" role="group" aria-label={t('reviews.open.filters')}>
         <label>
           <span>
             <input
@@ -109,46 +117,46 @@ export function OpenReview({ view, submitting, onSubmit }: OpenReviewProps) {
               checked={itemView.undecidedOnly}
               onChange={(e) => setItemView((old) => ({ ...old, undecidedOnly: e.target.checked }))}
             />{' '}
-            Undecided only
+            {t('reviews.open.undecidedOnly')}
           </span>
         </label>
         <label>
-          Hint
+          {t('reviews.open.hint')}
           <select
             value={itemView.hint ?? ''}
             onChange={(e) =>
               setItemView((old) => ({ ...old, hint: HINTS.find((h) => h === e.target.value) ?? null }))
             }
           >
-            <option value="">Any hint or none</option>
+            <option value="">{t('reviews.open.anyHint')}</option>
             {HINTS.map((hint) => (
               <option key={hint} value={hint}>
-                {hint}
+                {t(`reviews.hint.${hint}`)}
               </option>
             ))}
           </select>
         </label>
       </div>
 
-      <div className="toolbar" role="group" aria-label="Decide the selected items">
-        <span data-testid="selected-count">{chosen.length} selected</span>
+      <div className="toolbar" role="group" aria-label={t('reviews.open.decideSelected')}>
+        <span data-testid="selected-count">{t('reviews.open.selected', { count: chosen.length })}</span>
         <label>
-          Note (optional)
-          <input value={note} onChange={(e) => setNote(e.target.value)} placeholder="Why" />
+          {t('reviews.open.noteOptional')}
+          <input value={note} onChange={(e) => setNote(e.target.value)} placeholder={t('reviews.open.notePlaceholder')} />
         </label>
         <button
           type="button"
           disabled={chosen.length === 0 || decide.isPending}
           onClick={() => run(chosen.map((i) => i.item), 'keep')}
         >
-          Keep selected
+          {t('reviews.open.keepSelected')}
         </button>
         <button
           type="button"
           disabled={chosen.length === 0 || decide.isPending}
           onClick={() => run(chosen.map((i) => i.item), 'revoke')}
         >
-          Revoke selected
+          {t('reviews.open.revokeSelected')}
         </button>
         <button
           type="button"
@@ -156,7 +164,7 @@ export function OpenReview({ view, submitting, onSubmit }: OpenReviewProps) {
           aria-expanded={shortening}
           onClick={() => setShortening((open) => !open)}
         >
-          Shorten selected…
+          {t('reviews.open.shortenSelected')}
         </button>
       </div>
       {shortening && (
@@ -171,28 +179,40 @@ export function OpenReview({ view, submitting, onSubmit }: OpenReviewProps) {
 
       {shown.length === 0 ? (
         <div className="table-state" data-testid="review-items-empty">
-          No item matches these filters.
+          {t('reviews.open.noMatch')}
         </div>
       ) : (
-        <table className="review-table" aria-label="Review items" data-testid="review-table">
+        <table className="review-table" aria-label={t('reviews.open.table')} data-testid="review-table">
           <thead>
             <tr>
               <th scope="col">
                 <input
                   type="checkbox"
-                  aria-label="Select all shown"
+                  aria-label={t('reviews.open.selectAll')}
                   checked={allShownSelected}
                   onChange={(e) => toggleShown(e.target.checked)}
                 />
               </th>
               <th scope="col">#</th>
-              <SortHeader label="User" sortKey="user" view={itemView} onSort={sortBy} />
-              <SortHeader label="Role" sortKey="role" view={itemView} onSort={sortBy} />
-              <th scope="col">Kind</th>
-              <th scope="col">Hints</th>
-              <th scope="col">Decision</th>
-              <th scope="col">Note</th>
-              <th scope="col">Decide</th>
+              <SortHeader
+                label={t('common.user')}
+                sortLabel={t('reviews.open.sortByUser')}
+                sortKey="user"
+                view={itemView}
+                onSort={sortBy}
+              />
+              <SortHeader
+                label={t('common.role')}
+                sortLabel={t('reviews.open.sortByRole')}
+                sortKey="role"
+                view={itemView}
+                onSort={sortBy}
+              />
+              <th scope="col">{t('reviews.open.kind')}</th>
+              <th scope="col">{t('reviews.open.hints')}</th>
+              <th scope="col">{t('reviews.open.decision')}</th>
+              <th scope="col">{t('common.note')}</th>
+              <th scope="col">{t('reviews.open.decide')}</th>
             </tr>
           </thead>
           <tbody>
@@ -216,7 +236,7 @@ export function OpenReview({ view, submitting, onSubmit }: OpenReviewProps) {
 
       <div className="toolbar">
         <button type="button" className="primary" disabled={submitting} onClick={() => setConfirming(true)}>
-          {submitting ? 'Submitting…' : 'Submit review'}
+          {submitting ? t('reviews.open.submitting') : t('reviews.open.submit')}
         </button>
       </div>
       {confirming && (
@@ -243,6 +263,7 @@ interface ConfirmSubmitProps {
 
 /** Asks before submitting, with what will happen; focus moves into it and Escape cancels. */
 function ConfirmSubmit({ reviewId, progress, onConfirm, onCancel }: ConfirmSubmitProps) {
+  const { t } = useTranslation();
   const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => cancel.current?.focus(), []);
   return (
@@ -256,21 +277,22 @@ function ConfirmSubmit({ reviewId, progress, onConfirm, onCancel }: ConfirmSubmi
         if (e.key === 'Escape') onCancel();
       }}
     >
-      <strong id="confirm-submit-title">Submit review {reviewId}?</strong>
+      <strong id="confirm-submit-title">{t('reviews.confirm.title', { id: reviewId })}</strong>
       <span id="confirm-counts" data-testid="confirm-counts">
-        {progress.keep} kept, {progress.revoke} to revoke, {progress.shorten} to shorten,{' '}
-        {progress.total - progress.decided} undecided.
+        {t('reviews.confirm.counts', {
+          keep: progress.keep,
+          revoke: progress.revoke,
+          shorten: progress.shorten,
+          undecided: progress.total - progress.decided,
+        })}
       </span>
-      <span>
-        Revocations and shortenings are sent to the directory (or queued while it cannot be reached). The review is
-        closed afterwards; undecided items stay as they are.
-      </span>
+      <span>{t('reviews.confirm.explanation')}</span>
       <div>
         <button type="button" className="primary" onClick={onConfirm}>
-          Submit
+          {t('reviews.confirm.submit')}
         </button>{' '}
         <button type="button" ref={cancel} onClick={onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
       </div>
     </div>
@@ -279,16 +301,18 @@ function ConfirmSubmit({ reviewId, progress, onConfirm, onCancel }: ConfirmSubmi
 
 interface SortHeaderProps {
   label: string;
+  /** The button's accessible name ("Sort by user"). */
+  sortLabel: string;
   sortKey: SortKey;
   view: ItemView;
   onSort: (key: SortKey) => void;
 }
 
-function SortHeader({ label, sortKey, view, onSort }: SortHeaderProps) {
+function SortHeader({ label, sortLabel, sortKey, view, onSort }: SortHeaderProps) {
   const current = view.sort === sortKey;
   return (
     <th scope="col" aria-sort={current ? view.direction : 'none'}>
-      <button type="button" className="link" aria-label={`Sort by ${label.toLowerCase()}`} onClick={() => onSort(sortKey)}>
+      <button type="button" className="link" aria-label={sortLabel} onClick={() => onSort(sortKey)}>
         {label}
         {current ? (view.direction === 'ascending' ? ' ▲' : ' ▼') : ''}
       </button>
@@ -306,13 +330,15 @@ interface ItemRowProps {
 }
 
 function ItemRow({ item, selected, busy, onSelect, onDecide, onShorten }: ItemRowProps) {
-  const label = itemLabel(item);
+  const { t } = useTranslation();
+  const format = useFormatters();
+  const label = itemLabel(item, t);
   return (
     <tr data-testid="review-row" data-item={item.item} data-decision={item.decision ?? 'undecided'}>
       <td>
         <input
           type="checkbox"
-          aria-label={`Select item ${item.item}: ${label}`}
+          aria-label={t('reviews.open.selectItem', { item: item.item, label })}
           checked={selected}
           onChange={(e) => onSelect(e.target.checked)}
         />
@@ -324,35 +350,41 @@ function ItemRow({ item, selected, busy, onSelect, onDecide, onShorten }: ItemRo
       </td>
       <td>{item.role}</td>
       <td>
-        {item.kind === 'grant' ? 'grant' : 'assignment'}
-        {item.validUntil && <div className="muted">until {shortTime(item.validUntil)}</div>}
+        {t(`reviews.itemKind.${item.kind}`)}
+        {item.validUntil && (
+          <div className="muted" title={item.validUntil}>
+            {t('reviews.open.until', { date: format.dateTime(item.validUntil) })}
+          </div>
+        )}
       </td>
       <td>
         <span className="chips">
           {item.hints.map((hint) => (
             <span key={hint} className={`chip chip--${hint}`}>
-              {hint}
+              {t(`reviews.hint.${hint}`)}
             </span>
           ))}
         </span>
       </td>
       <td data-testid="review-decision">
-        {item.decision ?? '—'}
-        {item.decision === 'shorten' && item.newUntil && ` to ${shortTime(item.newUntil)}`}
+        {item.decision ? t(`reviews.decisionName.${item.decision}`) : t('common.none')}
+        {item.decision === 'shorten' &&
+          item.newUntil &&
+          t('reviews.open.shortenedTo', { date: format.dateTime(item.newUntil) })}
       </td>
       <td>{item.note ?? ''}</td>
       <td>
-        <button type="button" disabled={busy} aria-label={`Keep ${label}`} aria-pressed={item.decision === 'keep'} onClick={() => onDecide('keep')}>
-          Keep
+        <button type="button" disabled={busy} aria-label={t('reviews.open.keepLabel', { label })} aria-pressed={item.decision === 'keep'} onClick={() => onDecide('keep')}>
+          {t('reviews.open.keep')}
         </button>{' '}
-        <button type="button" disabled={busy} aria-label={`Revoke ${label}`} aria-pressed={item.decision === 'revoke'} onClick={() => onDecide('revoke')}>
-          Revoke
+        <button type="button" disabled={busy} aria-label={t('reviews.open.revokeLabel', { label })} aria-pressed={item.decision === 'revoke'} onClick={() => onDecide('revoke')}>
+          {t('reviews.open.revoke')}
         </button>
         {item.kind === 'grant' && (
           <>
             {' '}
-            <button type="button" disabled={busy} aria-label={`Shorten ${label}…`} aria-pressed={item.decision === 'shorten'} onClick={onShorten}>
-              Shorten…
+            <button type="button" disabled={busy} aria-label={t('reviews.open.shortenLabel', { label })} aria-pressed={item.decision === 'shorten'} onClick={onShorten}>
+              {t('reviews.open.shorten')}
             </button>
           </>
         )}
@@ -370,30 +402,32 @@ interface ShortenFormProps {
 
 /** The new end of the selected grants; the core checks it lies between now and each grant's end. */
 function ShortenForm({ chosen, busy, onShorten, onCancel }: ShortenFormProps) {
+  const { t } = useTranslation();
   const [day, setDay] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const assignments = chosen.filter((i) => i.kind !== 'grant');
   const apply = () => {
     if (assignments.length > 0) {
-      setProblem(`Only grants can be shortened; keep or revoke ${assignments.map((i) => `item ${i.item}`).join(', ')}.`);
+      const items = assignments.map((i) => t('reviews.shortenForm.item', { item: i.item })).join(', ');
+      setProblem(t('reviews.shortenForm.onlyGrants', { items }));
     } else if (day === '') {
-      setProblem('Shorten needs a date: choose the new end.');
+      setProblem(t('reviews.shortenForm.needsDate'));
     } else {
       setProblem(null);
       onShorten(startOfDay(day));
     }
   };
   return (
-    <div className="toolbar" role="group" aria-label="Shorten the selected grants" data-testid="shorten-form">
+    <div className="toolbar" role="group" aria-label={t('reviews.shortenForm.label')} data-testid="shorten-form">
       <label>
-        New end
+        {t('reviews.shortenForm.newEnd')}
         <input type="date" value={day} min={dayOf(addDays(new Date(), 1))} onChange={(e) => setDay(e.target.value)} />
       </label>
       <button type="button" disabled={busy || chosen.length === 0} onClick={apply}>
-        Shorten {chosen.length} {chosen.length === 1 ? 'grant' : 'grants'}
+        {t('reviews.shortenForm.apply', { count: chosen.length })}
       </button>
       <button type="button" onClick={onCancel}>
-        Cancel
+        {t('common.cancel')}
       </button>
       {problem && (
         <span className="notice notice--error" role="alert" data-testid="shorten-problem">

@@ -1,7 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { QueryState } from '../../app/QueryState';
 import { getReview, submitReview, type Submission } from '../../ipc';
 import { CHANGED_BY_A_CHANGE } from '../changes/useChange';
 import { LastReview } from './LastReview';
@@ -20,6 +22,7 @@ interface ReviewsScreenProps {
  * submit it. The core keeps the state, so reopening the app shows the same progress.
  */
 export function ReviewsScreen({ onOpenOutbox }: ReviewsScreenProps) {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const review = useQuery({ queryKey: REVIEW_KEY, queryFn: getReview });
   // Kept here, not in the open review's view: the review is closed once this arrives.
@@ -38,30 +41,27 @@ export function ReviewsScreen({ onOpenOutbox }: ReviewsScreenProps) {
 
   return (
     <section className="screen reviews-screen" aria-labelledby="reviews-title" data-testid="reviews-screen">
-      <h1 id="reviews-title">Access reviews</h1>
+      <h1 id="reviews-title">{t('reviews.title')}</h1>
       {submission && <SubmissionSummary submission={submission} onOpenOutbox={onOpenOutbox} />}
       {submit.isError && <ErrorNotice error={submit.error} testId="submit-error" />}
-      {review.isPending ? (
-        <div className="table-state" data-testid="reviews-loading" aria-busy="true">
-          Loading the review…
-        </div>
-      ) : review.isError ? (
-        <ErrorNotice error={review.error} testId="reviews-error" />
-      ) : review.data?.review.open ? (
-        <OpenReview view={review.data} submitting={submit.isPending} onSubmit={() => submit.mutate()} />
-      ) : (
-        <>
-          <StartReviewForm />
-          {review.data ? (
-            <LastReview view={review.data} />
+      <QueryState query={review} name="reviews" loading={t('reviews.loading')}>
+        {(view) =>
+          view?.review.open ? (
+            <OpenReview view={view} submitting={submit.isPending} onSubmit={() => submit.mutate()} />
           ) : (
-            <div className="table-state" data-testid="reviews-none">
-              No access review yet. A review lists every role assignment and grant of the business units you
-              choose, so you can keep, revoke or shorten each one.
-            </div>
-          )}
-        </>
-      )}
+            <>
+              <StartReviewForm />
+              {view ? (
+                <LastReview view={view} />
+              ) : (
+                <div className="table-state" data-testid="reviews-none">
+                  {t('reviews.none')}
+                </div>
+              )}
+            </>
+          )
+        }
+      </QueryState>
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
 import { getStatus, startReview } from '../../ipc';
@@ -12,6 +13,7 @@ const OTHER_BU = '#other';
 
 /** Starts a review of one business unit or of the admin's whole scope; works offline. */
 export function StartReviewForm() {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const status = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus });
   const scopes = status.data?.admin?.buScopes ?? [];
@@ -30,34 +32,38 @@ export function StartReviewForm() {
 
   return (
     <form className="start-review" aria-labelledby="start-review-title" onSubmit={onSubmit} data-testid="start-review">
-      <h2 id="start-review-title">Start a review</h2>
+      <h2 id="start-review-title">{t('reviews.start.title')}</h2>
       <div className="toolbar">
         <label>
-          Business unit
+          {t('common.businessUnit')}
           <select value={choice} onChange={(e) => setChoice(e.target.value)}>
-            <option value="">Whole scope{scopes.length > 0 ? ` (${scopes.join(', ')})` : ''}</option>
+            <option value="">
+              {scopes.length > 0
+                ? t('reviews.start.wholeScopeOf', { scopes: scopes.join(', ') })
+                : t('reviews.start.wholeScope')}
+            </option>
             {scopes.map((scope) => (
               <option key={scope} value={scope}>
                 {scope}
               </option>
             ))}
-            <option value={OTHER_BU}>Another business unit…</option>
+            <option value={OTHER_BU}>{t('reviews.start.otherBu')}</option>
           </select>
         </label>
         {choice === OTHER_BU && (
           <label>
-            Business unit path
+            {t('reviews.start.buPath')}
             <input
               value={otherBu}
               onChange={(e) => setOtherBu(e.target.value)}
-              placeholder="EMEA/DE"
+              placeholder={t('grants.form.buPlaceholder')}
               spellCheck={false}
               required
             />
           </label>
         )}
         <button type="submit" className="primary" disabled={start.isPending}>
-          {start.isPending ? 'Starting…' : 'Start review'}
+          {start.isPending ? t('reviews.start.starting') : t('reviews.start.start')}
         </button>
       </div>
       {start.isError && <ErrorNotice error={start.error} testId="start-error" />}

@@ -1,4 +1,7 @@
+import { useTranslation } from 'react-i18next';
+
 import type { Submission } from '../../ipc';
+import { PushReportText } from '../changes/PushReportText';
 
 interface SubmissionSummaryProps {
   submission: Submission;
@@ -7,33 +10,37 @@ interface SubmissionSummaryProps {
 
 /** What submitting did: the decisions recorded, then what the push made of them (absent offline). */
 export function SubmissionSummary({ submission, onOpenOutbox }: SubmissionSummaryProps) {
+  const { t } = useTranslation();
   const { push } = submission;
   return (
     <div className="notice" role="status" data-testid="submission">
-      <strong>Review {submission.review} submitted.</strong>
+      <strong>{t('reviews.submission.submitted', { id: submission.review })}</strong>
       <span data-testid="submission-counts">
-        {submission.kept} kept, {submission.queued} changes queued, {submission.refused} refused by policy,{' '}
-        {submission.undecided} undecided.
+        {t('reviews.submission.counts', {
+          kept: submission.kept,
+          queued: submission.queued,
+          refused: submission.refused,
+          undecided: submission.undecided,
+        })}
       </span>
       {push ? (
         <span data-testid="submission-push">
-          Sent: {push.applied} applied, {push.failed} failed, {push.conflicts} conflicts, {push.remaining} still
-          queued.{push.stopped ? ` Stopped early: ${push.stopped}` : ''}
+          <PushReportText report={push} />
         </span>
       ) : (
         <span data-testid="submission-push">
-          Offline: the changes wait in the outbox and are sent when the IAM can be reached.
+          {t('reviews.submission.offline')}
         </span>
       )}
       {(push === undefined ? submission.queued > 0 : push.conflicts > 0 || push.failed > 0) && (
         <span>
           <button type="button" className="link" onClick={onOpenOutbox}>
-            {push && push.conflicts > 0 ? 'Resolve the conflicts in the Outbox' : 'Open the Outbox'}
+            {push && push.conflicts > 0 ? t('reviews.submission.resolveConflicts') : t('reviews.submission.openOutbox')}
           </button>
         </span>
       )}
       {submission.refused > 0 && (
-        <span>The refused decisions and their reasons are in the review report.</span>
+        <span>{t('reviews.submission.refusedNote')}</span>
       )}
     </div>
   );

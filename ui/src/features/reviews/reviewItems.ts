@@ -1,3 +1,5 @@
+import type { TFunction } from 'i18next';
+
 import type { ReviewHint, ReviewItem } from '../../ipc';
 
 /** Every hint, in the order the core sorts them. */
@@ -76,6 +78,6 @@ export function withSaved(items: ReviewItem[], saved: ReviewItem[]): ReviewItem[
 }
 
 /** How an item reads in button and checkbox names: "Template Designer for anna.schmidt". */
-export function itemLabel(item: ReviewItem): string {
-  return `${item.role} for ${item.userName}`;
+export function itemLabel(item: ReviewItem, t: TFunction): string {
+  return t('common.roleFor', { role: item.role, user: item.userName });
 }

@@ -1,3 +1,5 @@
+import { useTranslation } from 'react-i18next';
+
 import { ErrorNotice } from '../../app/ErrorNotice';
 
 interface SigningInScreenProps {
@@ -8,20 +10,18 @@ interface SigningInScreenProps {
 }
 
 export function SigningInScreen({ url, error, onRetry, onBack }: SigningInScreenProps) {
+  const { t } = useTranslation();
   const failed = error !== null && error !== undefined;
   return (
     <main className="centered" data-testid="signing-in">
       <section className="card">
-        <h1>{failed ? 'Sign-in did not finish' : 'Continue in your browser…'}</h1>
+        <h1>{failed ? t('signIn.failed') : t('signIn.continueInBrowser')}</h1>
         {!failed && (
-          <p className="muted">
-            Bailiwick opened your IAM&apos;s sign-in page in the system browser. Sign in there; this
-            window continues by itself.
-          </p>
+          <p className="muted">{t('signIn.explanation')}</p>
         )}
         {url && (
           <p className="muted small">
-            If no browser opened, visit:
+            {t('signIn.noBrowser')}
             <br />
             <code className="url" data-testid="sign-in-url">
               {url}
@@ -32,11 +32,11 @@ export function SigningInScreen({ url, error, onRetry, onBack }: SigningInScreen
         <div className="actions">
           {failed && (
             <button type="button" className="primary" onClick={onRetry}>
-              Try again
+              {t('signIn.tryAgain')}
             </button>
           )}
           <button type="button" onClick={onBack}>
-            Back
+            {t('common.back')}
           </button>
         </div>
       </section>

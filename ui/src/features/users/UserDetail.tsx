@@ -1,7 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { QueryState } from '../../app/QueryState';
 import {
   approveGrant,
   assignRole,
@@ -28,88 +30,86 @@ interface UserDetailProps {
 }
 
 export function UserDetail({ user: userKey, onClose }: UserDetailProps) {
+  const { t } = useTranslation();
   const detail = useQuery({ queryKey: [...USER_DETAIL_KEY, userKey], queryFn: () => getUser(userKey) });
   const change = useChange();
 
   return (
-    <section className="screen user-detail" aria-label="User detail" data-testid="user-detail">
+    <section className="screen user-detail" aria-label={t('userDetail.label')} data-testid="user-detail">
       <div className="toolbar">
         <button type="button" onClick={onClose}>
-          Back to users
+          {t('userDetail.backToUsers')}
         </button>
       </div>
-      {detail.isPending ? (
-        <div className="table-state" data-testid="user-loading" aria-busy="true">
-          Loading the user…
-        </div>
-      ) : detail.isError ? (
-        <ErrorNotice error={detail.error} testId="user-error" />
-      ) : (
-        <>
-          <UserAttributes user={detail.data.user} />
-          {change.error !== null && <ErrorNotice error={change.error} testId="change-error" />}
-          {change.outcome && <ChangeOutcomeNotice outcome={change.outcome} />}
-          <div className="toolbar">
-            {detail.data.user.active ? (
-              <button type="button" disabled={change.busy} onClick={() => change.run(() => setUserActive(userKey, false))}>
-                Disable
-              </button>
-            ) : (
-              <button type="button" disabled={change.busy} onClick={() => change.run(() => setUserActive(userKey, true))}>
-                Enable
-              </button>
-            )}
-          </div>
-          <UserRoles
-            user={detail.data.user}
-            busy={change.busy}
-            onAssign={(role) => change.run(() => assignRole(userKey, role))}
-            onRemove={(role) => change.run(() => removeRole(userKey, role))}
-          />
-          <h2>Grants</h2>
-          {detail.data.grants.length === 0 ? (
-            <p className="muted" data-testid="user-grants-empty">
-              No grants.
-            </p>
-          ) : (
-            <GrantsTable
-              grants={detail.data.grants}
+      <QueryState query={detail} name="user" loading={t('userDetail.loading')}>
+        {(data) => (
+          <>
+            <UserAttributes user={data.user} />
+            {change.error !== null && <ErrorNotice error={change.error} testId="change-error" />}
+            {change.outcome && <ChangeOutcomeNotice outcome={change.outcome} />}
+            <div className="toolbar">
+              {data.user.active ? (
+                <button type="button" disabled={change.busy} onClick={() => change.run(() => setUserActive(userKey, false))}>
+                  {t('userDetail.disable')}
+                </button>
+              ) : (
+                <button type="button" disabled={change.busy} onClick={() => change.run(() => setUserActive(userKey, true))}>
+                  {t('userDetail.enable')}
+                </button>
+              )}
+            </div>
+            <UserRoles
+              user={data.user}
               busy={change.busy}
-              showUser={false}
-              onExtend={(grant, until) => change.run(() => extendGrant(grant.id, until))}
-              onRevoke={(grant) => change.run(() => revokeGrant(grant.id))}
-              onApprove={(grant) => change.run(() => approveGrant(grant.id))}
-              onReject={(grant) => change.run(() => rejectGrant(grant.id))}
+              onAssign={(role) => change.run(() => assignRole(userKey, role))}
+              onRemove={(role) => change.run(() => removeRole(userKey, role))}
             />
-          )}
-          <h2>Issue grant</h2>
-          <IssueGrantForm
-            user={detail.data.user.userName}
-            bu={detail.data.user.bu ?? ''}
-            busy={change.busy}
-            onIssue={(request) => change.run(() => issueGrant(request))}
-          />
-        </>
-      )}
+            <h2>{t('userDetail.grants')}</h2>
+            {data.grants.length === 0 ? (
+              <p className="muted" data-testid="user-grants-empty">
+                {t('userDetail.noGrants')}
+              </p>
+            ) : (
+              <GrantsTable
+                grants={data.grants}
+                busy={change.busy}
+                showUser={false}
+                onExtend={(grant, until) => change.run(() => extendGrant(grant.id, until))}
+                onRevoke={(grant) => change.run(() => revokeGrant(grant.id))}
+                onApprove={(grant) => change.run(() => approveGrant(grant.id))}
+                onReject={(grant) => change.run(() => rejectGrant(grant.id))}
+              />
+            )}
+            <h2>{t('userDetail.issueGrant')}</h2>
+            <IssueGrantForm
+              user={data.user.userName}
+              bu={data.user.bu ?? ''}
+              busy={change.busy}
+              onIssue={(request) => change.run(() => issueGrant(request))}
+            />
+          </>
+        )}
+      </QueryState>
     </section>
   );
 }
 
 function UserAttributes({ user }: { user: UserRow }) {
+  const { t } = useTranslation();
   return (
     <>
       <h1 data-testid="user-title">{user.displayName}</h1>
-      <dl className="attributes" aria-label="Attributes">
-        <dt>User name</dt>
+      <dl className="attributes" aria-label={t('userDetail.attributes')}>
+        <dt>{t('users.userName')}</dt>
         <dd className="mono">{user.userName}</dd>
-        <dt>Business unit</dt>
-        <dd>{user.bu ?? '—'}</dd>
-        <dt>Type</dt>
-        <dd className="capitalize">{user.type}</dd>
-        <dt>Email</dt>
-        <dd>{user.email ?? '—'}</dd>
-        <dt>Status</dt>
-        <dd data-testid="user-active">{user.active ? 'Active' : 'Disabled'}</dd>
+        <dt>{t('common.businessUnit')}</dt>
+        <dd>{user.bu ?? t('common.none')}</dd>
+        <dt>{t('users.type')}</dt>
+        <dd className="capitalize">{t(`users.userType.${user.type}`)}</dd>
+        <dt>{t('userDetail.email')}</dt>
+        <dd>{user.email ?? t('common.none')}</dd>
+        <dt>{t('common.status')}</dt>
+        <dd data-testid="user-active">{user.active ? t('common.active') : t('common.disabled')}</dd>
       </dl>
     </>
   );
@@ -123,22 +123,23 @@ interface UserRolesProps {
 }
 
 function UserRoles({ user, busy, onAssign, onRemove }: UserRolesProps) {
+  const { t } = useTranslation();
   const roles = useQuery({ queryKey: ROLES_KEY, queryFn: listRoles });
   const [choice, setChoice] = useState('');
   const held = new Set(user.roles.map((r) => r.toLowerCase()));
   const assignable = roles.data?.filter((r) => !held.has(r.name.toLowerCase())) ?? [];
   return (
     <>
-      <h2>Roles</h2>
+      <h2>{t('userDetail.roles')}</h2>
       {user.roles.length === 0 ? (
-        <p className="muted">No roles.</p>
+        <p className="muted">{t('userDetail.noRoles')}</p>
       ) : (
-        <ul className="role-list" aria-label="Roles held">
+        <ul className="role-list" aria-label={t('userDetail.rolesHeld')}>
           {user.roles.map((role) => (
             <li key={role}>
               {role}{' '}
-              <button type="button" disabled={busy} aria-label={`Remove role ${role}`} onClick={() => onRemove(role)}>
-                Remove
+              <button type="button" disabled={busy} aria-label={t('userDetail.removeRole', { role })} onClick={() => onRemove(role)}>
+                {t('userDetail.remove')}
               </button>
             </li>
           ))}
@@ -147,9 +148,9 @@ function UserRoles({ user, busy, onAssign, onRemove }: UserRolesProps) {
       {roles.isError && <ErrorNotice error={roles.error} testId="roles-error" />}
       <div className="toolbar">
         <label>
-          Role to assign
+          {t('userDetail.roleToAssign')}
           <select value={choice} onChange={(e) => setChoice(e.target.value)} disabled={!roles.data}>
-            <option value="">Choose a role</option>
+            <option value="">{t('common.chooseRole')}</option>
             {assignable.map((r) => (
               <option key={r.name} value={r.name}>
                 {r.name}
@@ -165,7 +166,7 @@ function UserRoles({ user, busy, onAssign, onRemove }: UserRolesProps) {
             setChoice('');
           }}
         >
-          Assign role
+          {t('userDetail.assignRole')}
         </button>
       </div>
     </>

@@ -1,7 +1,10 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { useFormatters } from '../../app/i18n/format';
+import { isSearchKey } from '../../app/shortcuts';
 import { getStatus, syncDirectory, type SyncProgress } from '../../ipc';
 import { STATUS_KEY } from './queryKeys';
 import { useDebouncedValue } from './useDebouncedValue';
@@ -11,14 +14,26 @@ import { WorkspaceHeader } from './WorkspaceHeader';
 /** Long enough to skip the keys of a word typed in one go, short enough to feel immediate. */
 export const SEARCH_DEBOUNCE_MS = 200;
 
+/**
+ * Something asked of the screen from outside it (the command palette, a shortcut pressed on
+ * another screen); a new `id` asks again.
+ */
+export interface UsersRequest {
+  kind: 'sync' | 'focus-search';
+  id: number;
+}
+
 interface UsersScreenProps {
   onSignIn: () => void;
   onSignOut: () => void;
   /** Opens a user's detail (by id) from their row. */
   onOpenUser?: (id: string) => void;
+  request?: UsersRequest | null;
 }
 
-export function UsersScreen({ onSignIn, onSignOut, onOpenUser }: UsersScreenProps) {
+export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }: UsersScreenProps) {
+  const { t } = useTranslation();
+  const format = useFormatters();
   const queryClient = useQueryClient();
   const status = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus });
   const [search, setSearch] = useState('');
@@ -50,12 +65,22 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser }: UsersScreenProp
     }
   }, [current, startSync]);
 
+  // The request is handled once the workspace is shown (the search box exists, the status says
+  // whether a sync can run), and each id only once. Signed out, the header's Sign in is the way.
+  const handled = useRef<number | null>(null);
+  const ready = current !== undefined;
+  const signedIn = current?.signedIn === true;
+  useEffect(() => {
+    if (!request || !ready || handled.current === request.id) return;
+    handled.current = request.id;
+    if (request.kind === 'focus-search') searchRef.current?.focus();
+    else if (signedIn) startSync();
+  }, [request, ready, signedIn, startSync]);
+
   // `/` jumps to the search box from anywhere but another text field.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      const target = event.target;
-      const typing = target instanceof Element && target.closest('input, textarea, select, [contenteditable="true"]');
-      if (event.key === '/' && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      if (isSearchKey(event)) {
         event.preventDefault();
         searchRef.current?.focus();
       }
@@ -68,7 +93,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser }: UsersScreenProp
     if (status.isError) return <ErrorNotice error={status.error} testId="status-error" />;
     return (
       <div className="table-state" data-testid="status-loading">
-        Opening the workspace…
+        {t('users.openingWorkspace')}
       </div>
     );
   }
@@ -85,7 +110,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser }: UsersScreenProp
       />
       {current.offline && (
         <div className="notice notice--offline" role="status" data-testid="offline-banner">
-          Offline: showing the users cached when you last synced. Changes need the IAM.
+          {t('users.offlineBanner')}
         </div>
       )}
       {sync.isError && <ErrorNotice error={sync.error} testId="sync-error" />}
@@ -95,8 +120,8 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser }: UsersScreenProp
           type="search"
           className="search"
           data-testid="user-search"
-          aria-label="Search users"
-          placeholder="Search users (press / )"
+          aria-label={t('users.search')}
+          placeholder={t('users.searchPlaceholder')}
           value={search}
           onChange={(event) => setSearch(event.target.value)}
           spellCheck={false}
@@ -105,8 +130,8 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser }: UsersScreenProp
         {matching !== undefined && (
           <span className="muted small" data-testid="users-count" aria-live="polite">
             {debouncedSearch
-              ? `${matching.toLocaleString()} of ${current.cachedUsers.toLocaleString()} users`
-              : `${matching.toLocaleString()} users`}
+              ? t('users.countMatching', { matching: format.number(matching), total: format.number(current.cachedUsers) })
+              : t('users.countAll', { total: format.number(matching) })}
           </span>
         )}
       </div>

@@ -1,8 +1,9 @@
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 
-import { ErrorNotice } from '../../app/ErrorNotice';
+import { QueryState } from '../../app/QueryState';
 import { listUsers, type UserPage, type UserRow } from '../../ipc';
 import { USERS_KEY } from './queryKeys';
 
@@ -26,6 +27,7 @@ interface UsersTableProps {
 }
 
 export function UsersTable({ search, hasSynced, onOpenUser }: UsersTableProps) {
+  const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
   // Page 0 also carries the total, which sizes the scroll area; keep the previous result on
   // screen while the next search runs so the table does not flash empty between keys.
@@ -49,70 +51,59 @@ export function UsersTable({ search, hasSynced, onOpenUser }: UsersTableProps) {
     return data?.rows[index - page * PAGE_SIZE];
   };
 
-  if (first.isPending) {
-    return (
-      <div className="table-state" data-testid="users-loading" aria-busy="true">
-        Loading users…
-      </div>
-    );
-  }
-  if (first.isError) {
-    return <ErrorNotice error={first.error} testId="users-error" />;
-  }
-  if (total === 0) {
-    return (
-      <div className="table-state" data-testid="users-empty">
-        {search
-          ? `No user in your business units matches “${search}”.`
-          : hasSynced
-            ? 'No users in your business units.'
-            : 'No users cached yet. Press Sync to fetch the users of your business units.'}
-      </div>
-    );
-  }
-
   return (
-    <div className="users-table" role="table" aria-label="Users" aria-rowcount={total} data-testid="users-table">
-      <div className="users-row users-row--head" role="row">
-        <span role="columnheader">User name</span>
-        <span role="columnheader">Display name</span>
-        <span role="columnheader">Business unit</span>
-        <span role="columnheader">Type</span>
-        <span role="columnheader">Active</span>
-        <span role="columnheader">Roles</span>
-      </div>
-      <div className="users-scroll" ref={scrollRef} data-testid="users-scroll">
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {items.map((item) => {
-            const user = rowAt(item.index);
-            return (
-              <div
-                key={item.key}
-                role="row"
-                aria-rowindex={item.index + 2}
-                className="users-row"
-                data-testid={user ? 'user-row' : 'user-row-loading'}
-                data-user-name={user?.userName}
-                data-bu={user?.bu ?? undefined}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
-              >
-                {user ? <UserCells user={user} onOpen={onOpenUser} /> : <span className="muted">…</span>}
-              </div>
-            );
-          })}
+    <QueryState
+      query={first}
+      name="users"
+      loading={t('users.loading')}
+      isEmpty={() => total === 0}
+      empty={search ? t('users.emptySearch', { search }) : hasSynced ? t('users.empty') : t('users.emptyNeverSynced')}
+    >
+      {() => (
+        <div className="users-table" role="table" aria-label={t('users.table')} aria-rowcount={total} data-testid="users-table">
+          <div className="users-row users-row--head" role="row">
+            <span role="columnheader">{t('users.userName')}</span>
+            <span role="columnheader">{t('users.displayName')}</span>
+            <span role="columnheader">{t('common.businessUnit')}</span>
+            <span role="columnheader">{t('users.type')}</span>
+            <span role="columnheader">{t('common.active')}</span>
+            <span role="columnheader">{t('users.roles')}</span>
+          </div>
+          <div className="users-scroll" ref={scrollRef} data-testid="users-scroll">
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {items.map((item) => {
+                const user = rowAt(item.index);
+                return (
+                  <div
+                    key={item.key}
+                    role="row"
+                    aria-rowindex={item.index + 2}
+                    className="users-row"
+                    data-testid={user ? 'user-row' : 'user-row-loading'}
+                    data-user-name={user?.userName}
+                    data-bu={user?.bu ?? undefined}
+                    style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
+                  >
+                    {user ? <UserCells user={user} onOpen={onOpenUser} /> : <span className="muted">…</span>}
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+          {first.isFetching && !first.isPending && <div className="table-refreshing" aria-live="polite">{t('users.searching')}</div>}
         </div>
-      </div>
-      {first.isFetching && !first.isPending && <div className="table-refreshing" aria-live="polite">Searching…</div>}
-    </div>
+      )}
+    </QueryState>
   );
 }
 
 function UserCells({ user, onOpen }: { user: UserRow; onOpen: ((id: string) => void) | undefined }) {
+  const { t } = useTranslation();
   return (
     <>
       <span role="cell" className="mono" data-testid="cell-user-name">
         {onOpen ? (
-          <button type="button" className="link" aria-label={`Open ${user.userName}`} onClick={() => onOpen(user.id)}>
+          <button type="button" className="link" aria-label={t('users.open', { name: user.userName })} onClick={() => onOpen(user.id)}>
             {user.userName}
           </button>
         ) : (
@@ -121,12 +112,14 @@ function UserCells({ user, onOpen }: { user: UserRow; onOpen: ((id: string) => v
       </span>
       <span role="cell">{user.displayName}</span>
       <span role="cell" data-testid="cell-bu">
-        {user.bu ?? '—'}
+        {user.bu ?? t('common.none')}
       </span>
-      <span role="cell" className="capitalize">{user.type}</span>
+      <span role="cell" className="capitalize">
+        {t(`users.userType.${user.type}`)}
+      </span>
       <span role="cell">
         <span className={user.active ? 'dot dot--active' : 'dot'} aria-hidden="true" />
-        {user.active ? 'Active' : 'Disabled'}
+        {user.active ? t('common.active') : t('common.disabled')}
       </span>
       <span role="cell" className="roles" title={user.roles.join(', ')}>
         {user.roles.join(', ')}

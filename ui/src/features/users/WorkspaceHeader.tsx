@@ -1,3 +1,7 @@
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
+
+import { useFormatters, type Formatters } from '../../app/i18n/format';
 import type { SyncProgress, WorkspaceStatus } from '../../ipc';
 import { describeDataAge, useNow } from './dataAge';
 
@@ -11,6 +15,8 @@ interface WorkspaceHeaderProps {
 }
 
 export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, onSignOut }: WorkspaceHeaderProps) {
+  const { t } = useTranslation();
+  const format = useFormatters();
   const now = useNow();
   const admin = status.admin;
   return (
@@ -19,13 +25,13 @@ export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, o
         <div className="title-row">
           <span className="profile-name">{status.profileName}</span>
           {status.offline && (
-            <span className="badge badge--offline" data-testid="offline-badge" title="The IAM could not be reached; showing cached data">
-              Offline
+            <span className="badge badge--offline" data-testid="offline-badge" title={t('header.offlineTitle')}>
+              {t('header.offline')}
             </span>
           )}
           {!status.signedIn && !status.offline && (
             <span className="badge" data-testid="signed-out-badge">
-              Signed out
+              {t('header.signedOut')}
             </span>
           )}
         </div>
@@ -34,41 +40,46 @@ export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, o
             <span className="admin-name" data-testid="admin-name">
               {admin.displayName}
             </span>
-            <span className="chips" aria-label="Business units you administer" data-testid="bu-scopes">
+            <span className="chips" aria-label={t('header.buScopes')} data-testid="bu-scopes">
               {admin.buScopes.map((bu) => (
                 <span key={bu} className="chip chip--scope">
                   {bu}
                 </span>
               ))}
             </span>
-            <span className="chips" aria-label="Your capabilities" data-testid="capabilities">
+            <span className="chips" aria-label={t('header.capabilities')} data-testid="capabilities">
               {admin.capabilities.map((capability) => (
                 <span key={capability} className="chip">
-                  {capability}
+                  {t(`header.capability.${capability}`)}
                 </span>
               ))}
             </span>
           </div>
         ) : (
-          <div className="admin muted">Not signed in</div>
+          <div className="admin muted">{t('header.notSignedIn')}</div>
         )}
       </div>
       <div className="header-actions">
         <span className="data-age muted small" data-testid="data-age" title={status.lastSyncAt ?? undefined}>
-          {syncing ? describeProgress(progress) : `${status.cachedUsers.toLocaleString()} users · ${describeDataAge(status.lastSyncAt, now)}`}
+          {syncing
+            ? describeProgress(progress, t, format)
+            : t('header.summary', {
+                users: format.number(status.cachedUsers),
+                age: describeDataAge(status.lastSyncAt, now, t, format),
+              })}
         </span>
         {status.signedIn ? (
           <>
             <button type="button" className="primary" data-testid="sync" onClick={onSync} disabled={syncing}>
-              {syncing ? 'Syncing…' : 'Sync'}
+              {syncing ? t('header.syncing') : t('header.sync')}
             </button>
             <button type="button" data-testid="sign-out" onClick={onSignOut}>
-              Sign out
+              {t('header.signOut')}
             </button>
           </>
         ) : (
           <button type="button" className="primary" data-testid="sign-in" onClick={onSignIn}>
-            Sign in
+            {t('header.signIn')}
           </button>
         )}
       </div>
@@ -76,8 +87,12 @@ export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, o
   );
 }
 
-function describeProgress(progress: SyncProgress | null): string {
-  if (!progress) return 'Syncing…';
-  if (progress.phase === 'saving') return 'Saving to the cache…';
-  return `Fetching ${progress.phase}: ${progress.fetched.toLocaleString()} of ${progress.total.toLocaleString()}`;
+function describeProgress(progress: SyncProgress | null, t: TFunction, format: Formatters): string {
+  if (!progress) return t('header.syncing');
+  if (progress.phase === 'saving') return t('header.saving');
+  return t('header.fetching', {
+    phase: t(`header.phase.${progress.phase}`),
+    fetched: format.number(progress.fetched),
+    total: format.number(progress.total),
+  });
 }

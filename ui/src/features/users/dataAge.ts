@@ -1,4 +1,7 @@
+import type { TFunction } from 'i18next';
 import { useEffect, useState } from 'react';
+
+import type { Formatters } from '../../app/i18n/format';
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['day', 86_400_000],
@@ -6,18 +9,16 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60_000],
 ];
 
-/** "synced 3 minutes ago"; `now` is passed in so tests do not depend on the clock. */
-export function describeDataAge(lastSyncAt: string | null, now: Date, locale?: string): string {
-  if (!lastSyncAt) return 'never synced';
+/** "synced 3 minutes ago", in the admin's language; `now` is passed in so tests do not depend on the clock. */
+export function describeDataAge(lastSyncAt: string | null, now: Date, t: TFunction, format: Formatters): string {
+  if (!lastSyncAt) return t('dataAge.never');
   const at = new Date(lastSyncAt);
-  if (Number.isNaN(at.getTime())) return 'never synced';
+  if (Number.isNaN(at.getTime())) return t('dataAge.never');
   const elapsed = now.getTime() - at.getTime();
-  if (elapsed < 60_000) return 'synced just now';
-  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   for (const [unit, ms] of UNITS) {
-    if (elapsed >= ms) return `synced ${format.format(-Math.floor(elapsed / ms), unit)}`;
+    if (elapsed >= ms) return t('dataAge.ago', { age: format.relative(-Math.floor(elapsed / ms), unit) });
   }
-  return 'synced just now';
+  return t('dataAge.justNow');
 }
 
 /** The current time, refreshed every `intervalMs`, so relative ages stay true while the app is open. */

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
 
@@ -10,6 +11,7 @@ interface WelcomeScreenProps {
 }
 
 export function WelcomeScreen({ busy, error, onOpenDemo, onOpenProfile }: WelcomeScreenProps) {
+  const { t } = useTranslation();
   const [path, setPath] = useState('');
   const submitProfile = (event: FormEvent) => {
     event.preventDefault();
@@ -21,16 +23,11 @@ export function WelcomeScreen({ busy, error, onOpenDemo, onOpenProfile }: Welcom
     <main className="centered" data-testid="welcome">
       <section className="card welcome">
         <h1>Bailiwick</h1>
-        <p className="muted">
-          Administer the users, roles and partner grants of your business units — and nothing
-          outside them.
-        </p>
+        <p className="muted">{t('welcome.intro')}</p>
         {error !== null && error !== undefined && <ErrorNotice error={error} testId="welcome-error" />}
         <div className="choice">
-          <h2>Try it</h2>
-          <p className="muted small">
-            A demo IAM starts inside the app, with a sample Exstream organisation and demo admins.
-          </p>
+          <h2>{t('welcome.tryIt')}</h2>
+          <p className="muted small">{t('welcome.demoHint')}</p>
           <button
             type="button"
             className="primary"
@@ -38,26 +35,26 @@ export function WelcomeScreen({ busy, error, onOpenDemo, onOpenProfile }: Welcom
             disabled={busy}
             onClick={onOpenDemo}
           >
-            {busy ? 'Opening…' : 'Open the demo workspace'}
+            {busy ? t('welcome.opening') : t('welcome.openDemo')}
           </button>
         </div>
         <form className="choice" onSubmit={submitProfile}>
-          <h2>Use a profile</h2>
+          <h2>{t('welcome.useProfile')}</h2>
           <label className="muted small" htmlFor="profile-path">
-            The profile file (TOML) your IT department gave you
+            {t('welcome.profileLabel')}
           </label>
           <div className="row">
             <input
               id="profile-path"
               data-testid="profile-path"
-              placeholder="/path/to/profile.toml"
+              placeholder={t('welcome.profilePlaceholder')}
               value={path}
               onChange={(event) => setPath(event.target.value)}
               disabled={busy}
               spellCheck={false}
             />
             <button type="submit" data-testid="open-profile" disabled={busy || path.trim() === ''}>
-              Open
+              {t('welcome.open')}
             </button>
           </div>
         </form>

@@ -1,0 +1,51 @@
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import { formattingLocale, isLanguage } from './languages';
+
+export interface Formatters {
+  /** Day and time with the zone it is shown in ("1 Dec 2026, 01:00 CET"): a grant window is unambiguous. */
+  dateTime: (rfc3339: string) => string;
+  /** The day alone, in the same zone. */
+  date: (rfc3339: string) => string;
+  number: (value: number) => string;
+  /** "3 minutes ago", "gestern". */
+  relative: (value: number, unit: Intl.RelativeTimeFormatUnit) => string;
+}
+
+/**
+ * Formatters for `locale`, in `timeZone` (the system's when absent). A value that is not a date
+ * is shown as it came, rather than as "Invalid Date".
+ */
+export function formattersFor(locale: string, timeZone?: string): Formatters {
+  const zone = timeZone ? { timeZone } : {};
+  const dateTime = new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+    ...zone,
+  });
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', ...zone });
+  const number = new Intl.NumberFormat(locale);
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const safely = (format: Intl.DateTimeFormat) => (rfc3339: string) => {
+    const time = new Date(rfc3339);
+    return Number.isNaN(time.getTime()) ? rfc3339 : format.format(time);
+  };
+  return {
+    dateTime: safely(dateTime),
+    date: safely(date),
+    number: (value) => number.format(value),
+    relative: (value, unit) => relative.format(value, unit),
+  };
+}
+
+/** The formatters of the current language, in the system's time zone. */
+export function useFormatters(): Formatters {
+  const { i18n } = useTranslation();
+  const language = isLanguage(i18n.resolvedLanguage) ? i18n.resolvedLanguage : 'en';
+  return useMemo(() => formattersFor(formattingLocale(language)), [language]);
+}
