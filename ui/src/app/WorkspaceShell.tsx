@@ -1,15 +1,20 @@
+import { useQuery } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
+import { ApprovalsScreen } from '../features/approvals/ApprovalsScreen';
 import { AuditScreen } from '../features/audit/AuditScreen';
 import { GrantsScreen } from '../features/grants/GrantsScreen';
 import { HygieneScreen } from '../features/hygiene/HygieneScreen';
 import { ImportScreen } from '../features/imports/ImportScreen';
 import { OutboxScreen } from '../features/outbox/OutboxScreen';
 import { ReviewsScreen } from '../features/reviews/ReviewsScreen';
+import { RolesScreen } from '../features/roles/RolesScreen';
 import { SettingsScreen } from '../features/settings/SettingsScreen';
+import { STATUS_KEY } from '../features/users/queryKeys';
 import { UserDetail } from '../features/users/UserDetail';
 import { UsersScreen, type UsersRequest } from '../features/users/UsersScreen';
+import { getStatus } from '../ipc';
 import { CommandPalette, usePaletteState } from './CommandPalette';
 import { SECTIONS, type Section } from './sections';
 import { paletteShortcut, sectionShortcut } from './shortcuts';
@@ -35,6 +40,11 @@ export function WorkspaceShell({ onSignIn, onSignOut, initialSection = 'users' }
   // A request is kept only until the admin moves on, so coming back to Users later does not repeat it.
   const [usersRequest, setUsersRequest] = useState<UsersRequest | null>(null);
   const requestIds = useRef(0);
+  // Kept here so that the Roles screen still shows the chosen role's holders after a holder's detail.
+  const [selectedRole, setSelectedRole] = useState<string | null>(null);
+  const status = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus });
+  // The inbox is offered to those who may decide; the server refuses anyone else all the same.
+  const canApprove = status.data?.admin?.capabilities.includes('approve-grants') === true;
 
   const show = (next: Section, request: UsersRequest | null) => {
     setSection(next);
@@ -58,6 +68,8 @@ export function WorkspaceShell({ onSignIn, onSignOut, initialSection = 'users' }
     <div className="workspace-shell">
       <nav className="sections" aria-label={t('shell.sections')}>
         {SECTIONS.map((s, index) => {
+          // Hidden, not renumbered: every section keeps its shortcut whoever is signed in.
+          if (s === 'approvals' && !canApprove) return null;
           const name = t(`shell.section.${s}`);
           return (
             <button
@@ -91,6 +103,13 @@ export function WorkspaceShell({ onSignIn, onSignOut, initialSection = 'users' }
           <UserDetail user={openUser} onClose={() => setOpenUser(null)} />
         ))}
       {section === 'grants' && <GrantsScreen />}
+      {section === 'roles' &&
+        (openUser === null ? (
+          <RolesScreen selected={selectedRole} onSelect={setSelectedRole} onOpenUser={openUserDetail} />
+        ) : (
+          <UserDetail user={openUser} onClose={() => setOpenUser(null)} />
+        ))}
+      {section === 'approvals' && <ApprovalsScreen />}
       {section === 'reviews' && <ReviewsScreen onOpenOutbox={() => go('outbox')} />}
       {section === 'hygiene' && <HygieneScreen />}
       {section === 'import' && <ImportScreen />}

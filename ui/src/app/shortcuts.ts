@@ -16,9 +16,9 @@ export function paletteShortcut(mac: boolean = isMacPlatform()): string {
   return mac ? '⌘K' : 'Ctrl+K';
 }
 
-/** How the shortcut of the section at `index` (0-based) is written: Alt+1 … Alt+9. */
+/** How the shortcut of the section at `index` (0-based) is written: Alt+1 … Alt+9, then Alt+0 for the tenth. */
 export function sectionShortcut(index: number, mac: boolean = isMacPlatform()): string {
-  return `${mac ? '⌥' : 'Alt+'}${index + 1}`;
+  return `${mac ? '⌥' : 'Alt+'}${(index + 1) % 10}`;
 }
 
 export const SEARCH_SHORTCUT = '/';
@@ -27,11 +27,11 @@ export function isPaletteKey(event: KeyboardEvent): boolean {
   return (event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'k';
 }
 
-/** The 0-based section index an Alt+digit press asks for, or null. */
+/** The 0-based section index an Alt+digit press asks for (Alt+0 is the tenth, as on the keyboard's row), or null. */
 export function sectionIndexOf(event: KeyboardEvent): number | null {
   if (!event.altKey || event.ctrlKey || event.metaKey) return null;
-  const digit = /^Digit([1-9])$/.exec(event.code)?.[1];
-  return digit === undefined ? null : Number(digit) - 1;
+  const digit = /^Digit([0-9])$/.exec(event.code)?.[1];
+  return digit === undefined ? null : (Number(digit) + 9) % 10;
 }
 
 /** Whether a key press goes into a text field, where `/` is a character and not a shortcut. */

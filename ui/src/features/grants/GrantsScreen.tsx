@@ -18,6 +18,7 @@ import {
 import { ChangeOutcomeNotice } from '../changes/ChangeOutcomeNotice';
 import { GRANT_MODE_KEY, GRANTS_KEY } from '../changes/queryKeys';
 import { useChange } from '../changes/useChange';
+import { ExpiringTimeline } from './ExpiringTimeline';
 import { GrantsTable } from './GrantsTable';
 import { IssueGrantForm } from './IssueGrantForm';
 
@@ -97,6 +98,7 @@ export function GrantsScreen() {
           />
         )}
       </QueryState>
+      <ExpiringTimeline />
     </section>
   );
 }
