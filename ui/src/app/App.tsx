@@ -50,6 +50,12 @@ function Screens() {
         />
       );
     case 'workspace':
-      return <WorkspaceShell onSignIn={() => void session.signIn()} onSignOut={() => void session.signOut()} />;
+      return (
+        <WorkspaceShell
+          onSignIn={() => void session.signIn()}
+          onSignOut={() => void session.signOut()}
+          onWorkspaceForgotten={session.workspaceForgotten}
+        />
+      );
   }
 }

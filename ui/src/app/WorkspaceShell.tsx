@@ -25,6 +25,8 @@ export type { Section } from './sections';
 interface WorkspaceShellProps {
   onSignIn: () => void;
   onSignOut: () => void;
+  /** Settings forgot the workspace on this computer (the core closed it): back to Welcome. */
+  onWorkspaceForgotten?: () => void;
   initialSection?: Section;
 }
 
@@ -32,7 +34,12 @@ interface WorkspaceShellProps {
  * The open workspace: navigation between its screens, the user detail opened from the users
  * table, and the keyboard ways to both (shortcuts and the command palette).
  */
-export function WorkspaceShell({ onSignIn, onSignOut, initialSection = 'users' }: WorkspaceShellProps) {
+export function WorkspaceShell({
+  onSignIn,
+  onSignOut,
+  onWorkspaceForgotten,
+  initialSection = 'users',
+}: WorkspaceShellProps) {
   const { t } = useTranslation();
   const [section, setSection] = useState<Section>(initialSection);
   const [openUser, setOpenUser] = useState<string | null>(null);
@@ -115,7 +122,9 @@ export function WorkspaceShell({ onSignIn, onSignOut, initialSection = 'users' }
       {section === 'import' && <ImportScreen />}
       {section === 'outbox' && <OutboxScreen />}
       {section === 'audit' && <AuditScreen />}
-      {section === 'settings' && <SettingsScreen />}
+      {section === 'settings' && (
+        <SettingsScreen onWorkspaceForgotten={onWorkspaceForgotten} onOpenOutbox={() => go('outbox')} />
+      )}
       <CommandPalette
         open={palette.open}
         onDismiss={palette.dismiss}

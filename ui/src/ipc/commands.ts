@@ -108,6 +108,11 @@ export function signOut(): Promise<void> {
   return call('sign_out');
 }
 
+/** Signs out and deletes this workspace's cache and its key; refused while changes are queued unless `discardQueued`. */
+export function forgetWorkspace(discardQueued: boolean): Promise<void> {
+  return call('forget_workspace', { discardQueued });
+}
+
 export function getStatus(): Promise<WorkspaceStatus | null> {
   return call('get_status');
 }

@@ -37,6 +37,10 @@ export interface WorkspaceStatus {
   cachedUsers: number;
   /** The IAM could not be reached the last time Bailiwick tried. */
   offline: boolean;
+  /** Used offline longer than the profile allows: nothing shows until the admin signs in again. */
+  cacheLocked: boolean;
+  /** The cache is encrypted at rest (SQLCipher, key in the OS keyring). */
+  cacheEncrypted: boolean;
 }
 
 export type UserType = 'employee' | 'partner' | 'service' | 'other';

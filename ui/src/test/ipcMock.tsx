@@ -53,6 +53,8 @@ export const ADA_STATUS: WorkspaceStatus = {
   lastSyncAt: new Date(Date.now() - 3 * 60_000).toISOString(),
   cachedUsers: 3,
   offline: false,
+  cacheLocked: false,
+  cacheEncrypted: true,
 };
 
 export function user(userName: string, bu: string): UserRow {

@@ -99,6 +99,8 @@ export const de: Messages = {
     offline: 'Offline',
     offlineTitle: 'Das IAM war nicht erreichbar; zwischengespeicherte Daten werden angezeigt',
     signedOut: 'Abgemeldet',
+    locked: 'Gesperrt',
+    lockedTitle: 'Der Cache bleibt gesperrt, bis Sie sich erneut anmelden',
     buScopes: 'Ihre verwalteten Geschäftsbereiche',
     capabilities: 'Ihre Berechtigungen',
     notSignedIn: 'Nicht angemeldet',
@@ -128,6 +130,9 @@ export const de: Messages = {
     openingWorkspace: 'Arbeitsbereich wird geöffnet…',
     offlineBanner:
       'Offline: Es werden die Benutzer aus der letzten Synchronisierung angezeigt. Änderungen erfordern das IAM.',
+    cacheLockedTitle: 'Cache gesperrt',
+    cacheLocked:
+      'Dieser Cache ist gesperrt: {{issuer}} hat ihn länger nicht bestätigt, als das Profil erlaubt. Melden Sie sich erneut an, um ihn zu entsperren.',
     search: 'Benutzer suchen',
     searchPlaceholder: 'Benutzer suchen (Taste / )',
     countMatching: '{{matching}} von {{total}} Benutzern',
@@ -484,7 +489,7 @@ export const de: Messages = {
     leadTime: 'Vor ablaufenden Freigaben warnen (Tage vorher)',
     leadTimeHint:
       'Zwischen {{min}} und {{max}} Tagen; Freigaben, die Sie verwalten und die innerhalb dieser Frist enden, werden gemeldet.',
-    profile: 'Profil',
+    thisWorkspace: 'Dieser Arbeitsbereich',
     profileName: 'Profil',
     issuer: 'IAM',
     admin: 'Angemeldet als',
@@ -493,5 +498,25 @@ export const de: Messages = {
     lastSync: 'Letzte Synchronisierung',
     neverSynced: 'nie',
     loadingProfile: 'Profil wird gelesen…',
+    cache: 'Cache',
+    cacheEncrypted: 'Auf diesem Computer verschlüsselt; der Schlüssel liegt im Schlüsselbund des Systems',
+    cacheNotEncrypted: 'Nicht verschlüsselt (das Profil schaltet die Verschlüsselung ab)',
+    forget: {
+      button: 'Diesen Arbeitsbereich auf diesem Computer vergessen…',
+      title: '{{profile}} auf diesem Computer vergessen?',
+      deletes: 'Bailiwick löscht auf diesem Computer:',
+      session: 'Ihre Anmeldung: Sie werden abgemeldet',
+      cache: 'das zwischengespeicherte Verzeichnis und seinen Schlüssel im Schlüsselbund des Systems',
+      outbox: 'den Postausgang mit allen noch nicht übertragenen Änderungen',
+      audit: 'das lokale Audit-Protokoll',
+      reviews: 'die hier gespeicherten Zugriffsüberprüfungen',
+      directoryUnchanged:
+        'Das Verzeichnis selbst bleibt unverändert: Im IAM wird kein Benutzer, keine Gruppe und keine Freigabe gelöscht. Sie können das Profil später erneut öffnen und neu synchronisieren.',
+      confirm: 'Arbeitsbereich vergessen',
+      forgetting: 'Wird vergessen…',
+      queued: 'Es warten noch Änderungen',
+      discard: 'Trotzdem vergessen und wartende Änderungen verwerfen',
+      openOutbox: 'Postausgang öffnen',
+    },
   },
 };

@@ -100,6 +100,8 @@ export const fr: Messages = {
     offline: 'Hors ligne',
     offlineTitle: 'L’IAM n’a pas pu être joint ; affichage des données en cache',
     signedOut: 'Déconnecté',
+    locked: 'Verrouillé',
+    lockedTitle: 'Le cache reste verrouillé jusqu’à ce que vous vous reconnectiez',
     buScopes: 'Unités organisationnelles que vous administrez',
     capabilities: 'Vos droits',
     notSignedIn: 'Non connecté',
@@ -129,6 +131,9 @@ export const fr: Messages = {
     openingWorkspace: 'Ouverture de l’espace de travail…',
     offlineBanner:
       'Hors ligne : affichage des utilisateurs en cache lors de la dernière synchronisation. Les modifications nécessitent l’IAM.',
+    cacheLockedTitle: 'Cache verrouillé',
+    cacheLocked:
+      'Ce cache est verrouillé : {{issuer}} ne l’a pas confirmé depuis plus longtemps que le profil ne le permet. Reconnectez-vous pour le déverrouiller.',
     search: 'Rechercher des utilisateurs',
     searchPlaceholder: 'Rechercher des utilisateurs (touche / )',
     countMatching: '{{matching}} utilisateurs sur {{total}}',
@@ -485,7 +490,7 @@ export const fr: Messages = {
     leadTime: 'Prévenir des autorisations qui expirent (jours avant)',
     leadTimeHint:
       'Entre {{min}} et {{max}} jours ; les autorisations que vous gérez et qui expirent dans ce délai sont signalées.',
-    profile: 'Profil',
+    thisWorkspace: 'Cet espace de travail',
     profileName: 'Profil',
     issuer: 'IAM',
     admin: 'Connecté en tant que',
@@ -494,5 +499,25 @@ export const fr: Messages = {
     lastSync: 'Dernière synchronisation',
     neverSynced: 'jamais',
     loadingProfile: 'Lecture du profil…',
+    cache: 'Cache',
+    cacheEncrypted: 'Chiffré sur cet ordinateur ; la clé est dans le trousseau du système',
+    cacheNotEncrypted: 'Non chiffré (le profil désactive le chiffrement)',
+    forget: {
+      button: 'Oublier cet espace de travail sur cet ordinateur…',
+      title: 'Oublier {{profile}} sur cet ordinateur ?',
+      deletes: 'Bailiwick supprime de cet ordinateur :',
+      session: 'votre connexion : vous êtes déconnecté',
+      cache: 'l’annuaire en cache, et sa clé dans le trousseau du système',
+      outbox: 'la boîte d’envoi, avec les modifications pas encore envoyées',
+      audit: 'le journal d’audit local',
+      reviews: 'les revues d’accès conservées ici',
+      directoryUnchanged:
+        'L’annuaire lui-même n’est pas modifié : aucun utilisateur, groupe ou autorisation n’est supprimé dans l’IAM. Vous pourrez rouvrir le profil plus tard et synchroniser à nouveau.',
+      confirm: 'Oublier cet espace de travail',
+      forgetting: 'Suppression…',
+      queued: 'Des modifications sont encore en attente',
+      discard: 'Oublier quand même et abandonner les modifications en attente',
+      openOutbox: 'Ouvrir la boîte d’envoi',
+    },
   },
 };

@@ -18,6 +18,25 @@ describe('session', () => {
     expect(calls.some((c) => c.command === 'sign_out')).toBe(true);
   });
 
+  it('forgets the workspace from Settings and returns to the welcome screen', async () => {
+    const calls = mockCommands({
+      resume_workspace: () => ADA_STATUS,
+      get_status: () => ADA_STATUS,
+      list_users: () => ({ total: 0, rows: [] }),
+      forget_workspace: () => null,
+    });
+    render(<App queryClient={createQueryClient()} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Settings' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Forget this workspace on this computer…' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Forget this workspace' }));
+    expect(await screen.findByTestId('welcome')).toBeTruthy();
+    expect(calls.filter((c) => c.command === 'forget_workspace').map((c) => c.args.discardQueued)).toEqual([false]);
+    expect(
+      calls.some((c) => c.command === 'sign_out'),
+      'the core signed out while forgetting; a second sign-out would fail on the closed workspace',
+    ).toBe(false);
+  });
+
   it('offers to sign in again when the cached workspace has no session', async () => {
     const calls = mockCommands({
       resume_workspace: () => ({ ...ADA_STATUS, signedIn: false }),

@@ -107,10 +107,25 @@ export function useWorkspaceSession() {
     }
   }, [queryClient]);
 
+  /** After forget_workspace: the core signed out and closed the workspace itself; only the screens change. */
+  const leaveForgottenWorkspace = useCallback(() => {
+    ++attempt.current;
+    queryClient.clear();
+    setView({ kind: 'welcome', error: null });
+  }, [queryClient]);
+
   const backToWelcome = useCallback(() => {
     ++attempt.current;
     setView({ kind: 'welcome', error: null });
   }, []);
 
-  return { view, openDemo, openProfile, signIn: beginSignIn, signOut: endSession, backToWelcome };
+  return {
+    view,
+    openDemo,
+    openProfile,
+    signIn: beginSignIn,
+    signOut: endSession,
+    workspaceForgotten: leaveForgottenWorkspace,
+    backToWelcome,
+  };
 }

@@ -15,6 +15,7 @@ import {
 import { QueryState } from '../../app/QueryState';
 import { getStatus, type WorkspaceStatus } from '../../ipc';
 import { STATUS_KEY } from '../users/queryKeys';
+import { ForgetWorkspace } from './ForgetWorkspace';
 
 const LANGUAGE_CHOICES: readonly LanguageChoice[] = ['system', ...LANGUAGES];
 
@@ -26,8 +27,18 @@ function isThemeChoice(value: string): value is ThemeChoice {
   return (THEME_CHOICES as readonly string[]).includes(value);
 }
 
-/** The admin's preferences for this machine (stored as they change) and the workspace's profile, read-only. */
-export function SettingsScreen() {
+interface SettingsScreenProps {
+  /** The workspace was forgotten on this computer (it is closed already): leave it for Welcome. */
+  onWorkspaceForgotten?: () => void;
+  /** Shows the Outbox, offered when queued changes stop the workspace from being forgotten. */
+  onOpenOutbox?: () => void;
+}
+
+/**
+ * The admin's preferences for this machine (stored as they change), and this workspace: its
+ * profile read-only, how its cache is kept, and the way to forget it here.
+ */
+export function SettingsScreen({ onWorkspaceForgotten, onOpenOutbox }: SettingsScreenProps) {
   const { t } = useTranslation();
   const [preferences, update] = usePreferences();
   const status = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus });
@@ -85,9 +96,20 @@ export function SettingsScreen() {
         </SettingField>
       </form>
 
-      <h2>{t('settings.profile')}</h2>
+      <h2>{t('settings.thisWorkspace')}</h2>
       <QueryState query={status} name="settings-profile" loading={t('settings.loadingProfile')}>
-        {(current) => current && <ProfileSummary status={current} />}
+        {(current) =>
+          current && (
+            <>
+              <ProfileSummary status={current} />
+              <ForgetWorkspace
+                profileName={current.profileName}
+                onForgotten={() => onWorkspaceForgotten?.()}
+                onOpenOutbox={onOpenOutbox}
+              />
+            </>
+          )
+        }
       </QueryState>
     </section>
   );
@@ -171,6 +193,10 @@ function ProfileSummary({ status }: { status: WorkspaceStatus }) {
       )}
       <dt>{t('settings.lastSync')}</dt>
       <dd>{status.lastSyncAt ? format.dateTime(status.lastSyncAt) : t('settings.neverSynced')}</dd>
+      <dt>{t('settings.cache')}</dt>
+      <dd data-testid="settings-cache-encryption">
+        {status.cacheEncrypted ? t('settings.cacheEncrypted') : t('settings.cacheNotEncrypted')}
+      </dd>
     </dl>
   );
 }

@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../app/ErrorNotice';
 import { useFormatters } from '../../app/i18n/format';
 import { isSearchKey } from '../../app/shortcuts';
 import { getStatus, syncDirectory, type SyncProgress } from '../../ipc';
+import { CacheLockedNotice } from './CacheLockedNotice';
 import { STATUS_KEY } from './queryKeys';
 import { useDebouncedValue } from './useDebouncedValue';
 import { pageQuery, UsersTable } from './UsersTable';
@@ -40,8 +41,14 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
   const debouncedSearch = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
+  // A locked cache refuses every read: nothing is asked of it until a sign-in unlocks it.
+  const locked = status.data?.cacheLocked === true;
   // The same query as the table's first page (shared through the query cache), for the count.
-  const firstPage = useQuery({ ...pageQuery(debouncedSearch, 0), placeholderData: keepPreviousData });
+  const firstPage = useQuery({
+    ...pageQuery(debouncedSearch, 0),
+    placeholderData: keepPreviousData,
+    enabled: !locked,
+  });
   const matching = firstPage.data?.total;
 
   const sync = useMutation({
@@ -114,28 +121,37 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
         </div>
       )}
       {sync.isError && <ErrorNotice error={sync.error} testId="sync-error" />}
-      <div className="toolbar">
-        <input
-          ref={searchRef}
-          type="search"
-          className="search"
-          data-testid="user-search"
-          aria-label={t('users.search')}
-          placeholder={t('users.searchPlaceholder')}
-          value={search}
-          onChange={(event) => setSearch(event.target.value)}
-          spellCheck={false}
-          autoComplete="off"
-        />
-        {matching !== undefined && (
-          <span className="muted small" data-testid="users-count" aria-live="polite">
-            {debouncedSearch
-              ? t('users.countMatching', { matching: format.number(matching), total: format.number(current.cachedUsers) })
-              : t('users.countAll', { total: format.number(matching) })}
-          </span>
-        )}
-      </div>
-      <UsersTable search={debouncedSearch} hasSynced={current.lastSyncAt !== null} onOpenUser={onOpenUser} />
+      {locked ? (
+        <CacheLockedNotice issuer={current.issuer} />
+      ) : (
+        <>
+          <div className="toolbar">
+            <input
+              ref={searchRef}
+              type="search"
+              className="search"
+              data-testid="user-search"
+              aria-label={t('users.search')}
+              placeholder={t('users.searchPlaceholder')}
+              value={search}
+              onChange={(event) => setSearch(event.target.value)}
+              spellCheck={false}
+              autoComplete="off"
+            />
+            {matching !== undefined && (
+              <span className="muted small" data-testid="users-count" aria-live="polite">
+                {debouncedSearch
+                  ? t('users.countMatching', {
+                      matching: format.number(matching),
+                      total: format.number(current.cachedUsers),
+                    })
+                  : t('users.countAll', { total: format.number(matching) })}
+              </span>
+            )}
+          </div>
+          <UsersTable search={debouncedSearch} hasSynced={current.lastSyncAt !== null} onOpenUser={onOpenUser} />
+        </>
+      )}
     </div>
   );
 }

@@ -19,6 +19,9 @@ export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, o
   const format = useFormatters();
   const now = useNow();
   const admin = status.admin;
+  // Locked, Sign in takes Sync's place: it is the way out the notice names, and the one that
+  // works whatever became of the stored refresh token.
+  const canSync = status.signedIn && !status.cacheLocked;
   return (
     <header className="workspace-header" data-testid="workspace-header">
       <div className="identity">
@@ -27,6 +30,11 @@ export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, o
           {status.offline && (
             <span className="badge badge--offline" data-testid="offline-badge" title={t('header.offlineTitle')}>
               {t('header.offline')}
+            </span>
+          )}
+          {status.cacheLocked && (
+            <span className="badge badge--offline" data-testid="locked-badge" title={t('header.lockedTitle')}>
+              {t('header.locked')}
             </span>
           )}
           {!status.signedIn && !status.offline && (
@@ -68,18 +76,18 @@ export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, o
                 age: describeDataAge(status.lastSyncAt, now, t, format),
               })}
         </span>
-        {status.signedIn ? (
-          <>
-            <button type="button" className="primary" data-testid="sync" onClick={onSync} disabled={syncing}>
-              {syncing ? t('header.syncing') : t('header.sync')}
-            </button>
-            <button type="button" data-testid="sign-out" onClick={onSignOut}>
-              {t('header.signOut')}
-            </button>
-          </>
+        {canSync ? (
+          <button type="button" className="primary" data-testid="sync" onClick={onSync} disabled={syncing}>
+            {syncing ? t('header.syncing') : t('header.sync')}
+          </button>
         ) : (
           <button type="button" className="primary" data-testid="sign-in" onClick={onSignIn}>
             {t('header.signIn')}
+          </button>
+        )}
+        {status.signedIn && (
+          <button type="button" data-testid="sign-out" onClick={onSignOut}>
+            {t('header.signOut')}
           </button>
         )}
       </div>
