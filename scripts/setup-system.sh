@@ -4,8 +4,9 @@
 set -euo pipefail
 purpose=${1:-demo}
 
-# Building the desktop app (Tauri on WebKitGTK) and the keyring's Secret Service client.
-packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev libdbus-1-dev)
+# Building the desktop app (Tauri on WebKitGTK), the keyring's Secret Service client, and
+# SQLCipher's crypto (libcrypto from libssl-dev).
+packages=(build-essential pkg-config curl libwebkit2gtk-4.1-dev libdbus-1-dev libssl-dev)
 if [ "$purpose" = test ]; then
   # Headless desktop tests (Xvfb, WebKitWebDriver), a real Secret Service for keyring tests.
   packages+=(xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 keyutils)

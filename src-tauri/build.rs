@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "open_profile_workspace",
     "sign_in",
     "sign_out",
+    "forget_workspace",
     "get_status",
     "sync_directory",
     "list_users",

@@ -62,6 +62,17 @@ pub async fn sign_out(current: State<'_, CurrentWorkspace>) -> Result<()> {
     Ok(())
 }
 
+/// Forgets the open workspace on this machine (Settings): signs out, deletes the cache with its
+/// outbox and audit log, and the cache's key; refused while changes are queued unless
+/// `discard_queued`.
+#[tauri::command]
+pub async fn forget_workspace(current: State<'_, CurrentWorkspace>, discard_queued: bool) -> Result<()> {
+    let workspace = current.get().await?;
+    workspace.forget(discard_queued).await?;
+    current.close().await;
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn get_status(current: State<'_, CurrentWorkspace>) -> Result<Option<WorkspaceStatus>> {
     match current.find().await {

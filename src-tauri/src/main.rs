@@ -50,6 +50,7 @@ fn main() {
             commands::open_profile_workspace,
             commands::sign_in,
             commands::sign_out,
+            commands::forget_workspace,
             commands::get_status,
             commands::sync_directory,
             commands::list_users,

@@ -383,7 +383,11 @@ fn an_offline_change_that_meets_a_server_change_is_a_conflict_resolved_either_wa
 #[test]
 fn the_audit_log_verifies_exports_and_finds_edited_or_removed_entries() {
     let sandbox = bailiwick_tests::SandboxProcess::start();
-    let ada = synced(&sandbox, "ada.emea");
+    // Tampering needs the file open: this profile keeps the cache unencrypted (whoever holds
+    // the key could do the same to an encrypted one; the chain catches it either way).
+    let ada =
+        common::signed_in_with(&common::profile_with_offline_setting(&sandbox, "encrypt_cache = false"), "ada.emea");
+    ada.run(&["sync", "--json"]).assert_code(0, "sync as ada.emea");
     create_user(&ada, "audit.subject", "EMEA/DE", "employee");
     ada.run(&["users", "disable", "audit.subject"]).assert_code(0, "disable");
     ada.run(&["users", "edit", "audit.subject", "--given", "Audrey"]).assert_code(0, "edit");

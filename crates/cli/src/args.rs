@@ -37,6 +37,13 @@ pub enum Command {
     Logout,
     /// Show the admin context: subject, BU scopes, capabilities.
     Whoami,
+    /// Forget this workspace on this machine: sign out, delete the cache (with its outbox,
+    /// audit log and reviews) and its key from the OS keyring.
+    Forget {
+        /// Forget even though changes are still queued in the outbox (they are lost).
+        #[arg(long)]
+        discard_queued: bool,
+    },
     /// Pull users, groups and memberships of your scopes into the local cache.
     Sync {
         /// Fetch everything, not only what changed.
@@ -310,7 +317,7 @@ impl Command {
     /// Whether the command talks to the IAM (and so starts the demo IAM when it is the profile).
     pub fn needs_network(&self) -> bool {
         match self {
-            Command::Login { .. } | Command::Logout | Command::Sync { .. } => true,
+            Command::Login { .. } | Command::Logout | Command::Forget { .. } | Command::Sync { .. } => true,
             // Changes are recorded offline and then sent at once.
             Command::Users(c) => !matches!(
                 c,

@@ -42,11 +42,26 @@ async fn run(cli: Cli, out: &Output) -> Result<(), Error> {
     let data_dir = args::data_dir(cli.data_dir.as_deref())?;
     let needs_network = cli.command.needs_network() && !cli.offline;
     let opened = demo::open_profile(&cli.profile, &data_dir, needs_network).await?;
-    let mut workspace = Workspace::open(opened.profile.clone(), &data_dir)?;
-    if cli.offline {
-        workspace = workspace.offline_only();
-    }
-    let result = execute(cli.command, &workspace, out).await;
+    let result = match cli.command {
+        // Forgetting must work on a workspace that no longer opens (a lost cache key).
+        Command::Forget { discard_queued } => {
+            match Workspace::forget_at(opened.profile.clone(), &data_dir, cli.offline, discard_queued).await {
+                Ok(()) => {
+                    let name = &opened.profile.name;
+                    out.message(&format!(
+                        "Forgot {name} on this machine: signed out, the cache and its key are deleted."
+                    ));
+                    out.value(&serde_json::json!({ "forgotten": name }), |_| String::new())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        command => match Workspace::open(opened.profile.clone(), &data_dir) {
+            Ok(workspace) if cli.offline => execute(command, &workspace.offline_only(), out).await,
+            Ok(workspace) => execute(command, &workspace, out).await,
+            Err(e) => Err(e),
+        },
+    };
     opened.stop().await;
     result
 }
@@ -66,6 +81,8 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
             }
             Ok(())
         }
+        // `run` forgets before any workspace is opened.
+        Command::Forget { .. } => Err(Error::Usage("forget cannot run on an open workspace".into())),
         Command::Whoami => {
             let status = ws.status()?;
             match output::Whoami::from_status(&status) {

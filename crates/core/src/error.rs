@@ -43,6 +43,14 @@ pub enum Error {
     #[error("the local cache: {0}")]
     Cache(#[from] rusqlite::Error),
 
+    /// The encrypted cache does not open with the key from the OS keyring.
+    #[error("{0}")]
+    CacheKeyRefused(String),
+
+    /// The cache was used offline for longer than the profile allows: sign in again.
+    #[error("{0}")]
+    CacheLocked(String),
+
     #[error("{0}")]
     Io(#[from] std::io::Error),
 
@@ -86,7 +94,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Profile { .. } | Error::ProfileNotFound { .. } | Error::Usage(_) => ErrorCode::Usage,
-            Error::SignInNeeded(_) => ErrorCode::SignInNeeded,
+            Error::SignInNeeded(_) | Error::CacheLocked(_) => ErrorCode::SignInNeeded,
             Error::Http { status: 401, .. } => ErrorCode::SignInNeeded,
             Error::Http { status: 403, .. } => ErrorCode::Refused,
             Error::Http { status: 412, .. } => ErrorCode::Conflict,
@@ -100,6 +108,7 @@ impl Error {
             | Error::MalformedResponse { .. }
             | Error::CacheTooNew { .. }
             | Error::Cache(_)
+            | Error::CacheKeyRefused(_)
             | Error::Io(_)
             | Error::Cancelled(_)
             | Error::ChangeFailed { .. }

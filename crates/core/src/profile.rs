@@ -97,6 +97,9 @@ pub struct ScimSettings {
     /// Page size asked for when listing; servers may return fewer (and often cap it).
     #[serde(default = "default_page_size")]
     pub page_size: u32,
+    /// List pages requested at once during a sync (1: one after the other).
+    #[serde(default = "default_pages_in_flight")]
+    pub pages_in_flight: usize,
 }
 
 fn default_bu_attribute() -> String {
@@ -107,16 +110,23 @@ fn default_page_size() -> u32 {
     500
 }
 
+fn default_pages_in_flight() -> usize {
+    4
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OfflineSettings {
-    /// The longest the cache may be used without signing in again, in hours.
+    /// The longest the cache may be used without the IAM confirming the session (a sign-in
+    /// or a token refresh), in hours; then it locks until the admin signs in again.
     pub max_age_hours: u32,
+    /// Encrypt the cache at rest (SQLCipher, key in the OS keyring).
+    pub encrypt_cache: bool,
 }
 
 impl Default for OfflineSettings {
     fn default() -> Self {
-        Self { max_age_hours: 24 * 14 }
+        Self { max_age_hours: 24 * 14, encrypt_cache: true }
     }
 }
 

@@ -43,6 +43,26 @@ secret_string!(
     IdToken
 );
 
+secret_string!(
+    /// The key of the encrypted cache: 32 random bytes as 64 hex digits, kept in the OS
+    /// keyring only and handed to SQLCipher as a raw key (no passphrase derivation needed).
+    CacheKey
+);
+
+impl CacheKey {
+    pub fn generate() -> Self {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// 64 hex digits: what `generate` makes, and the only form that may reach a PRAGMA.
+    pub fn is_well_formed(&self) -> bool {
+        self.0.len() == 64 && self.0.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +73,14 @@ mod tests {
         let printed = format!("{token:?} {:?}", AccessToken::new("at-very-secret-value"));
         assert!(!printed.contains("very-secret"), "Debug leaked a token: {printed}");
         assert_eq!(token.expose(), "rt-very-secret-value");
+    }
+
+    #[test]
+    fn cache_keys_are_random_and_well_formed() {
+        let (a, b) = (CacheKey::generate(), CacheKey::generate());
+        assert!(a.is_well_formed() && b.is_well_formed());
+        assert_ne!(a, b);
+        assert!(!format!("{a:?}").contains(a.expose()));
+        assert!(!CacheKey::new("x'00'; DROP TABLE users; --").is_well_formed());
     }
 }

@@ -10,6 +10,7 @@ mod hostile;
 use std::path::Path;
 
 use bailiwick_core::auth::{KeyringTokenStore, SignInFailure};
+use bailiwick_core::cache::KeyringCacheKeyStore;
 use bailiwick_core::workspace::Workspace;
 use bailiwick_core::Error;
 use hostile::{Attack, HostileProvider, ScriptedBrowser, SIGN_IN_TIMEOUT};
@@ -20,6 +21,10 @@ fn keyring_account(test: &str) -> String {
 
 fn keyring_store(account: &str) -> Box<KeyringTokenStore> {
     Box::new(KeyringTokenStore::new("bailiwick-tests", account).expect("a keyring entry can be addressed"))
+}
+
+fn cache_keys(account: &str) -> Box<KeyringCacheKeyStore> {
+    Box::new(KeyringCacheKeyStore::new("bailiwick-tests", account).expect("a keyring entry can be addressed"))
 }
 
 /// Every file under `dir` (SQLite, its WAL and journal, anything else), with the first token
@@ -67,8 +72,12 @@ async fn no_token_is_at_rest_after_sign_in_refresh_sync_and_sign_out() {
     let provider = HostileProvider::start(Attack::None).await;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let account = keyring_account("at-rest");
+    // Unencrypted, so that a token written to the cache would show in the scan below.
+    let mut profile = provider.profile();
+    profile.offline.encrypt_cache = false;
     let workspace =
-        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&account)).expect("workspace opens");
+        Workspace::open_with(profile.clone(), data_dir.path(), keyring_store(&account), cache_keys(&account))
+            .expect("workspace opens");
     workspace.sign_in_within(&ScriptedBrowser, SIGN_IN_TIMEOUT).await.expect("sign-in");
     let report = workspace.sync(&mut |_| {}).await.expect("sync");
     assert_eq!(report.users, 1, "the sync really wrote the directory");
@@ -76,8 +85,8 @@ async fn no_token_is_at_rest_after_sign_in_refresh_sync_and_sign_out() {
     // Starting again restores the session from the keyring without a browser: a refresh
     // (with rotation) whose tokens must not land on disk either.
     drop(workspace);
-    let workspace =
-        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&account)).expect("workspace reopens");
+    let workspace = Workspace::open_with(profile, data_dir.path(), keyring_store(&account), cache_keys(&account))
+        .expect("workspace reopens");
     workspace.restore_session().await.expect("restore").expect("the keyring holds the refresh token");
     // And a 401 from the directory: one more refresh.
     provider.refuse_scim(1);
@@ -96,8 +105,10 @@ async fn no_token_is_at_rest_after_sign_in_refresh_sync_and_sign_out() {
 async fn a_401_from_the_directory_refreshes_once_and_retries_once() {
     let provider = HostileProvider::start(Attack::None).await;
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let workspace = Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&keyring_account("retry")))
-        .expect("workspace opens");
+    let retry = keyring_account("retry");
+    let workspace =
+        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&retry), cache_keys(&retry))
+            .expect("workspace opens");
     workspace.sign_in_within(&ScriptedBrowser, SIGN_IN_TIMEOUT).await.expect("sign-in");
 
     provider.refuse_scim(1);
@@ -123,13 +134,15 @@ async fn a_refresh_for_another_subject_is_refused_and_forgotten() {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let account = keyring_account("subject-changed");
     let workspace =
-        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&account)).expect("workspace opens");
+        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&account), cache_keys(&account))
+            .expect("workspace opens");
     workspace.sign_in_within(&ScriptedBrowser, SIGN_IN_TIMEOUT).await.expect("an honest sign-in");
     drop(workspace);
 
     provider.set_attack(Attack::SubjectChangedOnRefresh);
     let workspace =
-        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&account)).expect("workspace reopens");
+        Workspace::open_with(provider.profile(), data_dir.path(), keyring_store(&account), cache_keys(&account))
+            .expect("workspace reopens");
     let err = workspace.restore_session().await.expect_err("another subject must not take over the session");
     assert!(
         matches!(err, Error::SignIn(SignInFailure::SubjectChanged { ref expected, ref found }) if expected == "ada" && found == "mallory"),

@@ -7,7 +7,7 @@
 //! which is plenty for a handful of calls per test.
 #![allow(dead_code)] // each test file uses a different part of this module
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bailiwick_tests::{Cli, FakeBrowser, SandboxProcess};
@@ -25,9 +25,27 @@ const REDIRECT: &str = "http://127.0.0.1:53682/callback";
 
 /// A `bailiwick` signed in as `user` through the stand-in browser.
 pub fn signed_in(sandbox: &SandboxProcess, user: &str) -> Cli {
-    let cli = Cli::new(sandbox.profile.display().to_string()).with_browser(FakeBrowser::new(user, "demo"));
+    signed_in_with(&sandbox.profile, user)
+}
+
+/// As `signed_in`, with a profile of the test's own (e.g. a changed copy of the sandbox's).
+pub fn signed_in_with(profile: &Path, user: &str) -> Cli {
+    let cli = Cli::new(profile.display().to_string()).with_browser(FakeBrowser::new(user, "demo"));
     cli.run(&["login", "--json"]).assert_code(0, &format!("login as {user}"));
     cli
+}
+
+/// A copy of the sandbox's profile with `line` added to its `[offline]` section.
+pub fn profile_with_offline_setting(sandbox: &SandboxProcess, line: &str) -> PathBuf {
+    let text = std::fs::read_to_string(&sandbox.profile).expect("the sandbox wrote its profile");
+    assert!(text.contains("[offline]\n"), "the sandbox's profile has an [offline] section: {text}");
+    let changed = sandbox.profile.with_file_name(format!("changed-{}.toml", short_name(line)));
+    std::fs::write(&changed, text.replace("[offline]\n", &format!("[offline]\n{line}\n"))).expect("profile written");
+    changed
+}
+
+fn short_name(line: &str) -> String {
+    line.chars().filter(char::is_ascii_alphanumeric).take(24).collect()
 }
 
 /// A `bailiwick` signed in and synced.

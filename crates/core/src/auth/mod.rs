@@ -30,7 +30,7 @@ use std::time::Duration;
 pub use browser::{Browser, SystemBrowser};
 pub use oidc::{OidcClient, Revocation, SignOut, SignOutToken};
 pub use session::Session;
-pub use token_store::{KeyringBackend, KeyringTokenStore, TokenStore};
+pub use token_store::{KeyringBackend, KeyringSecret, KeyringTokenStore, TokenStore};
 
 /// How long to wait for a TCP connection to the IAM.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

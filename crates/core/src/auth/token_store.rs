@@ -1,4 +1,5 @@
-//! Where the refresh token lives between runs: the OS keyring, and nowhere else.
+//! Where the refresh token (and the cache's key) live between runs: the OS keyring, and
+//! nowhere else.
 //!
 //! `keyring` talks to Windows Credential Manager, the macOS Keychain, or on Linux the Secret
 //! Service, falling back to the kernel's keyutils where no Secret Service runs (servers, minimal
@@ -66,62 +67,96 @@ pub fn choose_linux_backend(
     }
 }
 
-/// A refresh token in the OS keyring, under (service, account).
-pub struct KeyringTokenStore {
+/// One secret in the OS keyring, under (service, account): the refresh token of a workspace,
+/// or the key of its cache. `what` names it in errors ("the sign-in", "the cache key").
+pub struct KeyringSecret {
     entry: Entry,
     backend: KeyringBackend,
     service: String,
     account: String,
+    what: &'static str,
 }
 
-impl KeyringTokenStore {
-    /// `service` names the application (and build flavour); `account` the workspace, e.g. the
-    /// profile's `workspace_key()`, so that two IAMs never share a token. On Linux this asks
-    /// the stores once, to pick one (see [`choose_linux_backend`]).
-    pub fn new(service: &str, account: &str) -> Result<Self, Error> {
-        let (entry, backend) = open_entry(service, account)?;
-        tracing::debug!(?backend, "keyring store chosen");
-        Ok(Self { entry, backend, service: service.to_owned(), account: account.to_owned() })
+impl KeyringSecret {
+    /// On Linux this asks the stores once, to pick one (see [`choose_linux_backend`]).
+    pub fn new(service: &str, account: &str, what: &'static str) -> Result<Self, Error> {
+        let (entry, backend) = open_entry(service, account, what)?;
+        tracing::debug!(?backend, what, "keyring store chosen");
+        Ok(Self { entry, backend, service: service.to_owned(), account: account.to_owned(), what })
     }
 
     pub fn backend(&self) -> KeyringBackend {
         self.backend
     }
 
-    fn failed(&self, doing: &str, e: &keyring::Error) -> Error {
-        Error::Keyring(format!("cannot {doing} the sign-in for {}/{}: {}", self.service, self.account, describe(e)))
-    }
-}
-
-impl std::fmt::Debug for KeyringTokenStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyringTokenStore").field("service", &self.service).field("account", &self.account).finish()
-    }
-}
-
-impl TokenStore for KeyringTokenStore {
-    fn load(&self) -> Result<Option<RefreshToken>, Error> {
+    /// `Ok(None)` when nothing is stored.
+    pub fn get(&self) -> Result<Option<String>, Error> {
         match self.entry.get_password() {
-            Ok(token) => Ok(Some(RefreshToken::new(token))),
+            Ok(value) => Ok(Some(value)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(self.failed("read", &e)),
         }
     }
 
-    fn save(&self, token: &RefreshToken) -> Result<(), Error> {
-        self.entry.set_password(token.expose()).map_err(|e| self.failed("store", &e))
+    pub fn set(&self, value: &str) -> Result<(), Error> {
+        self.entry.set_password(value).map_err(|e| self.failed("store", &e))
     }
 
-    fn delete(&self) -> Result<(), Error> {
+    /// Deleting what is not there succeeds.
+    pub fn delete(&self) -> Result<(), Error> {
         match self.entry.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(self.failed("delete", &e)),
         }
     }
+
+    fn failed(&self, doing: &str, e: &keyring::Error) -> Error {
+        Error::Keyring(format!("cannot {doing} {} for {}/{}: {}", self.what, self.service, self.account, describe(e)))
+    }
+}
+
+impl std::fmt::Debug for KeyringSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringSecret")
+            .field("service", &self.service)
+            .field("account", &self.account)
+            .field("what", &self.what)
+            .finish()
+    }
+}
+
+/// A refresh token in the OS keyring.
+#[derive(Debug)]
+pub struct KeyringTokenStore(KeyringSecret);
+
+impl KeyringTokenStore {
+    /// `service` names the application (and build flavour); `account` the workspace, e.g. the
+    /// profile's `workspace_key()`, so that two IAMs never share a token.
+    pub fn new(service: &str, account: &str) -> Result<Self, Error> {
+        KeyringSecret::new(service, account, "the sign-in").map(Self)
+    }
+
+    pub fn backend(&self) -> KeyringBackend {
+        self.0.backend()
+    }
+}
+
+impl TokenStore for KeyringTokenStore {
+    fn load(&self) -> Result<Option<RefreshToken>, Error> {
+        Ok(self.0.get()?.map(RefreshToken::new))
+    }
+
+    fn save(&self, token: &RefreshToken) -> Result<(), Error> {
+        self.0.set(token.expose())
+    }
+
+    fn delete(&self) -> Result<(), Error> {
+        self.0.delete()
+    }
 }
 
 #[cfg(target_os = "linux")]
-fn open_entry(service: &str, account: &str) -> Result<(Entry, KeyringBackend), Error> {
+fn open_entry(service: &str, account: &str, what: &str) -> Result<(Entry, KeyringBackend), Error> {
     use keyring::keyutils::KeyutilsCredential;
     use keyring::secret_service::SsCredential;
 
@@ -148,7 +183,7 @@ fn open_entry(service: &str, account: &str) -> Result<(Entry, KeyringBackend), E
             Err(e) => StoreProbe::Unreachable(describe(&e)),
         }
     })
-    .map_err(|reason| Error::Keyring(format!("cannot keep the sign-in for {service}/{account}: {reason}")))?;
+    .map_err(|reason| Error::Keyring(format!("cannot keep {what} for {service}/{account}: {reason}")))?;
     let entry = match (backend, secret_service, keyutils) {
         (KeyringBackend::SecretService, Ok(entry), _) | (KeyringBackend::KernelKeyutils, _, Some(entry)) => entry,
         _ => return Err(Error::Keyring(format!("cannot address the keyring entry {service}/{account}"))),
@@ -157,7 +192,7 @@ fn open_entry(service: &str, account: &str) -> Result<(Entry, KeyringBackend), E
 }
 
 #[cfg(not(target_os = "linux"))]
-fn open_entry(service: &str, account: &str) -> Result<(Entry, KeyringBackend), Error> {
+fn open_entry(service: &str, account: &str, _what: &str) -> Result<(Entry, KeyringBackend), Error> {
     let entry = Entry::new(service, account).map_err(|e| {
         Error::Keyring(format!("cannot address the keyring entry {service}/{account}: {}", describe(&e)))
     })?;

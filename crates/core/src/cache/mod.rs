@@ -8,6 +8,7 @@
 
 mod audit_log;
 mod directory_changes;
+mod encryption;
 mod grants;
 mod incremental;
 mod outbox;
@@ -25,9 +26,11 @@ use crate::admin::AdminContext;
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::scope::BuPath;
+use crate::secret::CacheKey;
 
 pub use audit_log::AuditQuery;
 pub use directory_changes::DirectoryChange;
+pub use encryption::{CacheKeyStore, KeyringCacheKeyStore};
 pub use grants::{GrantQuery, LedgerMembership};
 pub use incremental::{IncrementalSync, UserChanges};
 pub use outbox::{Conflict, Finish, OutboxEntry, OutboxState};
@@ -59,6 +62,9 @@ pub mod meta_key {
     pub const LAST_SYNC_AT: &str = "last_sync_at";
     /// The signed-in admin's context as JSON (claims only, never a token).
     pub const ADMIN_CONTEXT: &str = "admin_context";
+    /// RFC 3339 time at which the IAM last confirmed the session (a sign-in or a refresh):
+    /// the profile's maximum offline age counts from here.
+    pub const LAST_CONFIRMED_AT: &str = "last_confirmed_at";
 }
 
 /// A user to cache, with the BU already read from the profile's BU attribute.
@@ -94,6 +100,39 @@ impl Cache {
             std::fs::create_dir_all(parent)?;
         }
         let conn = Connection::open(path)?;
+        Self::configure_file(conn)
+    }
+
+    /// As `open`, encrypted with `key` (SQLCipher). A plaintext cache from before encryption
+    /// is encrypted in place first; a file the key does not open is refused with
+    /// `Error::CacheKeyRefused`, and nothing is changed.
+    #[tracing::instrument(level = "debug", skip(key), fields(path = %path.display()))]
+    pub fn open_encrypted(path: &Path, key: &CacheKey) -> Result<Cache, Error> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        if encryption::is_plaintext(path)? {
+            encryption::encrypt_in_place(path, key)?;
+        }
+        let conn = Connection::open(path)?;
+        encryption::unlock(&conn, key, path)?;
+        Self::configure_file(conn)
+    }
+
+    /// `open` or `open_encrypted`, as the workspace's profile wants it.
+    pub fn open_with_key(path: &Path, key: Option<&CacheKey>) -> Result<Cache, Error> {
+        match key {
+            Some(key) => Self::open_encrypted(path, key),
+            None => Self::open(path),
+        }
+    }
+
+    /// Whether the file at `path` is an encrypted cache (exists, and is not plaintext SQLite).
+    pub fn is_encrypted_file(path: &Path) -> Result<bool, Error> {
+        Ok(path.exists() && std::fs::metadata(path)?.len() > 0 && !encryption::is_plaintext(path)?)
+    }
+
+    fn configure_file(conn: Connection) -> Result<Cache, Error> {
         // WAL: the desktop app reads (search as you type) while a sync writes, and readers
         // never block the writer nor see a half-written sync.
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
@@ -199,10 +238,20 @@ impl Cache {
     /// When the last successful full sync started (the data is at least that fresh);
     /// `None` before the first sync. An unreadable value counts as never synced.
     pub fn last_sync_at(&self) -> Result<Option<DateTime<Utc>>, Error> {
-        Ok(self
-            .meta_get(meta_key::LAST_SYNC_AT)?
-            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| t.with_timezone(&Utc)))
+        self.meta_time(meta_key::LAST_SYNC_AT)
+    }
+
+    /// When the IAM last confirmed the session (see `meta_key::LAST_CONFIRMED_AT`).
+    pub fn last_confirmed_at(&self) -> Result<Option<DateTime<Utc>>, Error> {
+        self.meta_time(meta_key::LAST_CONFIRMED_AT)
+    }
+
+    pub fn set_last_confirmed_at(&self, at: DateTime<Utc>) -> Result<(), Error> {
+        self.meta_set(meta_key::LAST_CONFIRMED_AT, &at.to_rfc3339())
+    }
+
+    fn meta_time(&self, key: &str) -> Result<Option<DateTime<Utc>>, Error> {
+        Ok(self.meta_get(key)?.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)))
     }
 
     /// Remembers who is signed in, so the offline app can show it. Claims only.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bailiwick_scim::{Group, ListResponse, ScimErrorBody, User};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -88,12 +89,20 @@ pub struct ScimClient {
     pub(super) http: reqwest::Client,
     pub(super) base: Url,
     page_size: u32,
+    pages_in_flight: usize,
     retry: RetryPolicy,
 }
 
 impl ScimClient {
     pub fn new(http: reqwest::Client, base: Url) -> Self {
-        Self { http, base, page_size: DEFAULT_PAGE_SIZE, retry: RetryPolicy::default() }
+        Self { http, base, page_size: DEFAULT_PAGE_SIZE, pages_in_flight: 1, retry: RetryPolicy::default() }
+    }
+
+    /// How many list pages may be requested at once (1: one after the other). More hide the
+    /// round trip and the server's time per page; the order of the result does not change.
+    pub fn with_pages_in_flight(mut self, pages: usize) -> Self {
+        self.pages_in_flight = pages.max(1);
+        self
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -238,42 +247,65 @@ impl ScimClient {
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<T>, Error> {
-        let mut all: Vec<T> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut listed = Listed { resource, all: Vec::new(), seen: HashSet::new(), id_of };
         let mut start_index: u64 = 1;
-        loop {
-            if cancelled.load(Ordering::SeqCst) {
-                return Err(Error::Cancelled(format!("reading {resource}")));
+        // The first page tells how many there are and how many the server returns per page
+        // (it may cap `count` silently): the stride of the pages requested together after it.
+        let first = self.next_page(resource, token, query, start_index, cancelled).await?;
+        let (stride, mut total) = (first.resources.len() as u64, first.total_results);
+        if stride == 0 {
+            return Ok(listed.all);
+        }
+        listed.take(first.resources, start_index, self)?;
+        on_page(PageFetched { resource, fetched: listed.all.len() as u64, total });
+        start_index += stride;
+        if self.pages_in_flight > 1 && start_index <= total {
+            let starts: Vec<u64> = (0..).map(|k| start_index + k * stride).take_while(|s| *s <= total).collect();
+            let mut pages = futures_util::stream::iter(starts)
+                .map(|start| async move { (start, self.next_page(resource, token, query, start, cancelled).await) })
+                .buffered(self.pages_in_flight);
+            while let Some((start, page)) = pages.next().await {
+                let page = page?;
+                let returned = page.resources.len() as u64;
+                total = page.total_results;
+                listed.take(page.resources, start, self)?;
+                on_page(PageFetched { resource, fetched: listed.all.len() as u64, total });
+                start_index = start + returned;
+                // A short page before the end: this server's pages are not of one size (or the
+                // listing changed). Whatever is still in flight may overlap or leave a gap, so
+                // go on one page at a time from where this one ended; duplicates are dropped.
+                if returned < stride {
+                    break;
+                }
             }
-            let page: ListResponse<T> =
-                self.list_page_with(resource, token, query, start_index, self.page_size).await?;
+        }
+        while start_index <= total {
+            let page = self.next_page(resource, token, query, start_index, cancelled).await?;
             let returned = page.resources.len() as u64;
             if returned == 0 {
                 break;
             }
-            let before = all.len();
-            for item in page.resources {
-                // Resources without an id cannot be deduplicated; keep them (the caller decides).
-                let is_new = id_of(&item).is_none_or(|id| seen.insert(id.to_owned()));
-                if is_new {
-                    all.push(item);
-                }
-            }
-            if all.len() == before {
-                return Err(Error::MalformedResponse {
-                    url: self.endpoint(resource)?.to_string(),
-                    reason: format!(
-                        "the page at startIndex={start_index} repeats resources already received; the server does not advance"
-                    ),
-                });
-            }
-            on_page(PageFetched { resource, fetched: all.len() as u64, total: page.total_results });
+            total = page.total_results;
+            listed.take(page.resources, start_index, self)?;
+            on_page(PageFetched { resource, fetched: listed.all.len() as u64, total });
             start_index += returned;
-            if start_index > page.total_results {
-                break;
-            }
         }
-        Ok(all)
+        Ok(listed.all)
+    }
+
+    /// One page of a listing, unless the sync was cancelled.
+    async fn next_page<T: DeserializeOwned>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        query: ListQuery<'_>,
+        start_index: u64,
+        cancelled: &AtomicBool,
+    ) -> Result<ListResponse<T>, Error> {
+        if cancelled.load(Ordering::SeqCst) {
+            return Err(Error::Cancelled(format!("reading {resource}")));
+        }
+        self.list_page_with(resource, token, query, start_index, self.page_size).await
     }
 
     #[tracing::instrument(level = "debug", skip(self, token), fields(base = %self.base))]
@@ -413,6 +445,38 @@ pub(super) fn transport_error(url: &Url, error: reqwest::Error) -> Error {
         action: "reading the directory".into(),
         host: url.host_str().unwrap_or_default().to_owned(),
         reason: error.without_url().to_string(),
+    }
+}
+
+/// What a listing has received so far: resources in order, without duplicates.
+struct Listed<T> {
+    resource: &'static str,
+    all: Vec<T>,
+    seen: HashSet<String>,
+    id_of: fn(&T) -> Option<&str>,
+}
+
+impl<T> Listed<T> {
+    /// Keeps the page's new resources. A page with nothing new means the server ignores
+    /// `startIndex`, and paging on would never end.
+    fn take(&mut self, resources: Vec<T>, start_index: u64, client: &ScimClient) -> Result<(), Error> {
+        let before = self.all.len();
+        let received = resources.len();
+        for item in resources {
+            // Resources without an id cannot be deduplicated; keep them (the caller decides).
+            if (self.id_of)(&item).is_none_or(|id| self.seen.insert(id.to_owned())) {
+                self.all.push(item);
+            }
+        }
+        if received > 0 && self.all.len() == before {
+            return Err(Error::MalformedResponse {
+                url: client.endpoint(self.resource)?.to_string(),
+                reason: format!(
+                    "the page at startIndex={start_index} repeats resources already received; the server does not advance"
+                ),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -556,6 +620,42 @@ mod tests {
         assert!(server.requests().iter().all(|u| query(u, "count").as_deref() == Some("10")));
         assert!(server.requests().iter().all(|u| query(u, "filter").as_deref() == Some("userName pr")));
         assert_eq!(progress.last(), Some(&23));
+    }
+
+    #[tokio::test]
+    async fn several_pages_in_flight_give_every_user_once_in_order() {
+        let server = LoopbackServer::start(capped_directory(103, 10));
+        let client =
+            ScimClient::new(reqwest::Client::new(), server.base.clone()).with_page_size(10).with_pages_in_flight(4);
+        let mut progress = Vec::new();
+        let users = client.list_all_users(&token(), None, &mut |p| progress.push(p.fetched)).await.expect("paging");
+        let ids: Vec<_> = users.iter().filter_map(|u| u.id.clone()).collect();
+        assert_eq!(ids, (1..=103).map(|i| format!("u{i}")).collect::<Vec<_>>());
+        let mut starts: Vec<u64> =
+            server.requests().iter().filter_map(|u| query(u, "startIndex")?.parse().ok()).collect();
+        starts.sort_unstable();
+        assert_eq!(starts, (0..11).map(|k| 1 + 10 * k).collect::<Vec<u64>>(), "each page asked for once");
+        assert_eq!(progress.last(), Some(&103));
+        assert!(progress.windows(2).all(|w| w[0] < w[1]), "progress only grows: {progress:?}");
+    }
+
+    #[tokio::test]
+    async fn a_short_page_among_pages_in_flight_leaves_no_gap() {
+        // Pages of 10, except that the one starting at 21 holds only 5: the pages computed
+        // ahead (31, 41 …) would skip 26-30 if paging did not go on from where it ended.
+        let server = LoopbackServer::start(|url, _| {
+            let start: u64 = query(url, "startIndex").and_then(|s| s.parse().ok()).unwrap_or(1);
+            let size = if start == 21 { 5 } else { 10 };
+            let end = (start + size - 1).min(60);
+            let users: Vec<_> =
+                (start..=end).map(|i| json!({"id": format!("u{i}"), "userName": format!("user{i}")})).collect();
+            scim(200, json!({"totalResults": 60, "Resources": users}))
+        });
+        let client =
+            ScimClient::new(reqwest::Client::new(), server.base.clone()).with_page_size(10).with_pages_in_flight(3);
+        let users = client.list_all_users(&token(), None, &mut |_| {}).await.expect("paging");
+        let ids: Vec<_> = users.iter().filter_map(|u| u.id.clone()).collect();
+        assert_eq!(ids, (1..=60).map(|i| format!("u{i}")).collect::<Vec<_>>(), "all of them, once, in order");
     }
 
     #[tokio::test]

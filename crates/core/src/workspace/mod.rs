@@ -19,12 +19,12 @@ use crate::admin::AdminContext;
 use crate::auth::{
     self, Browser, KeyringTokenStore, OidcClient, Revocation, Session, SignInFailure, SignOutToken, TokenStore,
 };
-use crate::cache::{Cache, UserQuery, UserRow};
+use crate::cache::{Cache, CacheKeyStore, KeyringCacheKeyStore, OutboxState, UserQuery, UserRow};
 use crate::directory::ScimClient;
 use crate::error::Error;
 use crate::grant::GrantMode;
 use crate::profile::Profile;
-use crate::secret::AccessToken;
+use crate::secret::{AccessToken, CacheKey};
 use crate::sync::{self, SyncProgress, SyncReport};
 
 mod audit;
@@ -55,6 +55,11 @@ pub struct WorkspaceStatus {
     pub cached_users: u64,
     /// The last attempt to reach the IAM failed, or the workspace was opened offline.
     pub offline: bool,
+    /// The cache was used offline for longer than the profile allows: it shows nothing until
+    /// the admin signs in again.
+    pub cache_locked: bool,
+    /// The cache is encrypted at rest.
+    pub cache_encrypted: bool,
 }
 
 /// One page of the users table.
@@ -68,6 +73,11 @@ pub struct UserPage {
 pub struct Workspace {
     profile: Profile,
     cache_path: PathBuf,
+    /// `None` when the profile keeps the cache unencrypted.
+    cache_key: Option<CacheKey>,
+    cache_keys: Box<dyn CacheKeyStore>,
+    /// The IAM confirmed the session during this run: the offline age limit is satisfied.
+    confirmed: std::sync::atomic::AtomicBool,
     http: reqwest::Client,
     reader: Mutex<Cache>,
     tokens: Box<dyn TokenStore>,
@@ -81,24 +91,35 @@ pub struct Workspace {
 
 impl Workspace {
     /// Opens (creating on first use) the workspace of `profile` under `data_dir`, with the
-    /// refresh token in the OS keyring.
+    /// refresh token and the cache key in the OS keyring.
     pub fn open(profile: Profile, data_dir: &Path) -> Result<Workspace, Error> {
-        let key = profile.workspace_key();
-        let account = format!("{key}@{}", short_hash(&data_dir.to_string_lossy()));
+        let account = keyring_account(&profile, data_dir);
         let tokens = KeyringTokenStore::new(keyring_service(), &account)?;
-        Self::open_with(profile, data_dir, Box::new(tokens))
+        let cache_keys = KeyringCacheKeyStore::new(keyring_service(), &account)?;
+        Self::open_with(profile, data_dir, Box::new(tokens), Box::new(cache_keys))
     }
 
-    /// As `open`, with the token store handed in (tests use a real keyring too, but may want
-    /// their own namespace).
-    pub fn open_with(profile: Profile, data_dir: &Path, tokens: Box<dyn TokenStore>) -> Result<Workspace, Error> {
-        let dir = data_dir.join("workspaces").join(profile.workspace_key());
+    /// As `open`, with the keyring stores handed in (tests use a real keyring too, but may
+    /// want their own namespace).
+    pub fn open_with(
+        profile: Profile,
+        data_dir: &Path,
+        tokens: Box<dyn TokenStore>,
+        cache_keys: Box<dyn CacheKeyStore>,
+    ) -> Result<Workspace, Error> {
+        let dir = workspace_dir(&profile, data_dir);
         std::fs::create_dir_all(&dir)?;
         let cache_path = dir.join("cache.sqlite");
-        let reader = Cache::open(&cache_path)?;
+        // A cache already encrypted stays so, whatever the profile says now.
+        let encrypt = profile.offline.encrypt_cache || Cache::is_encrypted_file(&cache_path)?;
+        let cache_key = if encrypt { Some(cache_key_for(&cache_path, cache_keys.as_ref())?) } else { None };
+        let reader = Cache::open_with_key(&cache_path, cache_key.as_ref())?;
         Ok(Workspace {
             profile,
             cache_path,
+            cache_key,
+            cache_keys,
+            confirmed: std::sync::atomic::AtomicBool::new(false),
             http: auth::http_client(),
             reader: Mutex::new(reader),
             tokens,
@@ -145,7 +166,7 @@ impl Workspace {
             Ok(session) => {
                 // A refresh continues the same sign-in (OIDC Core §12.2): a different subject
                 // means a confused or malicious provider, never a reason to switch admins.
-                let cached = self.read_cache()?.admin_context()?;
+                let cached = self.unchecked_cache().admin_context()?;
                 if let Some(previous) = cached.filter(|p| p.subject != session.admin.subject) {
                     self.tokens.delete()?;
                     return Err(Error::SignIn(SignInFailure::SubjectChanged {
@@ -199,7 +220,8 @@ impl Workspace {
     }
 
     pub fn status(&self) -> Result<WorkspaceStatus, Error> {
-        let cache = self.read_cache()?;
+        let cache = self.unchecked_cache();
+        let cache_locked = self.offline_age_exceeded(&cache)?.is_some();
         let admin = cache.admin_context()?;
         let signed_in = self.tokens.load()?.is_some();
         Ok(WorkspaceStatus {
@@ -210,6 +232,8 @@ impl Workspace {
             last_sync_at: cache.last_sync_at()?,
             cached_users: cache.count_users(&UserQuery::default())?,
             offline: self.offline_only || self.unreachable.load(std::sync::atomic::Ordering::Relaxed),
+            cache_locked,
+            cache_encrypted: self.cache_key.is_some(),
         })
     }
 
@@ -260,7 +284,7 @@ impl Workspace {
     ) -> Result<SyncReport, Error> {
         let client = self.scim_client();
         let mode = self.detect_grant_mode(&client, token).await?;
-        let mut writer = Cache::open(&self.cache_path)?;
+        let mut writer = self.open_cache()?;
         let plan = sync::SyncPlan {
             scopes: &admin.bu_scopes,
             bu_attribute: &self.profile.scim.bu_attribute,
@@ -273,6 +297,7 @@ impl Workspace {
     fn scim_client(&self) -> ScimClient {
         ScimClient::new(self.http.clone(), self.profile.scim.base_url.clone())
             .with_page_size(self.profile.scim.page_size)
+            .with_pages_in_flight(self.profile.scim.pages_in_flight)
     }
 
     pub fn list_users(&self, query: &UserQuery) -> Result<UserPage, Error> {
@@ -285,10 +310,96 @@ impl Workspace {
         self.read_cache()?.user(id_or_user_name)
     }
 
+    /// The cache for reading, unless it is locked for being used offline too long.
     fn read_cache(&self) -> Result<std::sync::MutexGuard<'_, Cache>, Error> {
+        let cache = self.unchecked_cache();
+        if let Some(since) = self.offline_age_exceeded(&cache)? {
+            return Err(Error::CacheLocked(format!(
+                "the cache of {} is locked: the IAM has not confirmed the session since {} and the profile allows \
+                 {} hours offline; sign in again to unlock it",
+                self.profile.name,
+                since.format("%Y-%m-%d %H:%M UTC"),
+                self.profile.offline.max_age_hours
+            )));
+        }
+        Ok(cache)
+    }
+
+    /// The cache without the offline-age check: for the status line and for signing in.
+    fn unchecked_cache(&self) -> std::sync::MutexGuard<'_, Cache> {
         // A poisoned lock only means another thread panicked mid-query; SQLite itself is
         // consistent, so the connection is still usable.
-        Ok(self.reader.lock().unwrap_or_else(|p| p.into_inner()))
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Since when the session is unconfirmed, when that is longer than the profile allows.
+    fn offline_age_exceeded(&self, cache: &Cache) -> Result<Option<DateTime<Utc>>, Error> {
+        if self.confirmed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(None);
+        }
+        // Caches from before this check know only their last sync.
+        let Some(since) = cache.last_confirmed_at()?.or(cache.last_sync_at()?) else {
+            return Ok(None);
+        };
+        let allowed = chrono::Duration::hours(i64::from(self.profile.offline.max_age_hours));
+        Ok((Utc::now() - since > allowed).then_some(since))
+    }
+
+    /// A connection of its own (a sync's or a push's writer), unlocked with the workspace's key.
+    fn open_cache(&self) -> Result<Cache, Error> {
+        Cache::open_with_key(&self.cache_path, self.cache_key.as_ref())
+    }
+
+    /// Forgets this workspace on this machine: signs out (revoking the refresh token where the
+    /// IAM can be reached), deletes the cache key from the OS keyring and the cache with its
+    /// outbox, audit log and reviews. Refused while changes are still queued, unless
+    /// `discard_queued`: they would be lost. The workspace is of no use afterwards: drop it.
+    #[instrument(skip_all, fields(profile = %self.profile.name))]
+    pub async fn forget(&self, discard_queued: bool) -> Result<(), Error> {
+        let queued = self
+            .unchecked_cache()
+            .outbox(&[OutboxState::Queued, OutboxState::Sending, OutboxState::Failed, OutboxState::Conflict])?
+            .len();
+        if queued > 0 && !discard_queued {
+            return Err(Error::Usage(format!(
+                "{queued} change(s) are still in the outbox and would be lost; push them first (`bailiwick outbox \
+                 push`), or forget anyway with --discard-queued"
+            )));
+        }
+        self.sign_out().await?;
+        self.cache_keys.delete()?;
+        // Close the file before deleting it (Windows refuses to delete an open file).
+        *self.unchecked_cache() = Cache::open_in_memory()?;
+        if let Some(dir) = self.cache_path.parent() {
+            remove_dir(dir)?;
+        }
+        info!(queued_discarded = queued, "workspace forgotten");
+        Ok(())
+    }
+
+    /// `forget` for a workspace that may not open: when its encrypted cache cannot be read
+    /// (key lost or changed), nothing in it is recoverable, so the keyring entries and the
+    /// files go without looking inside (and without revoking: the token is deleted locally).
+    pub async fn forget_at(
+        profile: Profile,
+        data_dir: &Path,
+        offline: bool,
+        discard_queued: bool,
+    ) -> Result<(), Error> {
+        match Workspace::open(profile.clone(), data_dir) {
+            Ok(workspace) => {
+                let workspace = if offline { workspace.offline_only() } else { workspace };
+                workspace.forget(discard_queued).await
+            }
+            Err(Error::CacheKeyRefused(reason)) => {
+                warn!(%reason, "the cache cannot be read; forgetting it without looking inside");
+                let account = keyring_account(&profile, data_dir);
+                KeyringTokenStore::new(keyring_service(), &account)?.delete()?;
+                KeyringCacheKeyStore::new(keyring_service(), &account)?.delete()?;
+                remove_dir(&workspace_dir(&profile, data_dir))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// A live access token and the admin it belongs to: the session in memory, else one
@@ -326,8 +437,10 @@ impl Workspace {
             self.tokens.save(refresh)?;
         }
         let admin = session.admin.clone();
+        self.confirmed.store(true, std::sync::atomic::Ordering::Relaxed);
         {
             let mut cache = self.read_cache()?;
+            cache.set_last_confirmed_at(Utc::now())?;
             let previous = cache.admin_context()?;
             if previous.is_some_and(|p| p.subject != admin.subject || p.bu_scopes != admin.bu_scopes) {
                 info!("a different admin signed in; clearing the cached directory");
@@ -361,6 +474,42 @@ impl Workspace {
             reason: reason.to_owned(),
         }
     }
+}
+
+/// Where a workspace keeps its files: one folder per profile (IAM) under the data dir.
+fn workspace_dir(profile: &Profile, data_dir: &Path) -> PathBuf {
+    data_dir.join("workspaces").join(profile.workspace_key())
+}
+
+/// The keyring account of a workspace's secrets: the profile, and the data dir it lives in.
+fn keyring_account(profile: &Profile, data_dir: &Path) -> String {
+    format!("{}@{}", profile.workspace_key(), short_hash(&data_dir.to_string_lossy()))
+}
+
+fn remove_dir(dir: &Path) -> Result<(), Error> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The workspace's cache key from the keyring, or a new one on first use. A cache that is
+/// already encrypted while the keyring has no key cannot be read by anyone any more.
+fn cache_key_for(cache_path: &Path, store: &dyn CacheKeyStore) -> Result<CacheKey, Error> {
+    if let Some(key) = store.load()? {
+        return Ok(key);
+    }
+    if Cache::is_encrypted_file(cache_path)? {
+        return Err(Error::CacheKeyRefused(format!(
+            "the cache {} is encrypted and its key is no longer in the OS keyring; `bailiwick forget` removes this \
+             workspace's cache (changes still queued in it are lost) and the next sync rebuilds it",
+            cache_path.display()
+        )));
+    }
+    let key = CacheKey::generate();
+    store.save(&key)?;
+    Ok(key)
 }
 
 /// Debug and release builds keep their tokens apart, so a development build never reads or

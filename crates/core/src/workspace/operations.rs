@@ -532,7 +532,7 @@ impl Workspace {
     async fn push_with(&self, token: &crate::secret::AccessToken, admin: &AdminContext) -> Result<PushReport, Error> {
         let client = self.scim_client();
         let catalog = self.profile.catalog();
-        let mut writer = Cache::open(&self.cache_path)?;
+        let mut writer = self.open_cache()?;
         let pusher =
             Pusher { client: &client, token, admin, catalog: &catalog, bu_attribute: &self.profile.scim.bu_attribute };
         pusher.push(&mut writer, None).await
