@@ -37,5 +37,8 @@ cargo clippy "${cargo_args[@]}" --all-targets -- -D warnings
 
 step "Rust tests: unit, integration, CLI and desktop end to end, interop with peers"
 mkdir -p tests/artifacts
+# The keyring's own test first, alone: its first write creates the fresh keyring's collection
+# before dozens of tests write at once (gnome-keyring once dropped writes racing into it).
+cargo test "${cargo_args[@]}" --test keyring_store
 # Xvfb for the desktop end-to-end test (WebKitGTK needs a display).
 xvfb-run -a --server-args="-screen 0 1400x900x24" cargo test "${cargo_args[@]}" -- --test-threads=4

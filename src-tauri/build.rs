@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "forget_workspace",
     "get_status",
     "sync_directory",
+    "cancel_sync",
     "list_users",
     "get_user",
     "list_roles",

@@ -3,7 +3,7 @@
 
 use bailiwick_core::auth::{Browser, SystemBrowser};
 use bailiwick_core::cache::{UserQuery, UserType};
-use bailiwick_core::sync::{SyncProgress, SyncReport};
+use bailiwick_core::sync::{SyncOptions, SyncProgress, SyncReport};
 use bailiwick_core::workspace::{UserPage, WorkspaceStatus};
 use bailiwick_core::BuPath;
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use crate::current_workspace::CurrentWorkspace;
 use crate::ipc_error::DesktopError;
 use crate::last_workspace::WorkspaceOrigin;
 use crate::off_runtime::run_blocking;
+use crate::running_sync::RunningSync;
 use crate::sign_in_browser::{SignInEvent, WindowReportingBrowser};
 
 type Result<T> = std::result::Result<T, DesktopError>;
@@ -84,6 +85,7 @@ pub async fn get_status(current: State<'_, CurrentWorkspace>) -> Result<Option<W
 #[tauri::command]
 pub async fn sync_directory(
     current: State<'_, CurrentWorkspace>,
+    running: State<'_, RunningSync>,
     progress: Channel<SyncProgress>,
 ) -> Result<SyncReport> {
     let workspace = current.get().await?;
@@ -91,7 +93,16 @@ pub async fn sync_directory(
         // A closed window only misses progress; the sync itself goes on.
         let _ = progress.send(step);
     };
-    Ok(workspace.sync(&mut report).await?)
+    let cancel = running.begin();
+    let synced = workspace.sync_cancellable(&SyncOptions::default(), &mut report, &cancel).await;
+    running.finish();
+    Ok(synced?)
+}
+
+/// The sync's Cancel button: the sync stops before it writes the cache, which stays as it was.
+#[tauri::command]
+pub fn cancel_sync(running: State<'_, RunningSync>) {
+    running.cancel();
 }
 
 #[tauri::command]

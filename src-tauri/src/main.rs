@@ -14,6 +14,7 @@ mod last_workspace;
 mod off_runtime;
 mod operation_commands;
 mod review_commands;
+mod running_sync;
 mod sign_in_browser;
 
 use std::path::PathBuf;
@@ -42,6 +43,7 @@ fn main() {
             let demo_port = demo_port(std::env::var(DEMO_PORT_VAR).ok())?;
             tracing::info!(data_dir = %data_dir.display(), demo_port, "starting");
             app.manage(CurrentWorkspace::new(data_dir, demo_port));
+            app.manage(running_sync::RunningSync::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -51,6 +53,7 @@ fn main() {
             commands::sign_in,
             commands::sign_out,
             commands::forget_workspace,
+            commands::cancel_sync,
             commands::get_status,
             commands::sync_directory,
             commands::list_users,

@@ -19,7 +19,7 @@ use bailiwick_core::cache::{Cache, UserQuery};
 use bailiwick_core::directory::{scope_filter, ScimClient};
 use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
 use bailiwick_core::secret::AccessToken;
-use bailiwick_core::sync::{full_sync, sync_plan_with, SyncCancel, SyncOptions, SyncPlan, SyncProgress};
+use bailiwick_core::sync::{full_sync, sync_plan_with, Fetching, SyncCancel, SyncOptions, SyncPlan, SyncProgress};
 use bailiwick_core::{BuPath, Scopes};
 use bailiwick_tests::{binary, Server};
 use futures_util::StreamExt;
@@ -64,11 +64,11 @@ async fn main() -> Result<(), Failure> {
     let started = Instant::now();
     let report =
         full_sync(&client, &token, &mut cache, &scopes, DEFAULT_BU_ATTRIBUTE, chrono::Utc::now(), &mut |p| match p {
-            SyncProgress::Users { total, .. } => user_total = total,
-            SyncProgress::Groups { total, .. } => group_total = total,
+            SyncProgress::Users(Fetching { total, .. }) => user_total = total,
+            SyncProgress::Groups(Fetching { total, .. }) => group_total = total,
             SyncProgress::Saving => saving_at = Some(started.elapsed()),
             // full_sync never fetches grants.
-            SyncProgress::Grants { .. } => {}
+            SyncProgress::Grants(_) => {}
         })
         .await?;
     let sync = started.elapsed();

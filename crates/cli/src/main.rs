@@ -94,7 +94,19 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
         }
         Command::Sync { full } => {
             let options = bailiwick_core::sync::SyncOptions { full, ..Default::default() };
-            let report = ws.sync_with_options(&options, &mut |p| out.progress(&p)).await?;
+            // Ctrl-C stops the sync before it writes the cache, which then stays as it was.
+            let cancel = bailiwick_core::sync::SyncCancel::new();
+            let on_interrupt = tokio::spawn({
+                let cancel = cancel.clone();
+                async move {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        cancel.cancel();
+                    }
+                }
+            });
+            let report = ws.sync_cancellable(&options, &mut |p| out.progress(&p), &cancel).await;
+            on_interrupt.abort();
+            let report = report?;
             out.message(&format!(
                 "Synced {} users, {} groups, {} memberships.",
                 report.users, report.groups, report.memberships

@@ -9,7 +9,7 @@ use bailiwick_core::bulk::RowReport;
 use bailiwick_core::cache::{Conflict, OutboxEntry, UserRow};
 use bailiwick_core::grant::Grant;
 use bailiwick_core::review::ReviewItem;
-use bailiwick_core::sync::SyncProgress;
+use bailiwick_core::sync::{Fetching, SyncProgress};
 use bailiwick_core::workspace::WorkspaceStatus;
 use bailiwick_core::workspace::{Finding, RoleView};
 use bailiwick_core::{AdminContext, Error, ErrorCode};
@@ -38,9 +38,9 @@ impl Output {
 
     pub fn progress(&self, progress: &SyncProgress) {
         let line = match progress {
-            SyncProgress::Users { fetched, total } => format!("users: {fetched} of {total}"),
-            SyncProgress::Groups { fetched, total } => format!("groups: {fetched} of {total}"),
-            SyncProgress::Grants { fetched, total } => format!("grants: {fetched} of {total}"),
+            SyncProgress::Users(f) => format!("users: {}", fetching_text(f)),
+            SyncProgress::Groups(f) => format!("groups: {}", fetching_text(f)),
+            SyncProgress::Grants(f) => format!("grants: {}", fetching_text(f)),
             SyncProgress::Saving => "saving to the local cache".to_owned(),
         };
         eprintln!("  {line}");
@@ -330,4 +330,14 @@ pub fn server_audit_text(events: &[serde_json::Value]) -> String {
     }
     text.push_str(&format!("{} events from the directory", events.len()));
     text
+}
+
+/// "1500 of 100282 (3 pages, 2345/s, about 41 s left)".
+fn fetching_text(f: &Fetching) -> String {
+    let pace = match f.remaining_seconds {
+        Some(left) if f.fetched < f.total => format!(", {:.0}/s, about {left} s left", f.per_second),
+        _ => format!(", {:.0}/s", f.per_second),
+    };
+    let pages = if f.pages == 1 { "1 page".to_owned() } else { format!("{} pages", f.pages) };
+    format!("{} of {} ({pages}{pace})", f.fetched, f.total)
 }

@@ -30,17 +30,51 @@ use crate::scope::{BuPath, Scopes};
 use crate::secret::AccessToken;
 
 /// What a sync is doing, reported as it goes (to a progress bar or stderr).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "phase")]
 pub enum SyncProgress {
-    /// A page of users arrived: `fetched` of the server's `total` so far.
-    Users { fetched: u64, total: u64 },
+    /// A page of users arrived.
+    Users(Fetching),
     /// A page of groups arrived.
-    Groups { fetched: u64, total: u64 },
+    Groups(Fetching),
     /// A page of grants arrived (server mode).
-    Grants { fetched: u64, total: u64 },
+    Grants(Fetching),
     /// Everything is fetched; writing the cache.
     Saving,
+}
+
+/// How far a listing has come: `fetched` of the server's `total` in `pages` pages so far, at
+/// `per_second` items per second since it started, and the time left at that pace.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fetching {
+    pub fetched: u64,
+    pub total: u64,
+    pub pages: u64,
+    pub per_second: f64,
+    /// `None` until there is a pace to go by.
+    pub remaining_seconds: Option<u64>,
+}
+
+/// Turns the pages of one listing into `Fetching` reports.
+struct Pace {
+    started: Instant,
+    pages: u64,
+}
+
+impl Pace {
+    fn start() -> Self {
+        Self { started: Instant::now(), pages: 0 }
+    }
+
+    fn page(&mut self, page: PageFetched) -> Fetching {
+        self.pages += 1;
+        let seconds = self.started.elapsed().as_secs_f64();
+        let per_second = if seconds > 0.0 { page.fetched as f64 / seconds } else { 0.0 };
+        let left = page.total.saturating_sub(page.fetched) as f64;
+        let remaining_seconds = (per_second > 0.0).then(|| (left / per_second).ceil() as u64);
+        Fetching { fetched: page.fetched, total: page.total, pages: self.pages, per_second, remaining_seconds }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -228,7 +262,8 @@ pub async fn sync_plan_with(
                 quote(&since.to_rfc3339_opts(SecondsFormat::Millis, true))
             );
             let changed = {
-                let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
+                let mut pace = Pace::start();
+                let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
                 client.list_all_users_cancellable(token, Some(&changed_filter), &mut on_page, cancelled).await?
             };
             let (mut upserts, dropped) = keep_in_scope(changed, scopes, bu_attribute);
@@ -252,7 +287,8 @@ pub async fn sync_plan_with(
         }
         ((SyncKind::FullScanDiff, _), Some(filter)) => {
             let users = {
-                let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
+                let mut pace = Pace::start();
+                let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
                 client.list_all_users_cancellable(token, Some(filter), &mut on_page, cancelled).await?
             };
             let (upserts, dropped) = keep_in_scope(users, scopes, bu_attribute);
@@ -262,7 +298,8 @@ pub async fn sync_plan_with(
         }
         (_, Some(filter)) => {
             let users = {
-                let mut on_page = |p: PageFetched| progress(SyncProgress::Users { fetched: p.fetched, total: p.total });
+                let mut pace = Pace::start();
+                let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
                 client.list_all_users_cancellable(token, Some(filter), &mut on_page, cancelled).await?
             };
             let (in_scope, dropped) = keep_in_scope(users, scopes, bu_attribute);
@@ -274,12 +311,14 @@ pub async fn sync_plan_with(
 
     // Groups are few: fetched whole every time, so memberships are always exact.
     let groups = {
-        let mut on_page = |p: PageFetched| progress(SyncProgress::Groups { fetched: p.fetched, total: p.total });
+        let mut pace = Pace::start();
+        let mut on_page = |p: PageFetched| progress(SyncProgress::Groups(pace.page(p)));
         client.list_all_groups_cancellable(token, None, &mut on_page, cancelled).await?
     };
 
     let grants = if plan.server_grants {
-        let mut on_page = |p: PageFetched| progress(SyncProgress::Grants { fetched: p.fetched, total: p.total });
+        let mut pace = Pace::start();
+        let mut on_page = |p: PageFetched| progress(SyncProgress::Grants(pace.page(p)));
         let raw = client.list_all_grants_cancellable(token, &mut on_page, cancelled).await?;
         Some(grants_in_scope(&raw, scopes))
     } else {
@@ -414,6 +453,29 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn the_pace_counts_pages_and_the_time_left_follows_from_the_rate() {
+        let mut pace = Pace { started: Instant::now() - std::time::Duration::from_secs(2), pages: 0 };
+        let first = pace.page(PageFetched { resource: "Users", fetched: 500, total: 2_000 });
+        assert_eq!(first.pages, 1);
+        assert!((200.0..=250.0).contains(&first.per_second), "500 in about 2 s: {}", first.per_second);
+        let left = first.remaining_seconds.expect("a pace gives a time left");
+        assert!((6..=8).contains(&left), "1,500 more at ~250/s: {left}");
+        let last = pace.page(PageFetched { resource: "Users", fetched: 2_000, total: 2_000 });
+        assert_eq!((last.pages, last.remaining_seconds), (2, Some(0)));
+        let json = serde_json::to_value(SyncProgress::Users(last)).expect("serializes");
+        assert_eq!(json["phase"], "users");
+        assert_eq!(json["fetched"], 2_000);
+        assert_eq!(json["remainingSeconds"], 0);
+    }
+
+    #[test]
+    fn no_time_left_is_guessed_before_anything_arrived() {
+        let mut pace = Pace::start();
+        let empty = pace.page(PageFetched { resource: "Groups", fetched: 0, total: 0 });
+        assert_eq!(empty.remaining_seconds, None);
+    }
 
     #[test]
     fn users_outside_the_scopes_or_without_a_bu_are_dropped() {

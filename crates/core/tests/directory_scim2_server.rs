@@ -182,7 +182,7 @@ async fn full_sync_caches_exactly_the_users_and_memberships_inside_the_scope() {
     assert_eq!(report.out_of_scope_dropped, 0, "scim2-server applied the scope filter itself");
     assert_eq!(report.started_at, now);
     assert_eq!(cache.last_sync_at().expect("meta"), Some(now));
-    let user_pages = progress.iter().filter(|p| matches!(p, SyncProgress::Users { .. })).count();
+    let user_pages = progress.iter().filter(|p| matches!(p, SyncProgress::Users(_))).count();
     assert_eq!(user_pages, expected_users.len().div_ceil(4), "one progress report per page of users");
 
     // The cache answers queries on what was synced: a role filter across the synced memberships.

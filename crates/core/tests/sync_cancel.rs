@@ -11,7 +11,7 @@ use bailiwick_core::cache::{Cache, UserQuery};
 use bailiwick_core::directory::ScimClient;
 use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
 use bailiwick_core::secret::AccessToken;
-use bailiwick_core::sync::{full_sync, full_sync_cancellable, SyncCancel, SyncProgress};
+use bailiwick_core::sync::{full_sync, full_sync_cancellable, Fetching, SyncCancel, SyncProgress};
 use bailiwick_core::{BuPath, Error, Scopes};
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
@@ -90,7 +90,7 @@ async fn a_sync_cancelled_between_pages_stops_there_and_leaves_the_cache_as_it_w
     let cancel = SyncCancel::new();
     let host_side = cancel.clone();
     let mut on_progress = |p: SyncProgress| {
-        if matches!(p, SyncProgress::Users { fetched: 20, .. }) {
+        if matches!(p, SyncProgress::Users(Fetching { fetched: 20, .. })) {
             host_side.cancel();
         }
     };

@@ -12,7 +12,9 @@ use bailiwick_core::cache::{Cache, UserQuery};
 use bailiwick_core::directory::ScimClient;
 use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
 use bailiwick_core::secret::AccessToken;
-use bailiwick_core::sync::{sync_plan_with, SyncCancel, SyncKind, SyncOptions, SyncPlan, SyncProgress, SyncReport};
+use bailiwick_core::sync::{
+    sync_plan_with, Fetching, SyncCancel, SyncKind, SyncOptions, SyncPlan, SyncProgress, SyncReport,
+};
 use bailiwick_core::{BuPath, Scopes};
 use bailiwick_sandbox::{Sandbox, SandboxConfig};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -138,7 +140,7 @@ async fn sync(sandbox: &Sandbox, token: &str, cache: &mut Cache, options: SyncOp
     let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
     let mut users_asked = 0;
     let mut progress = |p: SyncProgress| {
-        if let SyncProgress::Users { total, .. } = p {
+        if let SyncProgress::Users(Fetching { total, .. }) = p {
             users_asked = users_asked.max(total);
         }
     };

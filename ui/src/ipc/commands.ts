@@ -122,6 +122,11 @@ export function syncDirectory(onProgress: (progress: SyncProgress) => void): Pro
   return call('sync_directory', { progress });
 }
 
+/** Stops the running sync before it writes the cache; the sync then fails as cancelled. */
+export function cancelSync(): Promise<void> {
+  return call('cancel_sync');
+}
+
 export function listUsers(query: UserQuery): Promise<UserPage> {
   return call('list_users', { query });
 }

@@ -72,7 +72,17 @@ export interface UserPage {
 
 /** One step of a sync, as the core reports it. */
 export type SyncProgress =
-  | { phase: 'users' | 'groups' | 'grants'; fetched: number; total: number }
+  | {
+      phase: 'users' | 'groups' | 'grants';
+      fetched: number;
+      total: number;
+      /** Pages received so far. */
+      pages: number;
+      /** Items per second since this listing started. */
+      perSecond: number;
+      /** At that pace; null until there is one. */
+      remainingSeconds: number | null;
+    }
   | { phase: 'saving' };
 
 export interface SyncReport {

@@ -91,6 +91,7 @@ impl KeyringSecret {
 
     /// `Ok(None)` when nothing is stored.
     pub fn get(&self) -> Result<Option<String>, Error> {
+        let _one_at_a_time = serialized();
         match self.entry.get_password() {
             Ok(value) => Ok(Some(value)),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -99,11 +100,13 @@ impl KeyringSecret {
     }
 
     pub fn set(&self, value: &str) -> Result<(), Error> {
+        let _one_at_a_time = serialized();
         self.entry.set_password(value).map_err(|e| self.failed("store", &e))
     }
 
     /// Deleting what is not there succeeds.
     pub fn delete(&self) -> Result<(), Error> {
+        let _one_at_a_time = serialized();
         match self.entry.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(self.failed("delete", &e)),
@@ -123,6 +126,14 @@ impl std::fmt::Debug for KeyringSecret {
             .field("what", &self.what)
             .finish()
     }
+}
+
+/// One keyring call at a time in this process. Each call opens its own Secret Service session;
+/// gnome-keyring was seen to drop several writes racing into a fresh keyring (its daemon gone
+/// mid-call), and nothing here needs them to run in parallel.
+fn serialized() -> std::sync::MutexGuard<'static, ()> {
+    static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    KEYRING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A refresh token in the OS keyring.

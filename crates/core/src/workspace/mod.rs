@@ -250,15 +250,26 @@ impl Workspace {
         options: &sync::SyncOptions,
         progress: &mut (dyn FnMut(SyncProgress) + Send),
     ) -> Result<SyncReport, Error> {
+        self.sync_cancellable(options, progress, &sync::SyncCancel::new()).await
+    }
+
+    /// `sync_with_options` that stops with `Error::Cancelled`, the cache as it was, once
+    /// `cancel` is set (by a button or Ctrl-C) before the cache is written.
+    pub async fn sync_cancellable(
+        &self,
+        options: &sync::SyncOptions,
+        progress: &mut (dyn FnMut(SyncProgress) + Send),
+        cancel: &sync::SyncCancel,
+    ) -> Result<SyncReport, Error> {
         let (token, admin) = self.access("sync").await?;
-        let report = match self.sync_with(&token, &admin, options, progress).await {
+        let report = match self.sync_with(&token, &admin, options, progress, cancel).await {
             // The directory refused a token we believed live (revoked, or expired early):
             // refresh once and retry once; a second 401 is the answer (issue 4).
             Err(Error::Http { status: 401, .. }) => {
                 info!("the directory refused the access token; refreshing once and retrying");
                 *self.session.lock().await = None;
                 let (token, admin) = self.access("sync").await?;
-                self.sync_with(&token, &admin, options, progress).await
+                self.sync_with(&token, &admin, options, progress, cancel).await
             }
             other => other,
         };
@@ -281,6 +292,7 @@ impl Workspace {
         admin: &AdminContext,
         options: &sync::SyncOptions,
         progress: &mut (dyn FnMut(SyncProgress) + Send),
+        cancel: &sync::SyncCancel,
     ) -> Result<SyncReport, Error> {
         let client = self.scim_client();
         let mode = self.detect_grant_mode(&client, token).await?;
@@ -290,8 +302,7 @@ impl Workspace {
             bu_attribute: &self.profile.scim.bu_attribute,
             server_grants: mode == GrantMode::Server,
         };
-        let cancel = sync::SyncCancel::new();
-        sync::sync_plan_with(&client, token, &mut writer, &plan, options, Utc::now(), progress, &cancel).await
+        sync::sync_plan_with(&client, token, &mut writer, &plan, options, Utc::now(), progress, cancel).await
     }
 
     fn scim_client(&self) -> ScimClient {

@@ -111,6 +111,9 @@ export const de: Messages = {
     signIn: 'Anmelden',
     saving: 'Wird im Cache gespeichert…',
     fetching: '{{phase}} werden abgerufen: {{fetched}} von {{total}}',
+    pace: '{{perSecond}}/s, noch etwa {{remaining}}',
+    cancelSync: 'Abbrechen',
+    cancelSyncTitle: 'Synchronisierung beenden; der Cache bleibt, wie er war',
     phase: { users: 'Benutzer', groups: 'Gruppen', grants: 'Freigaben' },
     capability: {
       'manage-users': 'Benutzer verwalten',

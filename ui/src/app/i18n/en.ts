@@ -111,6 +111,9 @@ export const en = {
     signIn: 'Sign in',
     saving: 'Saving to the cache…',
     fetching: 'Fetching {{phase}}: {{fetched}} of {{total}}',
+    pace: '{{perSecond}}/s, about {{remaining}} left',
+    cancelSync: 'Cancel',
+    cancelSyncTitle: 'Stop the sync; the cache stays as it was',
     phase: { users: 'users', groups: 'groups', grants: 'grants' },
     capability: {
       'manage-users': 'manage-users',

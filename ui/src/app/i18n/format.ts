@@ -11,6 +11,8 @@ export interface Formatters {
   number: (value: number) => string;
   /** "3 minutes ago", "gestern". */
   relative: (value: number, unit: Intl.RelativeTimeFormatUnit) => string;
+  /** A length of time in the largest unit that keeps it readable: "41 seconds", "3 minutes", "1.5 hours". */
+  duration: (seconds: number) => string;
 }
 
 /**
@@ -31,6 +33,14 @@ export function formattersFor(locale: string, timeZone?: string): Formatters {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', ...zone });
   const number = new Intl.NumberFormat(locale);
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const unit = (name: 'second' | 'minute' | 'hour', digits: number) =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'long', maximumFractionDigits: digits });
+  const [seconds, minutes, hours] = [unit('second', 0), unit('minute', 0), unit('hour', 1)];
+  const duration = (value: number) => {
+    if (value < 90) return seconds.format(Math.max(0, Math.round(value)));
+    if (value < 90 * 60) return minutes.format(Math.round(value / 60));
+    return hours.format(value / 3600);
+  };
   const safely = (format: Intl.DateTimeFormat) => (rfc3339: string) => {
     const time = new Date(rfc3339);
     return Number.isNaN(time.getTime()) ? rfc3339 : format.format(time);
@@ -40,6 +50,7 @@ export function formattersFor(locale: string, timeZone?: string): Formatters {
     date: safely(date),
     number: (value) => number.format(value),
     relative: (value, unit) => relative.format(value, unit),
+    duration,
   };
 }
 

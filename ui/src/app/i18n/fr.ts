@@ -112,6 +112,9 @@ export const fr: Messages = {
     signIn: 'Se connecter',
     saving: 'Enregistrement dans le cache…',
     fetching: 'Récupération des {{phase}} : {{fetched}} sur {{total}}',
+    pace: '{{perSecond}}/s, encore environ {{remaining}}',
+    cancelSync: 'Annuler',
+    cancelSyncTitle: 'Arrêter la synchronisation ; le cache reste tel quel',
     phase: { users: 'utilisateurs', groups: 'groupes', grants: 'autorisations' },
     capability: {
       'manage-users': 'gérer les utilisateurs',

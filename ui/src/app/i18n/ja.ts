@@ -110,6 +110,9 @@ export const ja: Messages = {
     signIn: 'サインイン',
     saving: 'キャッシュに保存しています…',
     fetching: '{{phase}}を取得しています：{{total}} 件中 {{fetched}} 件',
+    pace: '毎秒 {{perSecond}} 件、残り約 {{remaining}}',
+    cancelSync: 'キャンセル',
+    cancelSyncTitle: '同期を中止します。キャッシュは元のままです',
     phase: { users: 'ユーザー', groups: 'グループ', grants: '付与' },
     capability: {
       'manage-users': 'ユーザー管理',

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '../../app/ErrorNotice';
 import { useFormatters } from '../../app/i18n/format';
 import { isSearchKey } from '../../app/shortcuts';
-import { getStatus, syncDirectory, type SyncProgress } from '../../ipc';
+import { cancelSync, getStatus, syncDirectory, type SyncProgress } from '../../ipc';
 import { CacheLockedNotice } from './CacheLockedNotice';
 import { STATUS_KEY } from './queryKeys';
 import { useDebouncedValue } from './useDebouncedValue';
@@ -112,6 +112,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
         syncing={sync.isPending}
         progress={progress}
         onSync={() => sync.mutate()}
+        onCancelSync={() => void cancelSync()}
         onSignIn={onSignIn}
         onSignOut={onSignOut}
       />

@@ -10,11 +10,20 @@ interface WorkspaceHeaderProps {
   syncing: boolean;
   progress: SyncProgress | null;
   onSync: () => void;
+  onCancelSync: () => void;
   onSignIn: () => void;
   onSignOut: () => void;
 }
 
-export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, onSignOut }: WorkspaceHeaderProps) {
+export function WorkspaceHeader({
+  status,
+  syncing,
+  progress,
+  onSync,
+  onCancelSync,
+  onSignIn,
+  onSignOut,
+}: WorkspaceHeaderProps) {
   const { t } = useTranslation();
   const format = useFormatters();
   const now = useNow();
@@ -85,6 +94,11 @@ export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, o
             {t('header.signIn')}
           </button>
         )}
+        {syncing && (
+          <button type="button" data-testid="cancel-sync" onClick={onCancelSync} title={t('header.cancelSyncTitle')}>
+            {t('header.cancelSync')}
+          </button>
+        )}
         {status.signedIn && (
           <button type="button" data-testid="sign-out" onClick={onSignOut}>
             {t('header.signOut')}
@@ -98,9 +112,15 @@ export function WorkspaceHeader({ status, syncing, progress, onSync, onSignIn, o
 function describeProgress(progress: SyncProgress | null, t: TFunction, format: Formatters): string {
   if (!progress) return t('header.syncing');
   if (progress.phase === 'saving') return t('header.saving');
-  return t('header.fetching', {
+  const fetching = t('header.fetching', {
     phase: t(`header.phase.${progress.phase}`),
     fetched: format.number(progress.fetched),
     total: format.number(progress.total),
   });
+  if (progress.remainingSeconds === null || progress.fetched >= progress.total) return fetching;
+  const pace = t('header.pace', {
+    perSecond: format.number(Math.round(progress.perSecond)),
+    remaining: format.duration(progress.remainingSeconds),
+  });
+  return `${fetching} (${pace})`;
 }
