@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection};
 
 use super::grants::{upsert_grant_row, LedgerMembership};
-use super::{upsert_user_row, CachedUser};
+use super::{search_index, upsert_user_row, CachedUser};
 use crate::error::Error;
 use crate::grant::Grant;
 
@@ -27,24 +27,16 @@ pub enum DirectoryChange {
     LedgerGrant(Box<Grant>, LedgerMembership),
 }
 
-/// The text the search index holds for a user row (see migration 0002).
-const SEARCH_DOC: &str = "user_name || char(10) || display_name || char(10) || ifnull(given_name, '') || char(10)
-    || ifnull(family_name, '') || char(10) || ifnull(email, '') || char(10) || ifnull(bu, '')";
-
 pub(super) fn apply(conn: &Connection, change: &DirectoryChange) -> Result<(), Error> {
     match change {
         DirectoryChange::User(cached) => {
             let Some(id) = cached.resource.id.as_deref() else { return Ok(()) };
-            // The index is contentless: an entry is removed by giving back the text it holds.
-            forget_search_doc(conn, id)?;
+            search_index::forget_user(conn, id)?;
             upsert_user_row(conn, cached)?;
-            conn.execute(
-                &format!("INSERT INTO users_search (rowid, doc) SELECT rowid, {SEARCH_DOC} FROM users WHERE id = ?1"),
-                [id],
-            )?;
+            search_index::index_user(conn, id)?;
         }
         DirectoryChange::UserGone { user_id } => {
-            forget_search_doc(conn, user_id)?;
+            search_index::forget_user(conn, user_id)?;
             conn.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
         }
         DirectoryChange::Membership { group_id, user_id, member: true } => {
@@ -64,15 +56,5 @@ pub(super) fn apply(conn: &Connection, change: &DirectoryChange) -> Result<(), E
             conn.execute("UPDATE grants SET membership = ?2 WHERE id = ?1", params![grant.id, membership.as_str()])?;
         }
     }
-    Ok(())
-}
-
-fn forget_search_doc(conn: &Connection, user_id: &str) -> Result<(), Error> {
-    conn.execute(
-        &format!(
-            "INSERT INTO users_search (users_search, rowid, doc) SELECT 'delete', rowid, {SEARCH_DOC} FROM users WHERE id = ?1"
-        ),
-        [user_id],
-    )?;
     Ok(())
 }

@@ -3,9 +3,9 @@
 //! scan. Also the full replace that counts what changed.
 //!
 //! Each write is one transaction, like `replace_directory`: a sync cut short leaves the cache
-//! as it was, never half old and half new. The search index is kept in step row by row (the
-//! way a single confirmed change is applied, `directory_changes`), because re-indexing every
-//! user would cost as much as the full sync the incremental one avoids.
+//! as it was, never half old and half new. Only the changed users' search entries are
+//! rewritten (in rowid order, see `search_index`), because re-indexing every user would cost
+//! as much as the full sync the incremental one avoids.
 
 use std::collections::HashSet;
 
@@ -13,10 +13,10 @@ use bailiwick_scim::Group;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::directory_changes::{apply, DirectoryChange};
+use super::search_index::TouchedUsers;
 use super::{
-    directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta, to_json, Cache,
-    CachedUser, DirectoryCounts,
+    directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta, to_json, upsert_user_row,
+    Cache, CachedUser, DirectoryCounts,
 };
 use crate::error::Error;
 use crate::grant::Grant;
@@ -85,15 +85,21 @@ impl Cache {
     ) -> Result<(DirectoryCounts, UserChanges), Error> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut changes = UserChanges::default();
+        let touched = TouchedUsers::new(&tx)?;
         let cached: Vec<String> = {
             let mut statement = tx.prepare("SELECT id FROM users")?;
             let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<_, _>>()?;
             ids
         };
-        for user_id in cached.into_iter().filter(|id| !sync.live_ids.contains(id)) {
-            apply(&tx, &DirectoryChange::UserGone { user_id })?;
+        for user_id in cached.iter().filter(|id| !sync.live_ids.contains(*id)) {
+            touched.add(user_id)?;
             changes.removed += 1;
         }
+        touched.forget()?;
+        touched.delete_rows()?;
+        touched.clear()?;
+
+        let mut writes = Vec::new();
         for cached in sync.upserts {
             let Some(id) = cached.resource.id.as_deref() else {
                 tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
@@ -109,8 +115,16 @@ impl Cache {
                 Some(_) => changes.changed += 1,
                 None => changes.added += 1,
             }
-            apply(&tx, &DirectoryChange::User(Box::new(cached.clone())))?;
+            touched.add(id)?;
+            writes.push(cached);
         }
+        // Index entries out, rows written, entries in: each step in rowid order (search_index).
+        touched.forget()?;
+        for cached in writes {
+            upsert_user_row(&tx, cached)?;
+        }
+        touched.index()?;
+        drop(touched);
         replace_server_grants(&tx, sync.server_grants)?;
         replace_groups(&tx, sync.groups)?;
         set_meta(&tx, super::meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;

@@ -24,13 +24,32 @@ pub struct ServerFeatures {
 
 /// A user as an id-only listing returns it (`attributes=id,<bu attribute>`): enough to tell
 /// which cached users still exist inside the scopes, at a fraction of a full page's size.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserStub {
     pub id: Option<String>,
     /// Everything else the server sent (the BU attribute, `schemas`, and what it adds anyway).
-    #[serde(flatten)]
     pub rest: serde_json::Map<String, serde_json::Value>,
 }
+
+// By hand rather than `#[serde(flatten)]`, which buffers every attribute before sorting them
+// out: a deletion check lists every user in the scopes, and that buffering was most of its time.
+impl<'de> serde::Deserialize<'de> for UserStub {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut rest = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let id = match rest.remove("id") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(id)) => Some(id),
+            Some(other) => {
+                return Err(serde::de::Error::custom(format!("a user's id must be a string, not {other}")));
+            }
+        };
+        Ok(Self { id, rest })
+    }
+}
+
+/// Users per page of an id-only listing: its resources are a few dozen bytes, so larger pages
+/// cost the server little more and save round trips. Servers cap `count` as they see fit.
+const STUB_PAGE_SIZE: u32 = 2_000;
 
 /// Asked for per page unless the profile says otherwise; servers may return fewer.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -172,7 +191,7 @@ impl ScimClient {
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<UserStub>, Error> {
-        let query = ListQuery { filter, attributes: Some(attributes) };
+        let query = ListQuery { filter, attributes: Some(attributes), page_size: self.page_size.max(STUB_PAGE_SIZE) };
         self.list_all_with("Users", token, query, |u: &UserStub| u.id.as_deref(), on_page, cancelled).await
     }
 
@@ -234,7 +253,8 @@ impl ScimClient {
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<T>, Error> {
-        self.list_all_with(resource, token, ListQuery { filter, attributes: None }, id_of, on_page, cancelled).await
+        let query = ListQuery { filter, attributes: None, page_size: self.page_size };
+        self.list_all_with(resource, token, query, id_of, on_page, cancelled).await
     }
 
     /// `list_all` with the whole query (filter and attribute selection).
@@ -305,7 +325,7 @@ impl ScimClient {
         if cancelled.load(Ordering::SeqCst) {
             return Err(Error::Cancelled(format!("reading {resource}")));
         }
-        self.list_page_with(resource, token, query, start_index, self.page_size).await
+        self.list_page_with(resource, token, query, start_index, query.page_size).await
     }
 
     #[tracing::instrument(level = "debug", skip(self, token), fields(base = %self.base))]
@@ -317,7 +337,14 @@ impl ScimClient {
         start_index: u64,
         count: u32,
     ) -> Result<ListResponse<T>, Error> {
-        self.list_page_with(resource, token, ListQuery { filter, attributes: None }, start_index, count).await
+        self.list_page_with(
+            resource,
+            token,
+            ListQuery { filter, attributes: None, page_size: count },
+            start_index,
+            count,
+        )
+        .await
     }
 
     async fn list_page_with<T: DeserializeOwned>(
@@ -405,6 +432,8 @@ struct ListQuery<'a> {
     filter: Option<&'a str>,
     /// `attributes`: a comma-separated selection; `None` asks for the default set.
     attributes: Option<&'a str>,
+    /// `count` asked for per page.
+    page_size: u32,
 }
 
 /// RFC 9110 §10.2.3: `Retry-After` is a number of seconds or an HTTP date; a date in the past
