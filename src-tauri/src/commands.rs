@@ -113,16 +113,21 @@ pub async fn list_users(current: State<'_, CurrentWorkspace>, query: UserQueryIn
 }
 
 /// The users table's query as the UI sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(rename = "UserQuery")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserQueryInput {
     #[serde(default)]
+    #[ts(optional)]
     search: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     bu: Option<String>,
     #[serde(default, rename = "type")]
+    #[ts(optional)]
     user_type: Option<UserType>,
     #[serde(default)]
+    #[ts(optional)]
     role: Option<String>,
     offset: u32,
     limit: u32,

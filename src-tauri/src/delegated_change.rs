@@ -17,7 +17,7 @@ use crate::off_runtime::run_blocking;
 
 /// What became of a change, for the window to say: done, failed (its `lastError` and `rule`),
 /// in conflict, or still queued (`notSent` says why when the directory was unreachable).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeOutcome {
     /// The outbox entry as it stands after the push.
@@ -25,11 +25,13 @@ pub struct ChangeOutcome {
     /// Why the change was not sent now (the directory cannot be reached); it waits in the
     /// outbox and the next push sends it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub not_sent: Option<String>,
     /// An issued grant waits for a second admin's approval (four eyes).
     pub needs_approval: bool,
     /// The grant a ledger-mode change recorded, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub ledger_grant: Option<Grant>,
 }
 

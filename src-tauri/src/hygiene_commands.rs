@@ -24,11 +24,12 @@ pub async fn list_findings(current: State<'_, CurrentWorkspace>) -> Result<Vec<F
 
 /// What fixing a finding did: its outbox entries as they stand after the push, and why they
 /// were not sent when the directory could not be reached.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FixOutcome {
     pub entries: Vec<OutboxEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub not_sent: Option<String>,
 }
 

@@ -26,7 +26,8 @@ pub enum DesktopError {
 }
 
 /// The JSON shape the UI's `IpcError` reads (ui/src/ipc/commands.ts).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(rename = "IpcErrorPayload")]
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
@@ -34,6 +35,7 @@ pub struct IpcError {
     /// The policy rule that refused the action (`four-eyes`, `grant-length` …); only on
     /// client-side policy refusals.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, as = "Option<bailiwick_core::policy::Rule>")]
     pub rule: Option<&'static str>,
 }
 

@@ -1,6 +1,7 @@
 //! Bailiwick's desktop shell. Everything the app does lives in bailiwick-core; this binary
-//! wires the core to a window: managed state (the open workspace), thin commands, and the
-//! data directory.
+//! wires the core to a window: managed state (the open workspace), thin commands, the data
+//! directory, and the desktop plugins (one app per data directory, the window's size and place
+//! remembered, notifications for the UI's expiry notices).
 
 // Prevents an additional console window on Windows in release.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -9,6 +10,8 @@ mod commands;
 mod current_workspace;
 mod delegated_change;
 mod hygiene_commands;
+#[cfg(test)]
+mod ipc_bindings;
 mod ipc_error;
 mod last_workspace;
 mod off_runtime;
@@ -16,6 +19,11 @@ mod operation_commands;
 mod review_commands;
 mod running_sync;
 mod sign_in_browser;
+// The single-instance and window-state plugins exist for these three systems only (Cargo.toml).
+#[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+mod single_instance;
+#[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+mod window_state;
 
 use std::path::PathBuf;
 
@@ -37,9 +45,26 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
 
-    let result = tauri::Builder::default()
-        .setup(|app| {
-            let data_dir = data_dir(std::env::var_os(DATA_DIR_VAR), app.path().app_data_dir().ok())?;
+    // Resolved before the app is built: the single-instance lock and the window state are named
+    // after it, and both plugins act before the setup hook (the lock before any window opens).
+    let data_dir = match data_dir(std::env::var_os(DATA_DIR_VAR), bailiwick_core::profile::default_data_dir) {
+        Ok(dir) => dir,
+        Err(error) => {
+            tracing::error!(%error, "the Bailiwick desktop app cannot start");
+            std::process::exit(1);
+        }
+    };
+    let context = tauri::generate_context!();
+
+    let builder = tauri::Builder::default();
+    // First, so that a second launch exits before anything else starts.
+    #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+    let builder = builder
+        .plugin(single_instance::plugin(&context.config().identifier, &data_dir))
+        .plugin(window_state::plugin(&data_dir));
+    let result = builder
+        .plugin(tauri_plugin_notification::init())
+        .setup(move |app| {
             let demo_port = demo_port(std::env::var(DEMO_PORT_VAR).ok())?;
             tracing::info!(data_dir = %data_dir.display(), demo_port, "starting");
             app.manage(CurrentWorkspace::new(data_dir, demo_port));
@@ -86,20 +111,23 @@ fn main() {
             review_commands::submit_review,
             review_commands::export_review,
         ])
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(error) = result {
         tracing::error!(%error, "the Bailiwick desktop app stopped");
         std::process::exit(1);
     }
 }
 
-/// `$BAILIWICK_DATA_DIR` when set, else the OS's per-app data directory.
-fn data_dir(from_env: Option<std::ffi::OsString>, app_data_dir: Option<PathBuf>) -> Result<PathBuf, String> {
-    from_env
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or(app_data_dir)
-        .ok_or_else(|| format!("no data directory: set {DATA_DIR_VAR}"))
+/// `$BAILIWICK_DATA_DIR` when set, else the OS's data directory for Bailiwick — the CLI's too
+/// (`bailiwick_core::profile::default_data_dir`), so that both see the same workspaces.
+fn data_dir<E: std::fmt::Display>(
+    from_env: Option<std::ffi::OsString>,
+    default_data_dir: impl FnOnce() -> Result<PathBuf, E>,
+) -> Result<PathBuf, String> {
+    match from_env.filter(|v| !v.is_empty()) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => default_data_dir().map_err(|error| format!("no data directory ({error}): set {DATA_DIR_VAR}")),
+    }
 }
 
 /// The demo IAM's port: `$BAILIWICK_DEMO_PORT` when set (a wrong value is an error, not
@@ -120,11 +148,12 @@ mod tests {
 
     #[test]
     fn data_dir_prefers_the_environment() {
-        let app = PathBuf::from("/home/a/.local/share/com.bailiwick.desktop");
-        assert_eq!(data_dir(Some("/tmp/x".into()), Some(app.clone())), Ok(PathBuf::from("/tmp/x")));
-        assert_eq!(data_dir(Some("".into()), Some(app.clone())), Ok(app.clone()), "an empty variable is unset");
-        assert_eq!(data_dir(None, Some(app.clone())), Ok(app));
-        assert!(data_dir(None, None).is_err());
+        let os_dir = PathBuf::from("/home/a/.local/share/bailiwick");
+        let os_default = || Ok::<_, String>(os_dir.clone());
+        assert_eq!(data_dir(Some("/tmp/x".into()), os_default), Ok(PathBuf::from("/tmp/x")));
+        assert_eq!(data_dir(Some("".into()), os_default), Ok(os_dir.clone()), "an empty variable is unset");
+        assert_eq!(data_dir(None, os_default), Ok(os_dir.clone()));
+        assert!(data_dir(None, || Err("no home directory")).is_err());
     }
 
     #[test]

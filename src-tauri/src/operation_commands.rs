@@ -7,7 +7,7 @@ use bailiwick_core::bulk::ImportReport;
 use bailiwick_core::cache::{AuditQuery, Conflict, GrantQuery, OutboxEntry, OutboxState, UserRow};
 use bailiwick_core::grant::{Grant, GrantMode, GrantStatus};
 use bailiwick_core::outbox::PushReport;
-use bailiwick_core::workspace::{GrantRequest, RoleView};
+use bailiwick_core::workspace::{GrantRequest, RoleView, UserActions};
 use bailiwick_core::{BuPath, Error};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,12 +20,14 @@ use crate::off_runtime::run_blocking;
 
 type Result<T> = std::result::Result<T, DesktopError>;
 
-/// A user with the grants they hold, for the user detail screen.
-#[derive(Debug, Serialize)]
+/// A user with the grants they hold and what the admin may do to them, for the user detail screen.
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDetail {
     pub user: UserRow,
     pub grants: Vec<Grant>,
+    /// `None` until someone has signed in to the workspace (no admin to ask policy about).
+    pub actions: Option<UserActions>,
 }
 
 #[tauri::command]
@@ -36,7 +38,12 @@ pub async fn get_user(current: State<'_, CurrentWorkspace>, user: String) -> Res
             .user(&user)?
             .ok_or_else(|| Error::NotFound(format!("no user {user} in your business units (as last synced)")))?;
         let grants = workspace.grants(&GrantQuery { user_id: Some(row.id.clone()), ..GrantQuery::default() })?;
-        Ok(UserDetail { user: row, grants })
+        let actions = match workspace.user_actions(&row.id) {
+            Ok(actions) => Some(actions),
+            Err(Error::SignInNeeded(_)) => None,
+            Err(other) => return Err(other),
+        };
+        Ok(UserDetail { user: row, grants, actions })
     })
     .await
 }
@@ -105,7 +112,7 @@ pub async fn list_grants(current: State<'_, CurrentWorkspace>, query: GrantQuery
 }
 
 /// The grant mode and what it means for the admin (the same words as `bailiwick grants mode`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct GrantModeView {
     pub mode: GrantMode,
     pub explanation: &'static str,
@@ -143,13 +150,15 @@ pub async fn list_conflicts(current: State<'_, CurrentWorkspace>) -> Result<Vec<
 }
 
 /// What resolving a conflict did: keeping mine queues the change again and sends it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ConflictResolution {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub push: Option<PushReport>,
     /// Why the re-queued change was not sent now (the directory cannot be reached).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub not_sent: Option<String>,
 }
 
@@ -180,12 +189,13 @@ pub async fn list_audit(current: State<'_, CurrentWorkspace>, query: AuditQueryI
 
 /// The audit chain check as the window shows it: a broken chain is a result to show, not a
 /// failed command.
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditCheck {
     pub intact: bool,
     /// How many entries were checked; unknown when the chain is broken.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub entries: Option<u64>,
     pub problems: Vec<String>,
 }
@@ -209,7 +219,7 @@ pub async fn verify_audit(current: State<'_, CurrentWorkspace>) -> Result<AuditC
     AuditCheck::from_core(result)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum AuditFormat {
     Csv,
@@ -246,7 +256,7 @@ pub async fn list_server_audit(current: State<'_, CurrentWorkspace>, last: Optio
 }
 
 /// Which CSV an import reads (the same two as `bailiwick import`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum ImportKind {
     Users,
@@ -254,14 +264,16 @@ pub enum ImportKind {
 }
 
 /// An import's report row by row, and, when it queued rows, what sending them did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportOutcome {
     pub report: ImportReport,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub push: Option<PushReport>,
     /// Why the queued rows were not sent now (the directory cannot be reached).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub not_sent: Option<String>,
 }
 
@@ -292,7 +304,8 @@ pub async fn import_csv(
 }
 
 /// The Issue grant form as the UI sends it; times are RFC 3339.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(rename = "GrantRequest")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GrantRequestInput {
     user: String,
@@ -324,14 +337,18 @@ fn rfc3339<T: serde::de::DeserializeOwned>(text: &str, field: &'static str) -> R
 }
 
 /// The grants list's filter as the UI sends it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ts_rs::TS)]
+#[ts(rename = "GrantQuery")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GrantQueryInput {
     #[serde(default)]
+    #[ts(optional)]
     status: Option<GrantStatus>,
     #[serde(default)]
+    #[ts(optional)]
     expiring_within_days: Option<u32>,
     #[serde(default)]
+    #[ts(optional)]
     user_id: Option<String>,
 }
 
@@ -346,16 +363,21 @@ impl GrantQueryInput {
 }
 
 /// The audit table's filter as the UI sends it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ts_rs::TS)]
+#[ts(rename = "AuditQuery")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuditQueryInput {
     #[serde(default)]
+    #[ts(optional)]
     actor: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     action: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     target: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     last: Option<u32>,
 }
 

@@ -17,7 +17,7 @@ type Result<T> = std::result::Result<T, DesktopError>;
 
 /// A review with its items: the Reviews screen's whole state. The progress (decided / total)
 /// is counted by the window from the items, which it shows anyway.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewView {
     pub review: Review,
@@ -70,7 +70,8 @@ pub async fn submit_review(current: State<'_, CurrentWorkspace>) -> Result<Submi
     Ok(workspace.submit_review().await?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ts_rs::TS)]
+#[ts(rename = "ReviewReportFormat")]
 #[serde(rename_all = "lowercase")]
 pub enum ReportFormat {
     Csv,

@@ -7,7 +7,7 @@ use tauri::ipc::Channel;
 use url::Url;
 
 /// Sent to the window during a sign-in.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SignInEvent {
     BrowserOpened { url: String },

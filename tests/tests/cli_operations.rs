@@ -145,6 +145,36 @@ fn roles_assign_and_remove_change_the_servers_group_and_policy_refuses_what_it_m
     assert_eq!(designer["groupId"].as_str(), directory.group(&truth, "Template Designer")["id"].as_str());
     assert_eq!(designer["needs_approval"].as_bool().or(designer["needsApproval"].as_bool()), Some(false));
 
+    // What ada may do to role.holder, asked before trying: the held role may be removed, and
+    // Production Operator may not be assigned (separation of duties), which the attempt below confirms.
+    let actions = ada.run(&["users", "actions", "role.holder", "--json"]);
+    actions.assert_code(0, "users actions");
+    let actions = actions.json();
+    let role_actions = |name: &str| -> Value {
+        actions["roles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["role"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} is among the actions: {actions}"))
+    };
+    assert_eq!(actions["setActive"]["allowed"], true, "ada manages EMEA users: {actions}");
+    let designer_actions = role_actions("Template Designer");
+    assert_eq!(designer_actions["held"], true, "{designer_actions}");
+    assert_eq!(designer_actions["remove"]["allowed"], true, "{designer_actions}");
+    assert!(designer_actions.get("assign").is_none(), "a held role is not offered again: {designer_actions}");
+    let operator_actions = role_actions("Production Operator");
+    assert_eq!(operator_actions["assign"]["allowed"], false, "{operator_actions}");
+    assert_eq!(operator_actions["assign"]["refusal"]["rule"], "separation-of-duties", "{operator_actions}");
+    let text = ada.run(&["users", "actions", "role.holder"]);
+    text.assert_code(0, "users actions, as text");
+    assert!(
+        text.stdout.contains("assign Production Operator") && text.stdout.contains("refused (separation-of-duties)"),
+        "the text names the refused action and its rule: {}",
+        text.stdout
+    );
+
     // Separation of duties: who designs a template may not release it to production.
     let sod = ada.run(&["roles", "assign", "role.holder", "Production Operator", "--json"]);
     sod.assert_code(4, "separation of duties is refused client side");

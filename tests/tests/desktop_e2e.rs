@@ -331,3 +331,53 @@ async fn a_grant_is_issued_approved_by_a_second_admin_and_revoked_and_a_review_i
     tokio::time::timeout(Duration::from_secs(300), run).await.expect("the grants e2e finishes within 5 minutes");
     drop(driver);
 }
+
+/// Starts the app outside WebDriver on `data_dir`, as a second double-click would.
+fn launch_app(app: &std::path::Path, data_dir: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(app)
+        .env("BAILIWICK_DATA_DIR", data_dir)
+        .env("BAILIWICK_DEMO_PORT", free_port().to_string())
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", app.display()))
+}
+
+/// Issue 7: one app per data directory. A second launch on the running app's data directory hands
+/// over to it (which comes to the front) and exits at once with success; a launch on another data
+/// directory runs alongside, as the parallel end-to-end tests need.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_launch_on_the_same_data_dir_hands_over_and_exits_while_another_data_dir_runs_alongside() {
+    let app = app_binary();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let other_data_dir = tempfile::tempdir().expect("temp dir");
+    let browser = FakeBrowser::new("ada.emea", "demo");
+    let driver = start_driver(&data_dir, &browser);
+
+    let run = async {
+        let client = driver.session(&app).await;
+        find_test_id(&client, "profile-path", Duration::from_secs(30)).await;
+
+        let mut second = launch_app(&app, data_dir.path());
+        let exited = eventually("the second launch exits", Duration::from_secs(20), || {
+            let status = second.try_wait().ok().flatten();
+            async move { status }
+        })
+        .await;
+        assert_eq!(exited.code(), Some(0), "the second launch hands over to the first and exits with success");
+
+        let mut alongside = launch_app(&app, other_data_dir.path());
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let still_running = alongside.try_wait().map(|status| status.is_none()).unwrap_or(false);
+        let _ = alongside.kill();
+        let _ = alongside.wait();
+        assert!(still_running, "an app on another data directory is not stopped by the lock");
+
+        find_test_id(&client, "profile-path", Duration::from_secs(5)).await;
+        let _ = client.close().await;
+    };
+    tokio::time::timeout(Duration::from_secs(120), run).await.expect("the single-instance e2e ends within 2 minutes");
+    drop(driver);
+}

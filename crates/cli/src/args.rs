@@ -136,6 +136,9 @@ pub enum UsersCommand {
     },
     /// One user, by id or userName.
     Show { user: String },
+    /// What you may do to a user now (disable or enable, edit, assign, remove or grant each role),
+    /// and for what you may not, the rule that forbids it. Read from the cache; changes nothing.
+    Actions { user: String },
     /// Create a user in one of your BUs.
     Create {
         #[arg(long)]
@@ -321,7 +324,10 @@ impl Command {
             // Changes are recorded offline and then sent at once.
             Command::Users(c) => !matches!(
                 c,
-                UsersCommand::List { .. } | UsersCommand::Show { .. } | UsersCommand::Import { dry_run: true, .. }
+                UsersCommand::List { .. }
+                    | UsersCommand::Show { .. }
+                    | UsersCommand::Actions { .. }
+                    | UsersCommand::Import { dry_run: true, .. }
             ),
             Command::Roles(c) => !matches!(c, RolesCommand::List | RolesCommand::Import { dry_run: true, .. }),
             Command::Grants(c) => !matches!(c, GrantsCommand::List { .. } | GrantsCommand::Mode),

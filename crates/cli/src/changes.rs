@@ -132,7 +132,7 @@ pub async fn users(ws: &Workspace, out: &Output, command: UsersCommand) -> Resul
             let report = ws.import_users(&text, dry_run)?;
             imported(ws, out, report).await
         }
-        UsersCommand::List { .. } | UsersCommand::Show { .. } => {
+        UsersCommand::List { .. } | UsersCommand::Show { .. } | UsersCommand::Actions { .. } => {
             Err(Error::Usage("users list and show are read commands".into()))
         }
     }

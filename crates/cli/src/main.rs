@@ -139,6 +139,9 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
                 ws.profile().name
             ))),
         },
+        Command::Users(UsersCommand::Actions { user }) => {
+            out.value(&ws.user_actions(&user)?, |actions| output::user_actions_text(&user, actions))
+        }
         Command::Users(command) => changes::users(ws, out, command).await,
         Command::Roles(command) => changes::roles(ws, out, command).await,
         Command::Grants(command) => changes::grants(ws, out, command).await,

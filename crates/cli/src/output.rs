@@ -11,7 +11,7 @@ use bailiwick_core::grant::Grant;
 use bailiwick_core::review::ReviewItem;
 use bailiwick_core::sync::{Fetching, SyncProgress};
 use bailiwick_core::workspace::WorkspaceStatus;
-use bailiwick_core::workspace::{Finding, RoleView};
+use bailiwick_core::workspace::{Finding, Permission, RoleView, UserActions};
 use bailiwick_core::{AdminContext, Error, ErrorCode};
 use serde::Serialize;
 
@@ -179,6 +179,27 @@ pub fn users_text(rows: &[UserRow]) -> String {
     }
     text.push_str(&format!("{} users", rows.len()));
     text
+}
+
+pub fn user_actions_text(user: &str, actions: &UserActions) -> String {
+    let line = |name: &str, permission: &Permission| match &permission.refusal {
+        None if permission.needs_approval => format!("  {name:<40} allowed, waits for a second admin's approval\n"),
+        None => format!("  {name:<40} allowed\n"),
+        Some(refusal) => format!("  {name:<40} refused ({}): {}. {}\n", refusal.rule, refusal.message, refusal.remedy),
+    };
+    let mut text = format!("What you may do to {user}:\n");
+    text.push_str(&line("disable or enable", &actions.set_active));
+    text.push_str(&line("edit", &actions.edit));
+    for role in &actions.roles {
+        if let Some(assign) = &role.assign {
+            text.push_str(&line(&format!("assign {}", role.role), assign));
+        }
+        if let Some(remove) = &role.remove {
+            text.push_str(&line(&format!("remove {}", role.role), remove));
+        }
+        text.push_str(&line(&format!("grant {}", role.role), &role.issue_grant));
+    }
+    text.trim_end().to_owned()
 }
 
 pub fn roles_text(roles: &[RoleView]) -> String {

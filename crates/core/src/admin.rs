@@ -7,6 +7,7 @@ use crate::scope::Scopes;
 
 /// What an admin may do inside their scopes (DESIGN.md, "The model").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Capability {
     ManageUsers,
@@ -45,6 +46,7 @@ impl Capability {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminContext {
     /// The `sub` claim.

@@ -27,6 +27,7 @@ pub struct Assignment {
 
 /// What happened (or, in a dry run, would happen) to a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum RowOutcome {
     /// Recorded in the outbox (dry run: would be).
@@ -41,6 +42,7 @@ pub enum RowOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportRow"))]
 #[serde(rename_all = "camelCase")]
 pub struct RowReport {
     pub line: u64,
@@ -50,13 +52,16 @@ pub struct RowReport {
     pub message: String,
     /// Why policy refuses the row: the rule, and what would make it allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub refusal: Option<crate::policy::Refusal>,
     /// The outbox entry, when one was recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub change: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub dry_run: bool,

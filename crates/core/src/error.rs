@@ -80,6 +80,7 @@ pub enum Error {
 
 /// What kind of failure, for exit codes (CLI) and `{code, …}` (IPC). Stable: hosts branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {
     Failure,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::scope::BuPath;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum GrantStatus {
     /// Waiting for a second admin's approval.
@@ -62,6 +63,7 @@ impl std::str::FromStr for GrantStatus {
 
 /// Who holds grants and enforces their windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum GrantMode {
     /// The server offers the Grant resource type (`/ResourceTypes`): it holds grants, enforces
@@ -96,6 +98,7 @@ impl GrantMode {
 
 /// A grant as the cache holds it (and `grants list --json` prints it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
     pub id: String,
@@ -112,10 +115,12 @@ pub struct Grant {
     pub justification: String,
     pub requester: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub approver: Option<String>,
     pub status: GrantStatus,
     /// The ETag it was read with (server mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub version: Option<String>,
     pub mode: GrantMode,
 }

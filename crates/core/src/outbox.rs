@@ -32,6 +32,7 @@ use crate::secret::AccessToken;
 
 /// What a push did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PushReport {
     pub applied: u32,
@@ -41,6 +42,7 @@ pub struct PushReport {
     pub remaining: u32,
     /// Why the push stopped early, when it did (the network, a server asking to wait).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub stopped: Option<String>,
 }
 

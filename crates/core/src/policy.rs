@@ -24,6 +24,7 @@ use crate::user_type::UserType;
 
 /// The rule a refusal comes from; its kebab-case name is what the UI, the CLI and the audit log show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     Scope,
@@ -63,6 +64,7 @@ impl std::fmt::Display for Rule {
 
 /// Why an action is not allowed and what would make it allowed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 #[error("{message} (rule {rule}). {remedy}")]
 pub struct Refusal {

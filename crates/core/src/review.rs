@@ -20,6 +20,7 @@ pub const EXPIRING_WITHIN_DAYS: i64 = 14;
 pub const LONG_STANDING_DAYS: i64 = 180;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReviewItemKind"))]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
     /// A permanent membership of a role's group.
@@ -29,6 +30,7 @@ pub enum ItemKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReviewDecision"))]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Keep,
@@ -55,6 +57,7 @@ impl Decision {
 
 /// Why an item deserves a second look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ReviewHint"))]
 #[serde(rename_all = "kebab-case")]
 pub enum Hint {
     /// The holder is a partner (external).
@@ -160,6 +163,7 @@ pub fn hints(
 
 /// One item of a review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewItem {
     pub item: u32,
@@ -170,27 +174,38 @@ pub struct ReviewItem {
     pub role: String,
     pub role_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub grant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub grant_bu: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub valid_until: Option<DateTime<Utc>>,
     pub base_version: Option<String>,
     pub hints: Vec<Hint>,
     pub decision: Option<Decision>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub new_until: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub decided_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub decided_by: Option<String>,
     /// After submit: the outbox entry a revoke or shorten became.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub op_id: Option<String>,
-    /// After submit: `kept`, or the outbox entry's state (`done`, `queued`, `conflict`, `failed`).
+    /// After submit, for a revoke or shorten: `applied` (confirmed by the server, or applied at once
+    /// to a ledger grant), the outbox entry's state until then (`queued`, `conflict`, `failed`, …),
+    /// or `refused: <reason>`. `None` for a kept item.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub outcome: Option<String>,
 }
 

@@ -11,6 +11,7 @@ use crate::admin::Capability;
 
 /// How much harm a role can do in the wrong hands; shown in the UI and used in review hints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Sensitivity {
     Low,
@@ -30,11 +31,13 @@ impl Sensitivity {
 
 /// One role of the catalog and what the organisation allows for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Role {
     /// The role's SCIM Group `displayName` (compared case-insensitively).
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub description: Option<String>,
     #[serde(default = "default_sensitivity")]
     pub sensitivity: Sensitivity,

@@ -21,6 +21,7 @@ use bailiwick_scim::filter::quote;
 use bailiwick_scim::User;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+use tracing::Instrument;
 
 use crate::cache::{Cache, CachedUser, IncrementalSync};
 use crate::directory::{bu_in_json, bu_of, scope_filter, PageFetched, ScimClient};
@@ -31,6 +32,7 @@ use crate::secret::AccessToken;
 
 /// What a sync is doing, reported as it goes (to a progress bar or stderr).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", tag = "phase")]
 pub enum SyncProgress {
     /// A page of users arrived.
@@ -46,6 +48,7 @@ pub enum SyncProgress {
 /// How far a listing has come: `fetched` of the server's `total` in `pages` pages so far, at
 /// `per_second` items per second since it started, and the time left at that pace.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Fetching {
     pub fetched: u64,
@@ -78,6 +81,7 @@ impl Pace {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
     /// Full, incremental, or a full scan written as a diff.
@@ -95,9 +99,11 @@ pub struct SyncReport {
     pub memberships: u64,
     /// Server-mode grants cached (`None`: the server holds no grants; ledger mode).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub grants: Option<u64>,
     /// Ledger mode: grants the sweep after the sync found expired (their memberships removed).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub ledger_grants_expired: Option<u32>,
     /// Users the server sent that are outside the admin's scopes (or have no BU), not cached.
     pub out_of_scope_dropped: u64,
@@ -189,6 +195,7 @@ impl Default for SyncOptions {
 
 /// Which kind of sync ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum SyncKind {
     /// Every user fetched; the cache replaced.
@@ -264,13 +271,18 @@ pub async fn sync_plan_with(
             let changed = {
                 let mut pace = Pace::start();
                 let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
-                client.list_all_users_cancellable(token, Some(&changed_filter), &mut on_page, cancelled).await?
+                client
+                    .list_all_users_cancellable(token, Some(&changed_filter), &mut on_page, cancelled)
+                    .instrument(tracing::info_span!("changed users"))
+                    .await?
             };
             let (mut upserts, dropped) = keep_in_scope(changed, scopes, bu_attribute);
             out_of_scope_dropped += dropped;
             // Asked for after the changes: a user created in between is listed here and
             // fetched below; one deleted in between is not listed, and not cached.
-            let live_ids = live_user_ids(client, token, filter, plan, cancelled).await?;
+            let live_ids = live_user_ids(client, token, filter, plan, cancelled)
+                .instrument(tracing::info_span!("live ids"))
+                .await?;
             let missing: Vec<String> = {
                 let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
                 let cached = cache.user_ids()?;
@@ -313,7 +325,10 @@ pub async fn sync_plan_with(
     let groups = {
         let mut pace = Pace::start();
         let mut on_page = |p: PageFetched| progress(SyncProgress::Groups(pace.page(p)));
-        client.list_all_groups_cancellable(token, None, &mut on_page, cancelled).await?
+        client
+            .list_all_groups_cancellable(token, None, &mut on_page, cancelled)
+            .instrument(tracing::info_span!("groups"))
+            .await?
     };
 
     let grants = if plan.server_grants {
@@ -330,6 +345,7 @@ pub async fn sync_plan_with(
     }
     progress(SyncProgress::Saving);
     // Members outside the scopes are not cached users, so the cache drops their memberships.
+    let writing = tracing::info_span!("writing the cache").entered();
     let (counts, changes) = match &fetched {
         Fetched::All(users) => cache.replace_directory_for_sync(users, &groups, grants.as_deref(), now, &key)?,
         Fetched::Diff { upserts, live_ids } => {
@@ -343,6 +359,7 @@ pub async fn sync_plan_with(
             cache.apply_incremental_sync(&sync, now)?
         }
     };
+    drop(writing);
     let finished_at = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let report = SyncReport {
         kind: kind.0,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Bailiwick's kinds of identity (DESIGN.md, "The model"); SCIM's `userType` is free text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum UserType {
     Employee,

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { ApprovalsScreen } from '../features/approvals/ApprovalsScreen';
 import { AuditScreen } from '../features/audit/AuditScreen';
 import { GrantsScreen } from '../features/grants/GrantsScreen';
+import { useExpiryNotifications } from '../features/grants/useExpiryNotifications';
 import { HygieneScreen } from '../features/hygiene/HygieneScreen';
 import { ImportScreen } from '../features/imports/ImportScreen';
 import { OutboxScreen } from '../features/outbox/OutboxScreen';
@@ -52,6 +53,7 @@ export function WorkspaceShell({
   const status = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus });
   // The inbox is offered to those who may decide; the server refuses anyone else all the same.
   const canApprove = status.data?.admin?.capabilities.includes('approve-grants') === true;
+  useExpiryNotifications();
 
   const show = (next: Section, request: UsersRequest | null) => {
     setSection(next);

@@ -27,6 +27,7 @@ import type {
   ReviewReportFormat,
   ReviewView,
   RoleView,
+  Rule,
   ServerAuditEvent,
   SignInEvent,
   Submission,
@@ -42,7 +43,7 @@ export class IpcError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   /** The policy rule behind a `refused`, when policy refused it. */
-  readonly rule: string | undefined;
+  readonly rule: Rule | undefined;
 
   constructor(payload: IpcErrorPayload) {
     super(payload.message);

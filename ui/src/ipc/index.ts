@@ -1,2 +1,3 @@
 export * from './commands';
+export * from './notifications';
 export type * from './types';

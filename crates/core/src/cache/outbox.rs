@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::operation::Operation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum OutboxState {
     /// Waiting to be sent (again, after `next_attempt_at`, when an attempt failed for a reason
@@ -59,6 +60,7 @@ impl OutboxState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEntry {
     pub seq: i64,
@@ -82,6 +84,7 @@ pub struct OutboxEntry {
 
 /// A 412 kept for the admin: their intent (the outbox entry) and the server's version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Conflict {
     pub id: i64,

@@ -12,6 +12,7 @@ use crate::review::{Decision, Hint, ItemKind, ReviewItem};
 
 /// A review's header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Review {
     pub id: String,

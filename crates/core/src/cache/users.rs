@@ -13,6 +13,7 @@ pub use crate::user_type::UserType;
 
 /// A cached user as the hosts show it (the `users list --json` contract of DESIGN.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct UserRow {
     pub id: String,

@@ -24,6 +24,7 @@ const EXPIRING_DAYS: i64 = 7;
 const EXTEND_BY_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     Leaver,
@@ -51,6 +52,7 @@ impl FindingKind {
 
 /// Something to look at, and what fixing it does.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// Stable while the situation lasts: `leaver:<user id>`, `mover:<grant id>`, …

@@ -32,16 +32,19 @@ mod hygiene;
 mod import;
 mod operations;
 mod review;
+mod user_actions;
 
 pub use hygiene::{Finding, FindingKind};
 pub use operations::{GrantRequest, Recorded, RoleView, SweepReport};
 pub use review::Submission;
+pub use user_actions::{Permission, RoleActions, UserActions};
 
 /// How long the loopback listener waits for the browser to come back.
 const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What the header of the app and `bailiwick whoami` show.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceStatus {
     pub profile_name: String,
@@ -64,6 +67,7 @@ pub struct WorkspaceStatus {
 
 /// One page of the users table.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     pub total: u64,

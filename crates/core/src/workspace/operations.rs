@@ -52,6 +52,7 @@ pub struct GrantRequest {
 
 /// A catalog role with what the directory holds of it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RoleView {
     #[serde(flatten)]
@@ -275,17 +276,7 @@ impl Workspace {
             match checks::check(&admin, &self.profile.catalog(), &issue, &facts, now) {
                 Err(refusal) => return Err(refuse(&mut cache, &admin, &issue, refusal, now)),
                 Ok(verdict) if verdict.needs_approval => {
-                    let refusal = Refusal {
-                        rule: Rule::FourEyes,
-                        message: format!(
-                            "{} needs a second admin's approval, which ledger mode cannot hold",
-                            role.name
-                        ),
-                        remedy: "grant it through a directory that holds grants (server mode), or assign it with \
-                                 `roles assign` if policy allows a permanent assignment"
-                            .into(),
-                    };
-                    return Err(refuse(&mut cache, &admin, &issue, refusal, now));
+                    return Err(refuse(&mut cache, &admin, &issue, ledger_cannot_hold_approval(&role.name), now));
                 }
                 Ok(_) => {}
             }
@@ -609,6 +600,18 @@ impl Workspace {
             });
         }
         Ok(roles)
+    }
+}
+
+/// Why a grant of a role that needs approval cannot be issued in ledger mode: a pending grant
+/// waiting for a second admin needs a server that holds grants.
+pub(super) fn ledger_cannot_hold_approval(role: &str) -> Refusal {
+    Refusal {
+        rule: Rule::FourEyes,
+        message: format!("{role} needs a second admin's approval, which ledger mode cannot hold"),
+        remedy: "grant it through a directory that holds grants (server mode), or assign it with `roles assign` \
+                 if policy allows a permanent assignment"
+            .into(),
     }
 }
 

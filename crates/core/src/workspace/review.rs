@@ -22,6 +22,7 @@ use crate::scope::BuPath;
 
 /// What `review submit` did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Submission {
     pub review: String,
@@ -33,6 +34,7 @@ pub struct Submission {
     pub undecided: u32,
     /// The push that followed; `None` offline.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub push: Option<PushReport>,
 }
 

@@ -172,6 +172,9 @@ export const de: Messages = {
     removeRole: 'Rolle {{role}} entfernen',
     roleToAssign: 'Zuzuweisende Rolle',
     assignRole: 'Rolle zuweisen',
+    assignRoleNamed: '{{role}} zuweisen',
+    forbidden: '{{action}} ist nicht erlaubt:',
+    roleForbidden: '{{role}} (nicht erlaubt: {{rule}})',
   },
   grants: {
     title: 'Freigaben',
@@ -482,6 +485,12 @@ export const de: Messages = {
     count_one: '{{count}} Freigabe',
     count_other: '{{count}} Freigaben',
     ends: 'endet {{time}}',
+  },
+  expiryNotice: {
+    oneTitle: 'Eine Freigabe läuft bald ab',
+    oneBody: '{{role}} für {{user}} in {{bu}} endet am {{time}}.',
+    severalTitle_other: '{{count}} Freigaben laufen bald ab',
+    severalBody: 'Als erste endet {{role}} für {{user}} am {{time}}. Alle stehen unter Freigaben.',
   },
   settings: {
     title: 'Einstellungen',

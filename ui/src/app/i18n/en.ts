@@ -170,6 +170,9 @@ export const en = {
     removeRole: 'Remove role {{role}}',
     roleToAssign: 'Role to assign',
     assignRole: 'Assign role',
+    assignRoleNamed: 'Assign {{role}}',
+    forbidden: '{{action}} is not allowed:',
+    roleForbidden: '{{role}} (not allowed: {{rule}})',
   },
   grants: {
     title: 'Grants',
@@ -465,6 +468,12 @@ export const en = {
     count_one: '{{count}} grant',
     count_other: '{{count}} grants',
     ends: 'ends {{time}}',
+  },
+  expiryNotice: {
+    oneTitle: 'A grant ends soon',
+    oneBody: '{{role}} for {{user}} in {{bu}} ends {{time}}.',
+    severalTitle_other: '{{count}} grants end soon',
+    severalBody: 'The first, {{role}} for {{user}}, ends {{time}}. Grants lists them all.',
   },
   settings: {
     title: 'Settings',

@@ -173,6 +173,9 @@ export const fr: Messages = {
     removeRole: 'Retirer le rôle {{role}}',
     roleToAssign: 'Rôle à attribuer',
     assignRole: 'Attribuer le rôle',
+    assignRoleNamed: 'Attribuer {{role}}',
+    forbidden: '{{action}} n’est pas autorisé :',
+    roleForbidden: '{{role}} (non autorisé : {{rule}})',
   },
   grants: {
     title: 'Autorisations',
@@ -483,6 +486,12 @@ export const fr: Messages = {
     count_one: '{{count}} autorisation',
     count_other: '{{count}} autorisations',
     ends: 'se termine le {{time}}',
+  },
+  expiryNotice: {
+    oneTitle: 'Une autorisation expire bientôt',
+    oneBody: '{{role}} pour {{user}} dans {{bu}} se termine le {{time}}.',
+    severalTitle_other: '{{count}} autorisations expirent bientôt',
+    severalBody: 'La première, {{role}} pour {{user}}, se termine le {{time}}. Toutes figurent dans Autorisations.',
   },
   settings: {
     title: 'Paramètres',

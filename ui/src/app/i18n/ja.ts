@@ -169,6 +169,9 @@ export const ja: Messages = {
     removeRole: 'ロール {{role}} を削除',
     roleToAssign: '割り当てるロール',
     assignRole: 'ロールを割り当て',
+    assignRoleNamed: '{{role}} を割り当て',
+    forbidden: '{{action}} は許可されていません:',
+    roleForbidden: '{{role}}（許可されていません: {{rule}}）',
   },
   grants: {
     title: '付与',
@@ -464,6 +467,12 @@ export const ja: Messages = {
     count_one: '{{count}} 件',
     count_other: '{{count}} 件',
     ends: '{{time}} に終了',
+  },
+  expiryNotice: {
+    oneTitle: '付与の期限がまもなく切れます',
+    oneBody: '{{bu}} の {{user}} の {{role}} は {{time}} に終了します。',
+    severalTitle_other: '{{count}} 件の付与の期限がまもなく切れます',
+    severalBody: '最初に {{user}} の {{role}} が {{time}} に終了します。すべて「付与」に表示されます。',
   },
   settings: {
     title: '設定',

@@ -3,7 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
-import { listRoles, type GrantRequest } from '../../ipc';
+import { listRoles, type GrantRequest, type RoleActions } from '../../ipc';
+import { ForbiddenAction, isForbidden } from '../users/ForbiddenAction';
 import { ROLES_KEY } from '../changes/queryKeys';
 import { addDays, dayOf, daysBetween, startOfDay } from './grantDates';
 import { RolePolicy } from './RolePolicy';
@@ -13,6 +14,8 @@ interface IssueGrantFormProps {
   user?: string;
   /** The BU to start from (the user's). */
   bu?: string;
+  /** What policy allows for this user on each role (from the user detail): a role whose grant is forbidden is shown disabled, with its rule. */
+  grantable?: RoleActions[];
   busy: boolean;
   onIssue: (request: GrantRequest) => void;
   /** Today, passed in so tests do not depend on the clock. */
@@ -22,7 +25,14 @@ interface IssueGrantFormProps {
 /** Default length of a new grant: a month, or the role's maximum when that is shorter. */
 const DEFAULT_DAYS = 30;
 
-export function IssueGrantForm({ user: fixedUser, bu: initialBu = '', busy, onIssue, today = new Date() }: IssueGrantFormProps) {
+export function IssueGrantForm({
+  user: fixedUser,
+  bu: initialBu = '',
+  grantable,
+  busy,
+  onIssue,
+  today = new Date(),
+}: IssueGrantFormProps) {
   const { t } = useTranslation();
   const roles = useQuery({ queryKey: ROLES_KEY, queryFn: listRoles });
   const [user, setUser] = useState(fixedUser ?? '');
@@ -34,6 +44,8 @@ export function IssueGrantForm({ user: fixedUser, bu: initialBu = '', busy, onIs
   const role = roles.data?.find((r) => r.name === roleName);
   const days = daysBetween(from, until);
   const tooLong = role !== undefined && days > role.max_grant_days;
+  const grantOf = (name: string) => grantable?.find((g) => g.role.toLowerCase() === name.toLowerCase())?.issueGrant;
+  const chosen = grantOf(roleName);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -61,14 +73,18 @@ export function IssueGrantForm({ user: fixedUser, bu: initialBu = '', busy, onIs
         {t('common.role')}
         <select value={roleName} onChange={(e) => setRoleName(e.target.value)} disabled={!roles.data}>
           <option value="">{roles.isPending ? t('common.loadingRoles') : t('common.chooseRole')}</option>
-          {roles.data?.map((r) => (
-            <option key={r.name} value={r.name}>
-              {r.name}
-            </option>
-          ))}
+          {roles.data?.map((r) => {
+            const refusal = grantOf(r.name)?.refusal;
+            return (
+              <option key={r.name} value={r.name}>
+                {refusal ? t('userDetail.roleForbidden', { role: r.name, rule: refusal.rule }) : r.name}
+              </option>
+            );
+          })}
         </select>
       </label>
       {roles.isError && <ErrorNotice error={roles.error} testId="roles-error" />}
+      <ForbiddenAction id="issue-grant-forbidden" action={t('grants.form.issue')} permission={chosen} />
       {role && <RolePolicy role={role} />}
       <label>
         {t('common.businessUnit')}
@@ -97,7 +113,12 @@ export function IssueGrantForm({ user: fixedUser, bu: initialBu = '', busy, onIs
         {t('grants.form.justification')}
         <textarea value={justification} onChange={(e) => setJustification(e.target.value)} rows={2} />
       </label>
-      <button type="submit" className="primary" disabled={!complete || busy}>
+      <button
+        type="submit"
+        className="primary"
+        disabled={!complete || busy || isForbidden(chosen)}
+        aria-describedby={isForbidden(chosen) ? 'issue-grant-forbidden' : undefined}
+      >
         {busy ? t('grants.form.issuing') : t('grants.form.issue')}
       </button>
     </form>

@@ -22,7 +22,7 @@ function report(dryRun: boolean): ImportReport {
         subject: 'max.partner → Admin',
         outcome: 'refused',
         message: 'partners may not hold Admin',
-        refusal: { rule: 'partner-roles', message: 'partners may not hold Admin', remedy: 'Ask a global admin.' },
+        refusal: { rule: 'partner-allowed', message: 'partners may not hold Admin', remedy: 'Ask a global admin.' },
       },
       { line: 5, subject: '', outcome: 'invalid', message: 'the user is missing' },
     ],
@@ -48,7 +48,7 @@ describe('import', () => {
     expect(summary.textContent).toContain('1 rows would be queued, 1 skipped');
     const rows = screen.getAllByTestId('import-row');
     expect(rows.map((r) => r.getAttribute('data-outcome'))).toEqual(['queued', 'skipped', 'refused', 'invalid']);
-    expect(rows[2]?.textContent).toContain('rule partner-roles');
+    expect(rows[2]?.textContent).toContain('rule partner-allowed');
     expect(rows[2]?.textContent).toContain('Ask a global admin.');
     expect(calls).toEqual([{ command: 'import_csv', args: { kind: 'assignments', text: CSV, dryRun: true } }]);
     expect(screen.getByRole('button', { name: 'Import' }).hasAttribute('disabled')).toBe(false);

@@ -2,14 +2,42 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
 import { WorkspaceShell } from '../../app/WorkspaceShell';
-import type { UserDetail as UserDetailData } from '../../ipc';
+import type { Permission, UserDetail as UserDetailData } from '../../ipc';
 import { ADA_STATUS, mockCommands, rejectWith, renderWithClient, user } from '../../test/ipcMock';
 import { CONTENT_AUTHOR, GRANT_LENGTH_REFUSAL, TEMPLATE_DESIGNER, grant, outcome } from '../../test/operationFixtures';
 import { STATUS_KEY } from './queryKeys';
 import { UserDetail } from './UserDetail';
 
 const ANNA = user('anna.schmidt', 'EMEA/DE');
-const ANNA_DETAIL: UserDetailData = { user: ANNA, grants: [grant('g1'), grant('g2', { status: 'pending' })] };
+const ANNA_DETAIL: UserDetailData = { user: ANNA, grants: [grant('g1'), grant('g2', { status: 'pending' })], actions: null };
+
+const ALLOWED: Permission = { allowed: true, needsApproval: false };
+const SEPARATION: Permission = {
+  allowed: false,
+  needsApproval: false,
+  refusal: {
+    rule: 'separation-of-duties',
+    message: 'anna.schmidt holds Exstream Content Author, which may not be combined with Template Designer',
+    remedy: 'remove one of the two roles first',
+  },
+};
+const NO_SCOPE: Permission = {
+  allowed: false,
+  needsApproval: false,
+  refusal: { rule: 'capability', message: 'user.disable needs the manage-users capability', remedy: 'ask central IT' },
+};
+/** What policy says about anna: she may not be disabled by this admin, nor given Template Designer in any way. */
+const ANNA_WITH_ACTIONS: UserDetailData = {
+  ...ANNA_DETAIL,
+  actions: {
+    setActive: NO_SCOPE,
+    edit: ALLOWED,
+    roles: [
+      { role: 'Exstream Content Author', held: true, remove: ALLOWED, issueGrant: ALLOWED },
+      { role: 'Template Designer', held: false, assign: SEPARATION, issueGrant: SEPARATION },
+    ],
+  },
+};
 
 function renderDetail() {
   return renderWithClient(<UserDetail user={ANNA.id} onClose={() => {}} />);
@@ -112,6 +140,51 @@ describe('user detail', () => {
         justification: 'print run',
       },
     });
+  });
+});
+
+describe('actions policy forbids', () => {
+  it('are disabled with the rule that forbids them, before the admin tries', async () => {
+    const calls = mockCommands({ ...READS, get_user: () => ANNA_WITH_ACTIONS });
+    renderDetail();
+    const disable = await screen.findByRole('button', { name: 'Disable' });
+    expect((disable as HTMLButtonElement).disabled).toBe(true);
+    const why = document.getElementById(disable.getAttribute('aria-describedby') ?? '');
+    expect(why?.textContent).toContain('capability');
+    expect(why?.textContent).toContain('ask central IT');
+
+    const remove = screen.getByRole('button', { name: 'Remove role Exstream Content Author' });
+    expect((remove as HTMLButtonElement).disabled).toBe(false);
+
+    const select = screen.getByRole('combobox', { name: 'Role to assign' });
+    await waitFor(() => expect(within(select).getAllByRole('option').length).toBeGreaterThan(1));
+    expect(within(select).getByRole('option', { name: 'Template Designer (not allowed: separation-of-duties)' })).toBeTruthy();
+    fireEvent.change(select, { target: { value: 'Template Designer' } });
+    const assign = screen.getByRole('button', { name: 'Assign role' });
+    expect((assign as HTMLButtonElement).disabled).toBe(true);
+    const assignWhy = document.getElementById(assign.getAttribute('aria-describedby') ?? '');
+    expect(within(assignWhy as HTMLElement).getByTestId('refusal-rule').textContent).toBe('separation-of-duties');
+    expect(assignWhy?.textContent).toContain('remove one of the two roles first');
+
+    const form = screen.getByRole('form', { name: 'Issue grant' });
+    fireEvent.change(within(form).getByRole('combobox', { name: 'Role' }), { target: { value: 'Template Designer' } });
+    fireEvent.change(within(form).getByLabelText('Justification'), { target: { value: 'print run' } });
+    expect((within(form).getByRole('button', { name: 'Issue grant' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(within(form).getByTestId('forbidden-action').textContent).toContain('separation-of-duties');
+
+    expect(calls.filter((c) => ['set_user_active', 'assign_role', 'issue_grant'].includes(c.command))).toEqual([]);
+  });
+
+  it('leave allowed actions enabled', async () => {
+    mockCommands({ ...READS, get_user: () => ANNA_WITH_ACTIONS });
+    renderDetail();
+    const form = await screen.findByRole('form', { name: 'Issue grant' });
+    const role = within(form).getByRole('combobox', { name: 'Role' });
+    await waitFor(() => expect(within(role).getAllByRole('option').length).toBeGreaterThan(1));
+    fireEvent.change(role, { target: { value: 'Exstream Content Author' } });
+    fireEvent.change(within(form).getByLabelText('Justification'), { target: { value: 'print run' } });
+    expect((within(form).getByRole('button', { name: 'Issue grant' }) as HTMLButtonElement).disabled).toBe(false);
+    expect(within(form).queryByTestId('forbidden-action')).toBeNull();
   });
 });
 

@@ -15,6 +15,7 @@ import {
   removeRole,
   revokeGrant,
   setUserActive,
+  type RoleActions,
   type UserRow,
 } from '../../ipc';
 import { ChangeOutcomeNotice } from '../changes/ChangeOutcomeNotice';
@@ -22,6 +23,7 @@ import { ROLES_KEY, USER_DETAIL_KEY } from '../changes/queryKeys';
 import { useChange } from '../changes/useChange';
 import { GrantsTable } from '../grants/GrantsTable';
 import { IssueGrantForm } from '../grants/IssueGrantForm';
+import { ForbiddenAction, isForbidden } from './ForbiddenAction';
 
 interface UserDetailProps {
   /** The user's id (or userName). */
@@ -48,18 +50,23 @@ export function UserDetail({ user: userKey, onClose }: UserDetailProps) {
             {change.error !== null && <ErrorNotice error={change.error} testId="change-error" />}
             {change.outcome && <ChangeOutcomeNotice outcome={change.outcome} />}
             <div className="toolbar">
-              {data.user.active ? (
-                <button type="button" disabled={change.busy} onClick={() => change.run(() => setUserActive(userKey, false))}>
-                  {t('userDetail.disable')}
-                </button>
-              ) : (
-                <button type="button" disabled={change.busy} onClick={() => change.run(() => setUserActive(userKey, true))}>
-                  {t('userDetail.enable')}
-                </button>
-              )}
+              <button
+                type="button"
+                disabled={change.busy || isForbidden(data.actions?.setActive)}
+                aria-describedby={isForbidden(data.actions?.setActive) ? 'set-active-forbidden' : undefined}
+                onClick={() => change.run(() => setUserActive(userKey, !data.user.active))}
+              >
+                {data.user.active ? t('userDetail.disable') : t('userDetail.enable')}
+              </button>
             </div>
+            <ForbiddenAction
+              id="set-active-forbidden"
+              action={data.user.active ? t('userDetail.disable') : t('userDetail.enable')}
+              permission={data.actions?.setActive}
+            />
             <UserRoles
               user={data.user}
+              actions={data.actions?.roles}
               busy={change.busy}
               onAssign={(role) => change.run(() => assignRole(userKey, role))}
               onRemove={(role) => change.run(() => removeRole(userKey, role))}
@@ -84,6 +91,7 @@ export function UserDetail({ user: userKey, onClose }: UserDetailProps) {
             <IssueGrantForm
               user={data.user.userName}
               bu={data.user.bu ?? ''}
+              grantable={data.actions?.roles}
               busy={change.busy}
               onIssue={(request) => change.run(() => issueGrant(request))}
             />
@@ -117,17 +125,21 @@ function UserAttributes({ user }: { user: UserRow }) {
 
 interface UserRolesProps {
   user: UserRow;
+  /** What policy allows on each role of the catalog; absent before anyone signed in. */
+  actions?: RoleActions[];
   busy: boolean;
   onAssign: (role: string) => void;
   onRemove: (role: string) => void;
 }
 
-function UserRoles({ user, busy, onAssign, onRemove }: UserRolesProps) {
+function UserRoles({ user, actions, busy, onAssign, onRemove }: UserRolesProps) {
   const { t } = useTranslation();
   const roles = useQuery({ queryKey: ROLES_KEY, queryFn: listRoles });
   const [choice, setChoice] = useState('');
   const held = new Set(user.roles.map((r) => r.toLowerCase()));
   const assignable = roles.data?.filter((r) => !held.has(r.name.toLowerCase())) ?? [];
+  const actionsOf = (role: string) => actions?.find((a) => a.role.toLowerCase() === role.toLowerCase());
+  const chosen = actionsOf(choice)?.assign;
   return (
     <>
       <h2>{t('userDetail.roles')}</h2>
@@ -135,14 +147,25 @@ function UserRoles({ user, busy, onAssign, onRemove }: UserRolesProps) {
         <p className="muted">{t('userDetail.noRoles')}</p>
       ) : (
         <ul className="role-list" aria-label={t('userDetail.rolesHeld')}>
-          {user.roles.map((role) => (
-            <li key={role}>
-              {role}{' '}
-              <button type="button" disabled={busy} aria-label={t('userDetail.removeRole', { role })} onClick={() => onRemove(role)}>
-                {t('userDetail.remove')}
-              </button>
-            </li>
-          ))}
+          {user.roles.map((role, index) => {
+            const remove = actionsOf(role)?.remove;
+            const noteId = `remove-role-forbidden-${index}`;
+            return (
+              <li key={role}>
+                {role}{' '}
+                <button
+                  type="button"
+                  disabled={busy || isForbidden(remove)}
+                  aria-label={t('userDetail.removeRole', { role })}
+                  aria-describedby={isForbidden(remove) ? noteId : undefined}
+                  onClick={() => onRemove(role)}
+                >
+                  {t('userDetail.remove')}
+                </button>
+                <ForbiddenAction id={noteId} action={t('userDetail.removeRole', { role })} permission={remove} />
+              </li>
+            );
+          })}
         </ul>
       )}
       {roles.isError && <ErrorNotice error={roles.error} testId="roles-error" />}
@@ -151,16 +174,20 @@ function UserRoles({ user, busy, onAssign, onRemove }: UserRolesProps) {
           {t('userDetail.roleToAssign')}
           <select value={choice} onChange={(e) => setChoice(e.target.value)} disabled={!roles.data}>
             <option value="">{t('common.chooseRole')}</option>
-            {assignable.map((r) => (
-              <option key={r.name} value={r.name}>
-                {r.name}
-              </option>
-            ))}
+            {assignable.map((r) => {
+              const refusal = actionsOf(r.name)?.assign?.refusal;
+              return (
+                <option key={r.name} value={r.name}>
+                  {refusal ? t('userDetail.roleForbidden', { role: r.name, rule: refusal.rule }) : r.name}
+                </option>
+              );
+            })}
           </select>
         </label>
         <button
           type="button"
-          disabled={busy || choice === ''}
+          disabled={busy || choice === '' || isForbidden(chosen)}
+          aria-describedby={isForbidden(chosen) ? 'assign-role-forbidden' : undefined}
           onClick={() => {
             onAssign(choice);
             setChoice('');
@@ -169,6 +196,7 @@ function UserRoles({ user, busy, onAssign, onRemove }: UserRolesProps) {
           {t('userDetail.assignRole')}
         </button>
       </div>
+      <ForbiddenAction id="assign-role-forbidden" action={t('userDetail.assignRoleNamed', { role: choice })} permission={chosen} />
     </>
   );
 }
