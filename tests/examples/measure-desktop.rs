@@ -1,0 +1,668 @@
+//! Cold start and idle memory of the desktop app with 100,000 cached users (issue 7), printing
+//! figures; not a test. Run `scripts/measure-desktop.sh`, which builds the optimised app and
+//! gives it the display, D-Bus session and unlocked keyring it needs, or by hand inside those:
+//!
+//! ```sh
+//! target/debug/examples/measure-desktop --app target/release/bailiwick-desktop [--users 100000]
+//!     [--launches 5] [--idle-secs 10] [--drop-caches]
+//! ```
+//!
+//! First it starts `target/debug/bailiwick-sandbox --users N` and lets the app itself open the
+//! sandbox's profile, sign in as gina.global (every region) through the stand-in browser and run
+//! its first sync, as a new administrator would; then it stops the sandbox. So every measured
+//! start is the restart of the end-to-end test "cached users, offline": the app resumes the last
+//! workspace, fails to reach the IAM at once (loopback, connection refused) and shows the cache.
+//!
+//! Each launch is a WebDriver session (tauri-driver starts WebKitWebDriver, which starts the app).
+//! Cold start is the time from the app process's start (`/proc/PID/stat` starttime) to the first
+//! `[data-testid='user-row']` in the DOM, and to the animation frame after it (the first frame
+//! that can show it). A MutationObserver installed by the first WebDriver poll timestamps the row
+//! as React inserts it, so the figure does not depend on the poll interval; only when the row is
+//! already there at the first poll is the poll's own time used (an upper bound, marked `poll`).
+//! Idle memory is the sum of Pss (`/proc/PID/smaps_rollup`) over the app and every process
+//! below it (WebKit's web and network processes, bubblewrap), read after the rows have been
+//! shown for `--idle-secs`. Both with WebKit's compositing mode as it comes and with
+//! `WEBKIT_DISABLE_COMPOSITING_MODE=1`.
+//!
+//! Not measured: a start with a cold OS page cache unless `--drop-caches` asks for one before the
+//! first launch of each mode (the priming run reads the binary, WebKit and the cache file, so
+//! otherwise every measured start finds them in memory); a real GPU or compositor (Xvfb); the
+//! memory of WebKitWebDriver and tauri-driver, which are not part of the app.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bailiwick_tests::desktop::{find_test_id, TauriDriver};
+use bailiwick_tests::{binary, free_port, workspace_root, FakeBrowser, Server};
+use fantoccini::{Client, Locator};
+
+type Failure = Box<dyn std::error::Error>;
+
+/// Administers every region, so the sync caches every synthetic user.
+const ADMIN: &str = "gina.global";
+/// The sandbox's password for its seeded administrators.
+const PASSWORD: &str = "demo";
+/// Pause between two WebDriver polls; each poll is also a round trip of a few milliseconds.
+const POLL_INTERVAL: Duration = Duration::from_millis(15);
+/// The app's first sync of 100,000 users; minutes only on a loaded machine.
+const FIRST_SYNC_WITHIN: Duration = Duration::from_secs(20 * 60);
+/// Rows shown after a start; seconds normally, generous for a loaded 2-core machine.
+const FIRST_ROW_WITHIN: Duration = Duration::from_secs(120);
+
+/// Run by the page through WebDriver: installs a MutationObserver that stamps the moment the
+/// first user row is inserted and the animation frame after it, and returns that record once
+/// there is one (`null` before), with the page's navigation start and DOMContentLoaded, which
+/// split the start into its phases. Stamps are milliseconds of the wall clock this process reads too.
+const FIRST_ROW_SCRIPT: &str = r#"
+const selector = "[data-testid='user-row']";
+const w = window;
+const mark = (by) => {
+  w.__measureFirstRow = { at: Date.now(), by, frame: null };
+  requestAnimationFrame(() => { w.__measureFirstRow.frame = Date.now(); });
+};
+if (!w.__measureFirstRow) {
+  if (document.querySelector(selector)) {
+    mark("poll");
+  } else if (!w.__measureObserver) {
+    w.__measureObserver = new MutationObserver(() => {
+      if (!w.__measureFirstRow && document.querySelector(selector)) {
+        w.__measureObserver.disconnect();
+        mark("observer");
+      }
+    });
+    w.__measureObserver.observe(document, { childList: true, subtree: true });
+  }
+}
+const record = w.__measureFirstRow;
+if (!record) return null;
+const navigation = performance.getEntriesByType("navigation")[0];
+return {
+  ...record,
+  pageStart: performance.timeOrigin,
+  domReady: navigation ? performance.timeOrigin + navigation.domContentLoadedEventEnd : null,
+};
+"#;
+
+struct Options {
+    users: u64,
+    launches: usize,
+    idle: Duration,
+    app: PathBuf,
+    /// Drop the OS page cache before the first launch of each mode, so that one start reads the
+    /// binary, WebKit and the cache from disk, as the first start after a boot does. Needs root,
+    /// and slows everything else on the machine for a moment: off unless asked for.
+    drop_caches: bool,
+}
+
+fn options() -> Result<Options, Failure> {
+    let mut options = Options {
+        users: 100_000,
+        launches: 5,
+        idle: Duration::from_secs(10),
+        app: workspace_root().join("target/release/bailiwick-desktop"),
+        drop_caches: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "--drop-caches" {
+            options.drop_caches = true;
+            continue;
+        }
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--users" => options.users = value.parse()?,
+            "--launches" => options.launches = value.parse()?,
+            "--idle-secs" => options.idle = Duration::from_secs(value.parse()?),
+            "--app" => options.app = std::path::absolute(value)?,
+            other => {
+                return Err(
+                    format!("unknown option {other} (--users, --launches, --idle-secs, --app, --drop-caches)").into()
+                )
+            }
+        }
+    }
+    if options.launches == 0 {
+        return Err("--launches must be at least 1".into());
+    }
+    if !options.app.is_file() {
+        return Err(
+            format!("no app binary at {}: build it (scripts/measure-desktop.sh does)", options.app.display()).into()
+        );
+    }
+    Ok(options)
+}
+
+/// WebKit's compositing mode, the variable that changes the app's memory most under Xvfb.
+#[derive(Clone, Copy)]
+enum Compositing {
+    AsShipped,
+    Disabled,
+}
+
+impl Compositing {
+    fn label(self) -> &'static str {
+        match self {
+            Compositing::AsShipped => "compositing on (default)",
+            Compositing::Disabled => "WEBKIT_DISABLE_COMPOSITING_MODE=1",
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Failure> {
+    let options = options()?;
+    let clock = ProcessClock::new()?;
+    let dir = tempfile::tempdir()?;
+    let data_dir = dir.path().join("data");
+    let profile = dir.path().join("sandbox.toml");
+    println!("app: {}", options.app.display());
+
+    let seeding = Instant::now();
+    let mut sandbox = start_sandbox(options.users, &profile, &dir.path().join("iam.sqlite"));
+    println!("sandbox seeded with {} synthetic users in {:.1} s", options.users, seeding.elapsed().as_secs_f64());
+    let browser = FakeBrowser::new(ADMIN, PASSWORD);
+    {
+        let driver = start_driver(&data_dir, &browser, Compositing::Disabled);
+        let syncing = Instant::now();
+        let cached = first_sync_through_the_app(&driver, &options, &profile, &data_dir).await?;
+        println!(
+            "priming run: the app signed in as {ADMIN} and cached {cached} users in {:.1} s",
+            syncing.elapsed().as_secs_f64()
+        );
+    }
+    // Offline from here: each start reads the cache only, with no network time in the figures.
+    sandbox.stop();
+
+    let mut series = Vec::new();
+    for compositing in [Compositing::AsShipped, Compositing::Disabled] {
+        println!("\n{}:", compositing.label());
+        let driver = start_driver(&data_dir, &browser, compositing);
+        let mut launches = Vec::new();
+        for number in 1..=options.launches {
+            if number == 1 && options.drop_caches {
+                drop_page_cache()?;
+            }
+            let launch = measure_launch(&driver, &options, &data_dir, &clock).await?;
+            if launch.shown_users < options.users {
+                return Err(format!(
+                    "launch {number} shows {} users, expected the cached {}",
+                    launch.shown_users, options.users
+                )
+                .into());
+            }
+            launch.print(number);
+            launches.push(launch);
+        }
+        series.push((compositing, launches));
+    }
+    print_summary(&options, &series);
+    Ok(())
+}
+
+/// Writes back dirty pages, then empties the page cache (Linux, root only).
+fn drop_page_cache() -> Result<(), Failure> {
+    Command::new("sync").status()?;
+    std::fs::write("/proc/sys/vm/drop_caches", "3")
+        .map_err(|e| format!("cannot drop the page cache (--drop-caches needs root): {e}"))?;
+    Ok(())
+}
+
+/// `bailiwick-sandbox --users N` on an ephemeral port, with a profile file for the app and its
+/// state in a file (seeding 100,000 users takes seconds, more on a busy machine).
+fn start_sandbox(users: u64, profile: &Path, state: &Path) -> Server {
+    let mut command = Command::new(binary("bailiwick-sandbox"));
+    command
+        .args(["--port", "0", "--users", &users.to_string(), "--write-profile"])
+        .arg(profile)
+        .arg("--data")
+        .arg(state)
+        .env("RUST_LOG", "warn");
+    Server::spawn("bailiwick-sandbox", command, Duration::from_secs(600))
+}
+
+/// tauri-driver whose apps use `data_dir` and sign in through `browser`, with English text (the
+/// priming run finds its fields by test id, but the app follows the system language).
+fn start_driver(data_dir: &Path, browser: &FakeBrowser, compositing: Compositing) -> TauriDriver {
+    let demo_port = free_port();
+    TauriDriver::start(|command| {
+        browser.apply(command);
+        command
+            .env("BAILIWICK_DATA_DIR", data_dir)
+            .env("BAILIWICK_DEMO_PORT", demo_port.to_string())
+            .env("LANG", "C.UTF-8")
+            .env("LANGUAGE", "en_US")
+            // The app's info lines for every start would bury the figures.
+            .env("RUST_LOG", "warn");
+        match compositing {
+            Compositing::AsShipped => command.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE"),
+            Compositing::Disabled => command.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        };
+    })
+}
+
+/// The first run of a new administrator: the profile opened on the welcome screen, sign-in and
+/// first sync without another click. Returns the users the table counts once the sync is done.
+async fn first_sync_through_the_app(
+    driver: &TauriDriver,
+    options: &Options,
+    profile: &Path,
+    data_dir: &Path,
+) -> Result<u64, Failure> {
+    let client = driver.session(&options.app).await;
+    let app = AppProcess::find(&options.app, data_dir, Duration::from_secs(30)).await?;
+    let path = find_test_id(&client, "profile-path", Duration::from_secs(30)).await;
+    path.send_keys(&profile.display().to_string()).await?;
+    find_test_id(&client, "open-profile", Duration::from_secs(5)).await.click().await?;
+
+    let deadline = Instant::now() + FIRST_SYNC_WITHIN;
+    let mut reported = Instant::now();
+    let cached = loop {
+        if webdriver(client.find(Locator::Css("[data-testid='sync-error']"))).await.is_ok() {
+            return Err("the app's first sync failed (sync-error shown)".into());
+        }
+        let shown = shown_users(&client).await;
+        let syncing = webdriver(client.find(Locator::Css("[data-testid='cancel-sync']"))).await.is_ok();
+        if !syncing && shown >= options.users {
+            break shown;
+        }
+        if Instant::now() > deadline {
+            return Err(
+                format!("the first sync did not cache {} users within {FIRST_SYNC_WITHIN:?}", options.users).into()
+            );
+        }
+        if reported.elapsed() > Duration::from_secs(15) {
+            println!("  first sync running: the table counts {shown} users so far");
+            reported = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let _ = webdriver(client.close()).await;
+    app.wait_for_exit(Duration::from_secs(30)).await;
+    Ok(cached)
+}
+
+/// One start of the app on the cached workspace, timed and weighed.
+struct Launch {
+    /// App process start → first user row in the DOM.
+    to_row: Duration,
+    /// App process start → the animation frame after that row.
+    to_frame: Option<Duration>,
+    /// App process start → the webview starts loading the UI.
+    to_page_start: Option<Duration>,
+    /// App process start → DOMContentLoaded.
+    to_dom_ready: Option<Duration>,
+    /// WebDriver's new-session request → first user row (includes WebKitWebDriver's own start).
+    request_to_row: Duration,
+    /// How the row was seen: "observer" (exact) or "poll" (upper bound).
+    seen_by: String,
+    poll_round_trip: Duration,
+    shown_users: u64,
+    offline: bool,
+    memory: Vec<ProcessMemory>,
+    /// The machine's 1-minute load average at the start: other work on the cores slows a start.
+    load: Option<f64>,
+}
+
+impl Launch {
+    fn pss_kib(&self) -> u64 {
+        self.memory.iter().map(|p| p.pss_kib).sum()
+    }
+
+    fn rss_kib(&self) -> u64 {
+        self.memory.iter().map(|p| p.rss_kib).sum()
+    }
+
+    fn print(&self, number: usize) {
+        let frame = self.to_frame.map_or("-".to_owned(), |f| format!("{:.0} ms", millis(f)));
+        let page_start = self.to_page_start.map_or("-".to_owned(), |f| format!("{:.0} ms", millis(f)));
+        let dom_ready = self.to_dom_ready.map_or("-".to_owned(), |f| format!("{:.0} ms", millis(f)));
+        println!(
+            "  launch {number}: first row {:.0} ms after exec ({}, polls took {:.0} ms), next frame {frame}, {:.0} ms \
+             after the session request (page load started {page_start}, DOMContentLoaded {dom_ready}); {} users \
+             shown{}; idle PSS {:.1} MiB (RSS {:.1} MiB); load {}",
+            millis(self.to_row),
+            self.seen_by,
+            millis(self.poll_round_trip),
+            millis(self.request_to_row),
+            self.shown_users,
+            if self.offline { ", offline" } else { ", NOT offline" },
+            mib(self.pss_kib()),
+            mib(self.rss_kib()),
+            self.load.map_or("?".to_owned(), |l| format!("{l:.2}")),
+        );
+        for process in &self.memory {
+            println!(
+                "      {:>7} {:<22} PSS {:>7.1} MiB  RSS {:>7.1} MiB",
+                process.pid,
+                process.name,
+                mib(process.pss_kib),
+                mib(process.rss_kib)
+            );
+        }
+    }
+}
+
+async fn measure_launch(
+    driver: &TauriDriver,
+    options: &Options,
+    data_dir: &Path,
+    clock: &ProcessClock,
+) -> Result<Launch, Failure> {
+    let load = load_average();
+    let requested = SystemTime::now();
+    let client = driver.session(&options.app).await;
+    let app = AppProcess::find(&options.app, data_dir, Duration::from_secs(30)).await?;
+    let started = clock.start_time(app.pid)?;
+    let first_row = wait_for_first_row(&client).await?;
+
+    tokio::time::sleep(options.idle).await;
+    let memory = process_tree(app.pid).into_iter().filter_map(ProcessMemory::read).collect();
+    let shown_users = shown_users(&client).await;
+    let offline = webdriver(client.find(Locator::Css("[data-testid='offline-badge']"))).await.is_ok();
+    let _ = webdriver(client.close()).await;
+    app.wait_for_exit(Duration::from_secs(30)).await;
+
+    let since = |from: SystemTime, to: SystemTime| to.duration_since(from).unwrap_or_default();
+    Ok(Launch {
+        to_row: since(started, first_row.at),
+        to_frame: first_row.frame.map(|frame| since(started, frame)),
+        to_page_start: first_row.page_start.map(|at| since(started, at)),
+        to_dom_ready: first_row.dom_ready.map(|at| since(started, at)),
+        request_to_row: since(requested, first_row.at),
+        seen_by: first_row.seen_by,
+        poll_round_trip: first_row.poll_round_trip,
+        shown_users,
+        offline,
+        memory,
+        load,
+    })
+}
+
+struct FirstRow {
+    at: SystemTime,
+    frame: Option<SystemTime>,
+    /// The page's navigation start (`performance.timeOrigin`): the webview begins loading the UI.
+    page_start: Option<SystemTime>,
+    /// DOMContentLoaded ended: the UI's script has run (React then asks the core for the rows).
+    dom_ready: Option<SystemTime>,
+    seen_by: String,
+    /// The median time one poll took (the resolution when the row was seen by a poll).
+    poll_round_trip: Duration,
+}
+
+/// Polls FIRST_ROW_SCRIPT until the page has stamped the first row, then waits briefly for the
+/// frame stamp (a hidden window may never run animation frames; the row time stands alone then).
+async fn wait_for_first_row(client: &Client) -> Result<FirstRow, Failure> {
+    let deadline = Instant::now() + FIRST_ROW_WITHIN;
+    let mut row_seen: Option<Instant> = None;
+    let mut round_trips = Vec::new();
+    loop {
+        let polled = Instant::now();
+        let record = webdriver(client.execute(FIRST_ROW_SCRIPT, vec![])).await.unwrap_or(serde_json::Value::Null);
+        round_trips.push(polled.elapsed());
+        let stamp = |key: &str| {
+            record[key].as_f64().filter(|ms| *ms > 0.0).map(|ms| UNIX_EPOCH + Duration::from_secs_f64(ms / 1000.0))
+        };
+        if let Some(at) = stamp("at") {
+            let frame = stamp("frame");
+            let waited_for_frame = row_seen.get_or_insert_with(Instant::now).elapsed();
+            if frame.is_some() || waited_for_frame > Duration::from_secs(2) {
+                let seen_by = record["by"].as_str().unwrap_or("?").to_owned();
+                return Ok(FirstRow {
+                    at,
+                    frame,
+                    page_start: stamp("pageStart"),
+                    dom_ready: stamp("domReady"),
+                    seen_by,
+                    poll_round_trip: median(&round_trips),
+                });
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no [data-testid='user-row'] within {FIRST_ROW_WITHIN:?}").into());
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// The users the table says it holds (its `aria-rowcount`), 0 while there is no table.
+async fn shown_users(client: &Client) -> u64 {
+    let Ok(table) = webdriver(client.find(Locator::Css("[data-testid='users-table']"))).await else {
+        return 0;
+    };
+    let count = webdriver(table.attr("aria-rowcount")).await.ok().flatten();
+    count.and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// A WebDriver call bounded in time: a wedged driver must not hang the measurement.
+async fn webdriver<T>(
+    call: impl std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+) -> Result<T, Failure> {
+    match tokio::time::timeout(Duration::from_secs(30), call).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err("a WebDriver call did not answer within 30 s".into()),
+    }
+}
+
+/// The app process WebKitWebDriver started for a session. Dropping it stops the app if it is
+/// still running, so a failed measurement leaves no app behind.
+struct AppProcess {
+    pid: u32,
+}
+
+impl AppProcess {
+    /// The one process running `app` with our data directory (other apps may run on this
+    /// machine, e.g. end-to-end tests, each with its own data directory).
+    async fn find(app: &Path, data_dir: &Path, within: Duration) -> Result<AppProcess, Failure> {
+        let app_name = app.file_name().ok_or("the app path has no file name")?;
+        let wanted_env = format!("BAILIWICK_DATA_DIR={}", data_dir.display()).into_bytes();
+        let deadline = Instant::now() + within;
+        loop {
+            let found: Vec<u32> = all_pids()
+                .into_iter()
+                .filter(|pid| {
+                    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+                    // A rebuilt binary shows as "NAME (deleted)": compare the name's start.
+                    let exe_name = exe.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    exe_name.starts_with(&*app_name.to_string_lossy())
+                        && std::fs::read(format!("/proc/{pid}/environ"))
+                            .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted_env.as_slice()))
+                })
+                .collect();
+            match found.as_slice() {
+                [pid] => return Ok(AppProcess { pid: *pid }),
+                [] if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(20)).await,
+                [] => return Err(format!("no app process on {} within {within:?}", data_dir.display()).into()),
+                several => return Err(format!("several apps on one data directory: {several:?}").into()),
+            }
+        }
+    }
+
+    fn running(&self) -> bool {
+        Path::new(&format!("/proc/{}", self.pid)).exists()
+            && std::fs::read_to_string(format!("/proc/{}/stat", self.pid))
+                .ok()
+                .and_then(|stat| stat_fields(&stat).first().map(|state| *state != "Z"))
+                .unwrap_or(false)
+    }
+
+    /// Waits for the app to quit after its session closed; the next start would otherwise hand
+    /// over to it (one app per data directory) and exit. SIGTERM when it lingers.
+    async fn wait_for_exit(self, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.running() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if self.running() {
+            println!("  the app {} did not quit within {within:?} after its session closed; stopping it", self.pid);
+        }
+        // Drop stops it if it is still there.
+    }
+}
+
+impl Drop for AppProcess {
+    fn drop(&mut self) {
+        if !self.running() {
+            return;
+        }
+        let _ = Command::new("kill").arg("-TERM").arg(self.pid.to_string()).status();
+        for _ in 0..50 {
+            if !self.running() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").arg("-KILL").arg(self.pid.to_string()).status();
+    }
+}
+
+/// Turns a process's start (in clock ticks since boot) into wall-clock time.
+struct ProcessClock {
+    ticks_per_second: f64,
+}
+
+impl ProcessClock {
+    fn new() -> Result<ProcessClock, Failure> {
+        let output = Command::new("getconf").arg("CLK_TCK").output()?;
+        let ticks_per_second: f64 = String::from_utf8_lossy(&output.stdout).trim().parse()?;
+        Ok(ProcessClock { ticks_per_second })
+    }
+
+    /// The process's start as wall-clock time. Through `/proc/uptime` (the same boot clock as
+    /// starttime, in hundredths of a second) rather than `/proc/stat`'s btime, which is whole
+    /// seconds and would put up to a second of error into a sub-second figure.
+    fn start_time(&self, pid: u32) -> Result<SystemTime, Failure> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        // Field 22 of stat; the fields after the command name start at field 3.
+        let start_ticks: f64 = stat_fields(&stat).get(19).ok_or("a short /proc/PID/stat")?.parse()?;
+        let uptime = std::fs::read_to_string("/proc/uptime")?;
+        let now = SystemTime::now();
+        let uptime: f64 = uptime.split_whitespace().next().ok_or("an empty /proc/uptime")?.parse()?;
+        let age = (uptime - start_ticks / self.ticks_per_second).max(0.0);
+        Ok(now - Duration::from_secs_f64(age))
+    }
+}
+
+/// The fields of `/proc/PID/stat` after the command name, which may itself hold spaces and
+/// parentheses: everything after its closing parenthesis (field 3, the state, comes first).
+fn stat_fields(stat: &str) -> Vec<&str> {
+    stat.rfind(')').map(|end| stat[end + 1..].split_whitespace().collect()).unwrap_or_default()
+}
+
+fn all_pids() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .map(|entries| entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+/// `root` and every process below it.
+fn process_tree(root: u32) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    for pid in all_pids() {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        if let Some(parent) = stat_fields(&stat).get(1).and_then(|p| p.parse::<u32>().ok()) {
+            children.entry(parent).or_default().push(pid);
+        }
+    }
+    let mut tree = vec![root];
+    let mut next = 0;
+    while let Some(pid) = tree.get(next).copied() {
+        tree.extend(children.get(&pid).into_iter().flatten());
+        next += 1;
+    }
+    tree
+}
+
+struct ProcessMemory {
+    pid: u32,
+    name: String,
+    pss_kib: u64,
+    rss_kib: u64,
+}
+
+impl ProcessMemory {
+    /// `None` when the process is gone or its memory cannot be read.
+    fn read(pid: u32) -> Option<ProcessMemory> {
+        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+        let field = |name: &str| {
+            rollup.lines().find_map(|line| line.strip_prefix(name)?.split_whitespace().next()?.parse::<u64>().ok())
+        };
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_owned();
+        Some(ProcessMemory { pid, name, pss_kib: field("Pss:")?, rss_kib: field("Rss:")? })
+    }
+}
+
+/// The 1-minute load average (`/proc/loadavg`).
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
+fn print_summary(options: &Options, series: &[(Compositing, Vec<Launch>)]) {
+    println!(
+        "\nSummary: {} cached users, offline, {} launches per mode (the first right after the priming run, {}), \
+         poll every {} ms plus a WebDriver round trip, rows stamped by a MutationObserver; idle = {} s after the \
+         first row",
+        options.users,
+        options.launches,
+        if options.drop_caches {
+            "with the OS page cache dropped before it; warm for the others"
+        } else {
+            "the OS page cache warm for all"
+        },
+        POLL_INTERVAL.as_millis(),
+        options.idle.as_secs()
+    );
+    println!(
+        "| mode | first row, 1st launch | first row, median | min – max | next frame, median | page load start, \
+         median | DOMContentLoaded, median | idle PSS median | idle RSS median | load |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (compositing, launches) in series {
+        let rows: Vec<Duration> = launches.iter().map(|l| l.to_row).collect();
+        let pss: Vec<u64> = launches.iter().map(Launch::pss_kib).collect();
+        let rss: Vec<u64> = launches.iter().map(Launch::rss_kib).collect();
+        let loads: Vec<f64> = launches.iter().filter_map(|l| l.load).collect();
+        println!(
+            "| {} | {:.0} ms | {:.0} ms | {:.0} – {:.0} ms | {} | {} | {} | {:.1} MiB | {:.1} MiB | {:.1} – {:.1} |",
+            compositing.label(),
+            rows.first().map_or(0.0, |d| millis(*d)),
+            millis(median(&rows)),
+            rows.iter().min().map_or(0.0, |d| millis(*d)),
+            rows.iter().max().map_or(0.0, |d| millis(*d)),
+            median_of(launches, |l| l.to_frame),
+            median_of(launches, |l| l.to_page_start),
+            median_of(launches, |l| l.to_dom_ready),
+            mib(median(&pss)),
+            mib(median(&rss)),
+            loads.iter().copied().fold(f64::INFINITY, f64::min),
+            loads.iter().copied().fold(0.0, f64::max),
+        );
+    }
+}
+
+/// The median of a phase that every launch recorded, else "-".
+fn median_of(launches: &[Launch], phase: impl Fn(&Launch) -> Option<Duration>) -> String {
+    let times: Vec<Duration> = launches.iter().filter_map(phase).collect();
+    if times.len() == launches.len() {
+        format!("{:.0} ms", millis(median(&times)))
+    } else {
+        "-".to_owned()
+    }
+}
+
+/// The middle value (the upper middle of an even count).
+fn median<T: Ord + Copy + Default>(values: &[T]) -> T {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
