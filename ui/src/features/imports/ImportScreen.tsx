@@ -26,10 +26,13 @@ export function ImportScreen() {
   const [kind, setKind] = useState<ImportKind>('users');
   const [file, setFile] = useState<ChosenFile | null>(null);
   const [readError, setReadError] = useState<string | null>(null);
+  // The file and kind travel with each run rather than being read from state inside mutationFn:
+  // the mutation takes its options from the last committed render, so a click right after the
+  // file was read could otherwise still see no file.
   const run = useMutation({
-    mutationFn: ({ dryRun }: { dryRun: boolean }) => {
-      if (!file) throw new Error(t('import.chooseFirst'));
-      return importCsv(kind, file.text, dryRun);
+    mutationFn: ({ dryRun, chosen, of }: { dryRun: boolean; chosen: ChosenFile | null; of: ImportKind }) => {
+      if (!chosen) throw new Error(t('import.chooseFirst'));
+      return importCsv(of, chosen.text, dryRun);
     },
     onSettled: async (_result, _error, { dryRun }) => {
       if (dryRun) return;
@@ -80,13 +83,13 @@ export function ImportScreen() {
           {t('import.csvFile')}{' '}
           <input type="file" accept=".csv,text/csv" aria-label={t('import.csvFile')} onChange={(e) => void choose(e.target.files?.[0])} />
         </label>
-        <button type="button" disabled={!file || run.isPending} onClick={() => run.mutate({ dryRun: true })}>
+        <button type="button" disabled={!file || run.isPending} onClick={() => run.mutate({ dryRun: true, chosen: file, of: kind })}>
           {t('import.check')}
         </button>
         <button
           type="button"
           disabled={!file || run.isPending || !checked || checked.report.queued === 0}
-          onClick={() => run.mutate({ dryRun: false })}
+          onClick={() => run.mutate({ dryRun: false, chosen: file, of: kind })}
         >
           {t('import.import')}
         </button>
