@@ -5,6 +5,7 @@
 //! never depends on the core; this crate is the only thing they share.
 
 pub mod attributes;
+mod decode;
 pub mod error;
 pub mod filter;
 pub mod list;

@@ -60,7 +60,8 @@ pub struct UserGroup {
 
 /// The enterprise extension (RFC 7643 §4.3). Bailiwick reads the business unit from one of
 /// its attributes (by default `division`); the attribute is configurable per profile.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+// Deserialize: by hand in decode.rs (case-insensitive names, `null` as absent, no flatten).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnterpriseUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,7 +78,8 @@ pub struct EnterpriseUser {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+// Deserialize: by hand in decode.rs (case-insensitive names, `null` as absent, no flatten).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     #[serde(default)]
@@ -136,7 +138,8 @@ pub struct Member {
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+// Deserialize: by hand in decode.rs (case-insensitive names, `null` as absent, no flatten).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     #[serde(default)]
