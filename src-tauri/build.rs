@@ -4,6 +4,7 @@
 /// UI may do.
 const COMMANDS: &[&str] = &[
     "resume_workspace",
+    "restore_session",
     "open_demo_workspace",
     "open_profile_workspace",
     "sign_in",

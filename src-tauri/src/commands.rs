@@ -27,6 +27,20 @@ pub async fn resume_workspace(current: State<'_, CurrentWorkspace>) -> Result<Op
     }
 }
 
+/// Restores the open workspace's session from the keyring, after `resume_workspace` put its cache
+/// on screen. A session that cannot be restored (IAM unreachable, token refused) is not an error
+/// here: the status says offline or signed out, and the cache stays on screen.
+#[tauri::command]
+pub async fn restore_session(current: State<'_, CurrentWorkspace>) -> Result<WorkspaceStatus> {
+    let workspace = current.get().await?;
+    match workspace.restore_session().await {
+        Ok(Some(admin)) => tracing::info!(admin = %admin.subject, "session restored"),
+        Ok(None) => tracing::info!("no stored session; showing the cache"),
+        Err(error) => tracing::warn!(code = ?error.code(), %error, "session not restored; showing the cache"),
+    }
+    Ok(workspace.status()?)
+}
+
 #[tauri::command]
 pub async fn open_demo_workspace(current: State<'_, CurrentWorkspace>) -> Result<WorkspaceStatus> {
     let workspace = current.open(WorkspaceOrigin::Demo).await?;

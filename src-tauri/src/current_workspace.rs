@@ -66,9 +66,8 @@ impl CurrentWorkspace {
         Ok(workspace)
     }
 
-    /// Reopens the workspace of the last run and restores its session from the keyring when
-    /// it can. A session that cannot be restored (IAM unreachable, token expired) still
-    /// leaves the workspace open, so its cached users can be shown, marked offline.
+    /// Reopens the workspace of the last run, without restoring its session: that waits on the
+    /// IAM, and the cached users are shown first (`restore_session` follows).
     #[instrument(skip(self))]
     pub async fn resume(&self) -> Result<Option<Arc<Workspace>>, DesktopError> {
         if let Some(workspace) = self.find().await {
@@ -77,25 +76,17 @@ impl CurrentWorkspace {
         let Some(origin) = last_workspace::recall(&self.data_dir) else {
             return Ok(None);
         };
-        let workspace = match self.open(origin).await {
-            Ok(workspace) => workspace,
+        match self.open(origin).await {
+            Ok(workspace) => Ok(Some(workspace)),
             Err(DesktopError::Core(error)) if error.code() == ErrorCode::Usage => {
                 // The profile file is gone or no longer valid: do not try it again on every start.
                 if let Err(io) = last_workspace::forget(&self.data_dir) {
                     warn!(error = %io, "cannot forget the last workspace");
                 }
-                return Err(DesktopError::Core(error));
+                Err(DesktopError::Core(error))
             }
-            Err(other) => return Err(other),
-        };
-        match workspace.restore_session().await {
-            Ok(Some(admin)) => info!(admin = %admin.subject, "session restored"),
-            Ok(None) => info!("no stored session; showing the cache"),
-            Err(error) => {
-                warn!(code = ?error.code(), %error, "session not restored; showing the cache")
-            }
+            Err(other) => Err(other),
         }
-        Ok(Some(workspace))
     }
 
     /// Closes the open workspace (stopping the demo IAM) and starts on the welcome screen next time.

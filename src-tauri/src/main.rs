@@ -73,6 +73,7 @@ fn main() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::resume_workspace,
+            commands::restore_session,
             commands::open_demo_workspace,
             commands::open_profile_workspace,
             commands::sign_in,

@@ -153,10 +153,13 @@ async fn restart_restores_the_session_and_shows_cached_users_offline_when_the_ia
         );
         let _ = client.close().await;
 
-        // Second run, IAM up: straight to the users, session restored from the keyring.
+        // Second run, IAM up: straight to the cached users, then the session restored from the
+        // keyring behind them ("Connecting…" until then).
         let client = driver.session(&app).await;
         find_test_id(&client, "users-table", Duration::from_secs(60)).await;
-        find_test_id(&client, "sync", Duration::from_secs(5)).await;
+        connected(&client).await;
+        let sync = find_test_id(&client, "sync", Duration::from_secs(5)).await;
+        assert!(sync.is_enabled().await.expect("read Sync's state"), "Sync is offered once the session is restored");
         assert!(
             client.find(Locator::Css("[data-testid='offline-badge']")).await.is_err(),
             "the IAM is reachable: no offline badge"
@@ -169,6 +172,7 @@ async fn restart_restores_the_session_and_shows_cached_users_offline_when_the_ia
         find_test_id(&client, "users-table", Duration::from_secs(60)).await;
         find_test_id(&client, "offline-badge", Duration::from_secs(10)).await;
         find_test_id(&client, "offline-banner", Duration::from_secs(5)).await;
+        connected(&client).await;
         let cached = visible_rows(&client).await;
         assert_eq!(
             cached.first().map(|(name, _)| name.clone()),
@@ -180,6 +184,14 @@ async fn restart_restores_the_session_and_shows_cached_users_offline_when_the_ia
     };
     tokio::time::timeout(Duration::from_secs(300), run).await.expect("the offline e2e finishes within 5 minutes");
     drop(driver);
+}
+
+/// Waits until the restore of the stored session has ended ("Connecting…" gone), however it ended.
+async fn connected(client: &Client) {
+    eventually("the session restore to end", Duration::from_secs(30), || async {
+        client.find(Locator::Css("[data-testid='connecting-badge']")).await.is_err().then_some(())
+    })
+    .await;
 }
 
 /// A button found by its visible text (XPath), waiting for React to render it.

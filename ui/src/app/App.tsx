@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useAppliedPreferences } from './applyPreferences';
 import { usePreferences } from './preferences';
 import { WorkspaceShell } from './WorkspaceShell';
+import { RestoringSession } from '../features/session/restoringSession';
 import { SigningInScreen } from '../features/session/SigningInScreen';
 import { useWorkspaceSession } from '../features/session/useWorkspaceSession';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
@@ -51,11 +52,13 @@ function Screens() {
       );
     case 'workspace':
       return (
-        <WorkspaceShell
-          onSignIn={() => void session.signIn()}
-          onSignOut={() => void session.signOut()}
-          onWorkspaceForgotten={session.workspaceForgotten}
-        />
+        <RestoringSession.Provider value={session.restoring}>
+          <WorkspaceShell
+            onSignIn={() => void session.signIn()}
+            onSignOut={() => void session.signOut()}
+            onWorkspaceForgotten={session.workspaceForgotten}
+          />
+        </RestoringSession.Provider>
       );
   }
 }

@@ -87,9 +87,17 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-/** Reopens the workspace used last time and restores its session; null when there is none. */
+/** Reopens the workspace used last time, without its session yet; null when there is none. */
 export function resumeWorkspace(): Promise<WorkspaceStatus | null> {
   return call('resume_workspace');
+}
+
+/**
+ * Restores the resumed workspace's session from the keyring (a token refresh at the IAM) and
+ * answers the status after it: signed in, offline, or needing a new sign-in.
+ */
+export function restoreSession(): Promise<WorkspaceStatus> {
+  return call('restore_session');
 }
 
 export function openDemoWorkspace(): Promise<WorkspaceStatus> {

@@ -99,6 +99,8 @@ export const de: Messages = {
     offline: 'Offline',
     offlineTitle: 'Das IAM war nicht erreichbar; zwischengespeicherte Daten werden angezeigt',
     signedOut: 'Abgemeldet',
+    connecting: 'Verbinde…',
+    connectingTitle: 'Ihre Sitzung beim IAM wird wiederhergestellt; bis dahin werden die zwischengespeicherten Daten angezeigt',
     locked: 'Gesperrt',
     lockedTitle: 'Der Cache bleibt gesperrt, bis Sie sich erneut anmelden',
     buScopes: 'Ihre verwalteten Geschäftsbereiche',

@@ -99,6 +99,8 @@ export const en = {
     offline: 'Offline',
     offlineTitle: 'The IAM could not be reached; showing cached data',
     signedOut: 'Signed out',
+    connecting: 'Connecting…',
+    connectingTitle: 'Restoring your session with the IAM; the cached data is shown meanwhile',
     locked: 'Locked',
     lockedTitle: 'The cache is locked until you sign in again',
     buScopes: 'Business units you administer',

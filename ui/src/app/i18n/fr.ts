@@ -100,6 +100,8 @@ export const fr: Messages = {
     offline: 'Hors ligne',
     offlineTitle: 'L’IAM n’a pas pu être joint ; affichage des données en cache',
     signedOut: 'Déconnecté',
+    connecting: 'Connexion…',
+    connectingTitle: 'Restauration de votre session auprès de l’IAM ; les données en cache sont affichées en attendant',
     locked: 'Verrouillé',
     lockedTitle: 'Le cache reste verrouillé jusqu’à ce que vous vous reconnectiez',
     buScopes: 'Unités organisationnelles que vous administrez',

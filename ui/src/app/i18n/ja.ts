@@ -98,6 +98,8 @@ export const ja: Messages = {
     offline: 'オフライン',
     offlineTitle: 'IAM に接続できませんでした。キャッシュ済みのデータを表示しています',
     signedOut: 'サインアウト済み',
+    connecting: '接続中…',
+    connectingTitle: 'IAM とのセッションを復元しています。その間はキャッシュ済みのデータを表示しています',
     locked: 'ロック中',
     lockedTitle: 'もう一度サインインするまでキャッシュはロックされたままです',
     buScopes: '管理している部門',

@@ -9,6 +9,7 @@ describe('session', () => {
   it('signs out and returns to the welcome screen', async () => {
     const calls = mockCommands({
       resume_workspace: () => ADA_STATUS,
+      restore_session: () => ADA_STATUS,
       list_users: () => ({ total: 0, rows: [] }),
       sign_out: () => null,
     });
@@ -21,6 +22,7 @@ describe('session', () => {
   it('forgets the workspace from Settings and returns to the welcome screen', async () => {
     const calls = mockCommands({
       resume_workspace: () => ADA_STATUS,
+      restore_session: () => ADA_STATUS,
       get_status: () => ADA_STATUS,
       list_users: () => ({ total: 0, rows: [] }),
       forget_workspace: () => null,

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   openDemoWorkspace,
   openProfileWorkspace,
+  restoreSession,
   resumeWorkspace,
   signIn,
   signOut,
@@ -31,16 +32,40 @@ export function showsUsers(status: WorkspaceStatus): boolean {
 export function useWorkspaceSession() {
   const queryClient = useQueryClient();
   const [view, setView] = useState<SessionView>({ kind: 'starting' });
+  const [restoring, setRestoring] = useState(false);
   const attempt = useRef(0);
 
   useEffect(() => {
     let live = true;
+    // What a later step (sign in, sign out, open another workspace) makes stale.
+    const resumed = attempt.current;
     resumeWorkspace().then(
       (status) => {
         if (!live) return;
         if (status && showsUsers(status)) {
           queryClient.setQueryData(STATUS_KEY, status);
           setView({ kind: 'workspace' });
+          // The cache is on screen first; the session is restored behind it, and the header
+          // then says whether the workspace is online or offline.
+          if (status.signedIn) {
+            setRestoring(true);
+            restoreSession()
+              .then(
+                (restored) => {
+                  if (!live || attempt.current !== resumed) return;
+                  queryClient.setQueryData(STATUS_KEY, restored);
+                  if (!showsUsers(restored)) setView({ kind: 'welcome', error: null });
+                },
+                () => {
+                  // The command itself failed (not the restore, which it reports in the
+                  // status): ask for the status afresh rather than show a stale one.
+                  if (live) void queryClient.invalidateQueries({ queryKey: STATUS_KEY });
+                },
+              )
+              .finally(() => {
+                if (live) setRestoring(false);
+              });
+          }
         } else {
           setView({ kind: 'welcome', error: null });
         }
@@ -121,6 +146,8 @@ export function useWorkspaceSession() {
 
   return {
     view,
+    /** The resumed workspace's session is being restored behind its cached data. */
+    restoring,
     openDemo,
     openProfile,
     signIn: beginSignIn,

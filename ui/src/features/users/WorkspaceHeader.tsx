@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 
 import { useFormatters, type Formatters } from '../../app/i18n/format';
 import type { SyncProgress, WorkspaceStatus } from '../../ipc';
+import { useRestoringSession } from '../session/restoringSession';
 import { describeDataAge, useNow } from './dataAge';
 
 interface WorkspaceHeaderProps {
@@ -27,6 +28,7 @@ export function WorkspaceHeader({
   const { t } = useTranslation();
   const format = useFormatters();
   const now = useNow();
+  const restoring = useRestoringSession();
   const admin = status.admin;
   // Locked, Sign in takes Sync's place: it is the way out the notice names, and the one that
   // works whatever became of the stored refresh token.
@@ -36,6 +38,11 @@ export function WorkspaceHeader({
       <div className="identity">
         <div className="title-row">
           <span className="profile-name">{status.profileName}</span>
+          {restoring && (
+            <span className="badge" data-testid="connecting-badge" title={t('header.connectingTitle')}>
+              {t('header.connecting')}
+            </span>
+          )}
           {status.offline && (
             <span className="badge badge--offline" data-testid="offline-badge" title={t('header.offlineTitle')}>
               {t('header.offline')}
@@ -86,7 +93,14 @@ export function WorkspaceHeader({
               })}
         </span>
         {canSync ? (
-          <button type="button" className="primary" data-testid="sync" onClick={onSync} disabled={syncing}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="sync"
+            onClick={onSync}
+            disabled={syncing || restoring}
+            title={restoring ? t('header.connectingTitle') : undefined}
+          >
             {syncing ? t('header.syncing') : t('header.sync')}
           </button>
         ) : (

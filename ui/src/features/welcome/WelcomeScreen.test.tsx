@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { App } from '../../app/App';
 import { createQueryClient } from '../../app/queryClient';
 import { render } from '@testing-library/react';
-import { ADA_STATUS, mockCommands, rejectWith } from '../../test/ipcMock';
+import { ADA_STATUS, mockCommands, rejectWith, user } from '../../test/ipcMock';
 
 function renderApp() {
   return render(<App queryClient={createQueryClient()} />);
@@ -69,6 +69,49 @@ describe('welcome', () => {
     expect(await screen.findByTestId('users-screen')).toBeTruthy();
     expect(screen.getByTestId('offline-badge')).toBeTruthy();
     expect(screen.queryByTestId('welcome')).toBeNull();
+  });
+
+  it('shows the cached users before the stored session is restored, then says it is offline', async () => {
+    let finishRestore: (value: unknown) => void = () => {};
+    const calls = mockCommands({
+      resume_workspace: () => ADA_STATUS,
+      restore_session: () =>
+        new Promise((resolve) => {
+          finishRestore = resolve;
+        }),
+      list_users: () => ({ total: 1, rows: [user('ada.emea', 'EMEA')] }),
+    });
+    renderApp();
+    expect(await screen.findByTestId('user-row')).toBeTruthy();
+    expect(calls.map((c) => c.command)).toContain('restore_session');
+    expect(screen.queryByTestId('offline-badge'), 'nothing is known to be offline yet').toBeNull();
+    expect(screen.getByTestId('connecting-badge').textContent).toBe('Connecting…');
+    expect((screen.getByTestId('sync') as HTMLButtonElement).disabled, 'a sync would refresh the same token').toBe(true);
+
+    finishRestore({ ...ADA_STATUS, offline: true });
+    expect(await screen.findByTestId('offline-badge')).toBeTruthy();
+    expect(screen.queryByTestId('connecting-badge')).toBeNull();
+    expect(screen.getAllByTestId('user-row')).toHaveLength(1);
+  });
+
+  it('returns to the welcome screen when a restore finds neither a session nor cached users', async () => {
+    mockCommands({
+      resume_workspace: () => ({ ...ADA_STATUS, cachedUsers: 0 }),
+      restore_session: () => ({ ...ADA_STATUS, signedIn: false, cachedUsers: 0 }),
+      list_users: () => ({ total: 0, rows: [] }),
+    });
+    renderApp();
+    expect(await screen.findByTestId('welcome')).toBeTruthy();
+  });
+
+  it('does not restore a session that was never stored', async () => {
+    const calls = mockCommands({
+      resume_workspace: () => ({ ...ADA_STATUS, signedIn: false }),
+      list_users: () => ({ total: 0, rows: [] }),
+    });
+    renderApp();
+    expect(await screen.findByTestId('users-screen')).toBeTruthy();
+    expect(calls.map((c) => c.command)).not.toContain('restore_session');
   });
 
   it('says why sign-in failed and offers to try again', async () => {
