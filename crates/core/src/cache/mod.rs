@@ -322,15 +322,48 @@ fn replace_directory_in(
 ) -> Result<DirectoryCounts, Error> {
     tx.execute_batch("DELETE FROM memberships; DELETE FROM users;")?;
     replace_server_grants(tx, server_grants)?;
+    // Inserting into an index row by row costs a B-tree search per row and index; building
+    // each index once, from the full table, is a sort. A rollback brings the indexes back too.
+    let indexes = SecondaryIndexes::drop_on(tx, "users")?;
     for cached in users {
         upsert_user_row(tx, cached)?;
     }
+    indexes.recreate(tx)?;
     replace_groups(tx, groups)?;
     // Indexed once after the inserts (faster than row by row), in the same transaction:
     // a reader never sees users the index does not know, or the reverse.
     search_index::reindex_all(tx)?;
     set_meta(tx, meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;
     directory_counts(tx)
+}
+
+/// A table's secondary indexes, dropped for a bulk insert and created again after it from their
+/// own definitions (as the migrations wrote them), inside the caller's transaction.
+struct SecondaryIndexes {
+    definitions: Vec<String>,
+}
+
+impl SecondaryIndexes {
+    fn drop_on(tx: &Connection, table: &str) -> Result<Self, Error> {
+        // `sql` is NULL for the indexes SQLite makes itself (PRIMARY KEY, UNIQUE): those stay.
+        let mut statement = tx.prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
+        )?;
+        let indexes = statement
+            .query_map([table], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (name, _) in &indexes {
+            tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        }
+        Ok(Self { definitions: indexes.into_iter().map(|(_, sql)| sql).collect() })
+    }
+
+    fn recreate(self, tx: &Connection) -> Result<(), Error> {
+        for sql in &self.definitions {
+            tx.execute_batch(sql)?;
+        }
+        Ok(())
+    }
 }
 
 /// Replaces the server-mode grants when `server_grants` is given (ledger grants are

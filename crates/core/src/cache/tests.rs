@@ -204,6 +204,42 @@ fn replacing_the_directory_drops_what_is_gone_and_a_failed_replace_keeps_the_old
     assert_eq!(cache.last_sync_at().expect("reads"), Some(at(10)), "old sync time kept");
 }
 
+fn user_indexes(cache: &Cache) -> Vec<(String, String)> {
+    let mut statement = cache
+        .conn
+        .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL ORDER BY name")
+        .expect("prepares");
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).expect("queries");
+    rows.collect::<Result<_, _>>().expect("reads")
+}
+
+#[test]
+fn a_full_replace_rebuilds_the_users_indexes_as_the_migrations_defined_them_even_when_it_fails() {
+    let mut cache = seeded();
+    let before = user_indexes(&cache);
+    assert_eq!(before.len(), 3, "the migrations' secondary indexes on users: {before:?}");
+
+    let next: Vec<CachedUser> =
+        (0..50).map(|i| user(&format!("u{i}"), &format!("user{i:02}"), None, "EMEA/DE", "Employee")).collect();
+    cache.replace_directory(&next, &[], at(10)).expect("replaces");
+    assert_eq!(user_indexes(&cache), before, "the same indexes, defined the same way");
+    let integrity: String = cache.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).expect("checks");
+    assert_eq!(integrity, "ok", "every index holds every row");
+    let plan: String = cache
+        .conn
+        .query_row("EXPLAIN QUERY PLAN SELECT id FROM users WHERE user_name = 'user07' COLLATE NOCASE", [], |row| {
+            row.get(3)
+        })
+        .expect("plans");
+    assert!(plan.contains("users_by_user_name"), "lookups by userName use the rebuilt index: {plan}");
+    assert_eq!(cache.user("USER07").expect("reads").map(|u| u.id).as_deref(), Some("u7"));
+
+    cache.conn.execute_batch("CREATE TEMP TRIGGER fail_on_bob BEFORE INSERT ON users WHEN NEW.user_name = 'bob' BEGIN SELECT RAISE(ABORT, 'boom'); END;").expect("trigger");
+    let broken = [user("7", "zoe", None, "EMEA", "Employee"), user("8", "bob", None, "EMEA", "Employee")];
+    assert!(cache.replace_directory(&broken, &[], at(11)).is_err());
+    assert_eq!(user_indexes(&cache), before, "a failed replace leaves the indexes in place");
+}
+
 #[test]
 fn the_admin_context_round_trips_through_meta() {
     let cache = Cache::open_in_memory().expect("opens");
