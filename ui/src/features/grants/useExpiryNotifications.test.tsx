@@ -52,8 +52,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function Notices({ clock }: { clock: () => Date }) {
-  useExpiryNotifications({ clock });
+function Notices({ clock, firstCheckDelayMs = 0 }: { clock: () => Date; firstCheckDelayMs?: number }) {
+  useExpiryNotifications({ clock, firstCheckDelayMs });
   return null;
 }
 
@@ -79,6 +79,19 @@ function renderNotices(grants: { current: Grant[] }, clock: () => Date = () => N
 const settle = () => act(() => new Promise((resolve) => setTimeout(resolve, 50)));
 
 describe('expiring grant notifications', () => {
+  it('leaves the start to the users table: the first read waits for its delay', async () => {
+    const { shown } = installPluginNotification('granted', 'granted');
+    const calls = mockCommands({
+      list_grants: () => [grant('g-1', { validUntil: inDays(3) })],
+      'plugin:notification|is_permission_granted': () => null,
+    });
+    renderWithClient(<Notices clock={() => NOW} firstCheckDelayMs={150} />);
+    await settle();
+    expect(calls.filter((c) => c.command === 'list_grants'), 'no read before the delay').toHaveLength(0);
+    await waitFor(() => expect(shown).toHaveLength(1));
+    expect(calls.filter((c) => c.command === 'list_grants')).toHaveLength(1);
+  });
+
   it('announces a grant ending within the lead time, with its role, user, BU and end', async () => {
     const { shown } = installPluginNotification('granted', 'granted');
     const ending = grant('g-1', { user: 'jean.dupont', role: 'Template Designer', bu: 'EMEA/FR', validUntil: inDays(3) });

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { useFormatters } from '../../app/i18n/format';
@@ -18,11 +18,19 @@ const ALL_GRANTS: GrantQuery = {};
 /** Reads go to the local cache, so this is cheap; it moves "now" on while the app stays open. */
 export const EXPIRY_CHECK_INTERVAL_MS = 15 * 60_000;
 
+/**
+ * The first check waits this long after the workspace opens: the start belongs to the users
+ * table, and reading every grant at the same moment slowed its first rows.
+ */
+export const FIRST_CHECK_DELAY_MS = 3_000;
+
 const systemClock = () => new Date();
 
 interface ExpiryNotificationOptions {
   /** "Now" for the lead time; tests pass a fixed one. Must be stable across renders. */
   clock?: () => Date;
+  /** How long after mounting the first check runs (`FIRST_CHECK_DELAY_MS`). */
+  firstCheckDelayMs?: number;
 }
 
 /**
@@ -32,13 +40,23 @@ interface ExpiryNotificationOptions {
  * shown, nothing is remembered (so the notices come if it is granted later), and no error either.
  * Mounted by the workspace shell, so it runs whatever screen is open.
  */
-export function useExpiryNotifications({ clock = systemClock }: ExpiryNotificationOptions = {}): void {
+export function useExpiryNotifications({
+  clock = systemClock,
+  firstCheckDelayMs = FIRST_CHECK_DELAY_MS,
+}: ExpiryNotificationOptions = {}): void {
   const { t } = useTranslation();
   const format = useFormatters();
   const [{ leadTimeDays }] = usePreferences();
+  const [started, setStarted] = useState(firstCheckDelayMs <= 0);
+  useEffect(() => {
+    if (started) return;
+    const timer = setTimeout(() => setStarted(true), firstCheckDelayMs);
+    return () => clearTimeout(timer);
+  }, [started, firstCheckDelayMs]);
   const grants = useQuery({
     queryKey: [...GRANTS_KEY, ALL_GRANTS],
     queryFn: () => listGrants(ALL_GRANTS),
+    enabled: started,
     refetchInterval: EXPIRY_CHECK_INTERVAL_MS,
     refetchIntervalInBackground: true,
   });

@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import {
@@ -22,6 +22,30 @@ export type SessionView =
 /** A resumed workspace is worth showing when it has a session or at least cached users (offline). */
 export function showsUsers(status: WorkspaceStatus): boolean {
   return status.signedIn || status.cachedUsers > 0;
+}
+
+/** How long a resumed workspace's session restore waits at most for the first rows. */
+const RESTORE_AT_THE_LATEST_MS = 2_000;
+
+/** Resolves once a users query has its answer (or failed), or after `within` ms in any case. */
+function usersAnswered(queryClient: QueryClient, within: number): Promise<void> {
+  const queries = queryClient.getQueryCache();
+  const answered = () => queries.findAll({ queryKey: USERS_KEY }).some((q) => q.state.status !== 'pending');
+  return new Promise((resolve) => {
+    if (answered()) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, within);
+    const unsubscribe = queries.subscribe(() => {
+      if (answered()) done();
+    });
+  });
 }
 
 /**
@@ -49,7 +73,10 @@ export function useWorkspaceSession() {
           // then says whether the workspace is online or offline.
           if (status.signedIn) {
             setRestoring(true);
-            restoreSession()
+            // After the first rows: the restore and the rows' query would share the two cores
+            // and the cache, and slow the first rows down.
+            usersAnswered(queryClient, RESTORE_AT_THE_LATEST_MS)
+              .then(restoreSession)
               .then(
                 (restored) => {
                   if (!live || attempt.current !== resumed) return;

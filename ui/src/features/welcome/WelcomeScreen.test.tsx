@@ -83,7 +83,9 @@ describe('welcome', () => {
     });
     renderApp();
     expect(await screen.findByTestId('user-row')).toBeTruthy();
-    expect(calls.map((c) => c.command)).toContain('restore_session');
+    await waitFor(() => expect(calls.map((c) => c.command)).toContain('restore_session'));
+    const order = calls.map((c) => c.command);
+    expect(order.indexOf('list_users'), 'the rows are asked for first').toBeLessThan(order.indexOf('restore_session'));
     expect(screen.queryByTestId('offline-badge'), 'nothing is known to be offline yet').toBeNull();
     expect(screen.getByTestId('connecting-badge').textContent).toBe('Connecting…');
     expect((screen.getByTestId('sync') as HTMLButtonElement).disabled, 'a sync would refresh the same token').toBe(true);
