@@ -82,6 +82,10 @@ return {
   ...record,
   pageStart: performance.timeOrigin,
   domReady: navigation ? performance.timeOrigin + navigation.domContentLoadedEventEnd : null,
+  // The UI's IPC calls (ui/src/ipc/commands.ts): [command, start, duration], ms after pageStart.
+  ipc: performance.getEntriesByType("measure")
+    .filter((m) => m.name.startsWith("ipc:") && m.startTime <= record.at - performance.timeOrigin)
+    .map((m) => [m.name.slice(4), m.startTime, m.duration]),
 };
 "#;
 
@@ -297,6 +301,8 @@ struct Launch {
     request_to_row: Duration,
     /// How the row was seen: "observer" (exact) or "poll" (upper bound).
     seen_by: String,
+    /// The UI's IPC calls started before the row: (command, start after exec, duration).
+    ipc: Vec<(String, Duration, Duration)>,
     poll_round_trip: Duration,
     shown_users: u64,
     offline: bool,
@@ -332,6 +338,14 @@ impl Launch {
             mib(self.rss_kib()),
             self.load.map_or("?".to_owned(), |l| format!("{l:.2}")),
         );
+        if !self.ipc.is_empty() {
+            let calls: Vec<String> = self
+                .ipc
+                .iter()
+                .map(|(command, start, took)| format!("{command} {:.0}+{:.0} ms", millis(*start), millis(*took)))
+                .collect();
+            println!("      IPC before the row (start after exec + duration): {}", calls.join(", "));
+        }
         for process in &self.memory {
             println!(
                 "      {:>7} {:<22} PSS {:>7.1} MiB  RSS {:>7.1} MiB",
@@ -371,6 +385,15 @@ async fn measure_launch(
         to_page_start: first_row.page_start.map(|at| since(started, at)),
         to_dom_ready: first_row.dom_ready.map(|at| since(started, at)),
         request_to_row: since(requested, first_row.at),
+        // Shifted from the page's start to the process's, as every other figure here.
+        ipc: first_row
+            .ipc
+            .into_iter()
+            .map(|(command, start, took)| {
+                let page_start = first_row.page_start.map_or(Duration::ZERO, |at| since(started, at));
+                (command, page_start + start, took)
+            })
+            .collect(),
         seen_by: first_row.seen_by,
         poll_round_trip: first_row.poll_round_trip,
         shown_users,
@@ -388,6 +411,8 @@ struct FirstRow {
     /// DOMContentLoaded ended: the UI's script has run (React then asks the core for the rows).
     dom_ready: Option<SystemTime>,
     seen_by: String,
+    /// The UI's IPC calls started before the row: (command, start after page_start, duration).
+    ipc: Vec<(String, Duration, Duration)>,
     /// The median time one poll took (the resolution when the row was seen by a poll).
     poll_round_trip: Duration,
 }
@@ -416,6 +441,7 @@ async fn wait_for_first_row(client: &Client) -> Result<FirstRow, Failure> {
                     page_start: stamp("pageStart"),
                     dom_ready: stamp("domReady"),
                     seen_by,
+                    ipc: ipc_calls(&record["ipc"]),
                     poll_round_trip: median(&round_trips),
                 });
             }
@@ -425,6 +451,16 @@ async fn wait_for_first_row(client: &Client) -> Result<FirstRow, Failure> {
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+}
+
+/// The `ipc` list of FIRST_ROW_SCRIPT's record; entries that are not [name, start, duration] are skipped.
+fn ipc_calls(list: &serde_json::Value) -> Vec<(String, Duration, Duration)> {
+    let ms = |v: &serde_json::Value| Duration::from_secs_f64(v.as_f64().unwrap_or(0.0).max(0.0) / 1000.0);
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|call| Some((call.get(0)?.as_str()?.to_owned(), ms(call.get(1)?), ms(call.get(2)?))))
+        .collect()
 }
 
 /// The users the table says it holds (its `aria-rowcount`), 0 while there is no table.
