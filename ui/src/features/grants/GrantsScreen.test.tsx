@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
-import type { GrantQuery } from '../../ipc';
-import { mockCommands, rejectWith, renderWithClient } from '../../test/ipcMock';
+import type { AdminContext, GrantQuery } from '../../ipc';
+import { ADA_STATUS, mockCommands, rejectWith, renderWithClient } from '../../test/ipcMock';
 import { CONTENT_AUTHOR, GRANT_LENGTH_REFUSAL, TEMPLATE_DESIGNER, grant, outcome } from '../../test/operationFixtures';
 import { GrantsScreen } from './GrantsScreen';
 
@@ -14,6 +14,11 @@ const READS = {
   get_grant_mode: () => SERVER_MODE,
   list_roles: () => [TEMPLATE_DESIGNER, CONTENT_AUTHOR],
 };
+
+/** Ada Lovelace (the fixtures' requester) with `capabilities`. */
+function adminWith(capabilities: AdminContext['capabilities']): AdminContext {
+  return { subject: 'ada.emea', displayName: 'Ada Lovelace', buScopes: ['EMEA'], capabilities };
+}
 
 function queriesOf(calls: { command: string; args: Record<string, unknown> }[]): GrantQuery[] {
   return calls.filter((c) => c.command === 'list_grants').map((c) => c.args.query as GrantQuery);
@@ -71,6 +76,33 @@ describe('grants list', () => {
     expect(screen.getByRole('button', { name: 'Reject Template Designer for jean.dupont' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Approve Template Designer for anna.schmidt' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Revoke Template Designer for anna.schmidt' })).toBeTruthy();
+  });
+
+  it('disables Approve and Reject with the rule when policy forbids this admin to decide', async () => {
+    const approver = adminWith(['approve-grants']);
+    const grants = [
+      grant('g-own', { status: 'pending', user: 'jean.dupont', requester: 'Ada Lovelace' }),
+      grant('g-other', { status: 'pending', user: 'kenji.sato', requester: 'Bob Builder' }),
+    ];
+    mockCommands({ ...READS, list_grants: () => grants, get_status: () => ({ ...ADA_STATUS, admin: approver }) });
+    renderWithClient(<GrantsScreen />);
+    const own = await screen.findByRole('button', { name: 'Approve Template Designer for jean.dupont' });
+    await waitFor(() => expect((own as HTMLButtonElement).disabled).toBe(true));
+    expect((screen.getByRole('button', { name: 'Reject Template Designer for jean.dupont' }) as HTMLButtonElement).disabled).toBe(true);
+    const rule = screen.getByTestId('decision-rule');
+    expect(rule.textContent).toContain('four-eyes');
+    expect(own.getAttribute('aria-describedby')).toBe(rule.id);
+    const other = screen.getByRole('button', { name: 'Approve Template Designer for kenji.sato' }) as HTMLButtonElement;
+    expect(other.disabled, 'another admin\'s request may be decided').toBe(false);
+  });
+
+  it('names the missing capability to an admin who may not approve', async () => {
+    const reviewer = adminWith(['review']);
+    mockCommands({ ...READS, get_status: () => ({ ...ADA_STATUS, admin: reviewer }) });
+    renderWithClient(<GrantsScreen />);
+    const approve = await screen.findByRole('button', { name: 'Approve Template Designer for jean.dupont' });
+    await waitFor(() => expect((approve as HTMLButtonElement).disabled).toBe(true));
+    expect(screen.getByTestId('decision-rule').textContent).toContain('approve-grants capability');
   });
 
   it('approves a pending grant and reports the outcome', async () => {

@@ -1,8 +1,12 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
+import { PolicyRuleChip } from '../../app/ErrorNotice';
 import { useFormatters } from '../../app/i18n/format';
-import type { Grant } from '../../ipc';
+import { getStatus, type AdminContext, type Grant } from '../../ipc';
+import { decisionRule } from '../approvals/fourEyes';
+import { STATUS_KEY } from '../users/queryKeys';
 import { addDays, dayOf, startOfDay } from './grantDates';
 
 export interface GrantActions {
@@ -21,6 +25,8 @@ interface GrantsTableProps extends GrantActions {
 
 export function GrantsTable({ grants, busy, showUser = true, ...actions }: GrantsTableProps) {
   const { t } = useTranslation();
+  // Who is signed in decides which pending grants they may approve or reject.
+  const admin = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus }).data?.admin;
   return (
     <table className="grants-table" aria-label={t('grants.table')} data-testid="grants-table">
       <thead>
@@ -37,14 +43,21 @@ export function GrantsTable({ grants, busy, showUser = true, ...actions }: Grant
       </thead>
       <tbody>
         {grants.map((grant) => (
-          <GrantRow key={grant.id} grant={grant} busy={busy} showUser={showUser} {...actions} />
+          <GrantRow key={grant.id} grant={grant} busy={busy} showUser={showUser} admin={admin} {...actions} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function GrantRow({ grant, busy, showUser, onExtend, onRevoke, onApprove, onReject }: GrantActions & { grant: Grant; busy: boolean; showUser: boolean }) {
+interface GrantRowProps extends GrantActions {
+  grant: Grant;
+  busy: boolean;
+  showUser: boolean;
+  admin: AdminContext | null | undefined;
+}
+
+function GrantRow({ grant, busy, showUser, admin, onExtend, onRevoke, onApprove, onReject }: GrantRowProps) {
   const { t } = useTranslation();
   const format = useFormatters();
   const [extending, setExtending] = useState(false);
@@ -98,17 +111,41 @@ function GrantRow({ grant, busy, showUser, onExtend, onRevoke, onApprove, onReje
             {t('grants.revoke')}
           </button>
         )}
-        {grant.status === 'pending' && (
-          <>
-            <button type="button" disabled={busy} aria-label={t('grants.approveLabel', { grant: name })} onClick={() => onApprove(grant)}>
-              {t('grants.approve')}
-            </button>
-            <button type="button" disabled={busy} aria-label={t('grants.rejectLabel', { grant: name })} onClick={() => onReject(grant)}>
-              {t('grants.reject')}
-            </button>
-          </>
-        )}
+        {grant.status === 'pending' && <DecisionButtons grant={grant} name={name} busy={busy} admin={admin} onApprove={onApprove} onReject={onReject} />}
       </td>
     </tr>
+  );
+}
+
+interface DecisionButtonsProps {
+  grant: Grant;
+  name: string;
+  busy: boolean;
+  admin: AdminContext | null | undefined;
+  onApprove: (grant: Grant) => void;
+  onReject: (grant: Grant) => void;
+}
+
+/** Approve and Reject, disabled with the rule when policy forbids this admin to decide. */
+function DecisionButtons({ grant, name, busy, admin, onApprove, onReject }: DecisionButtonsProps) {
+  const { t } = useTranslation();
+  const rule = decisionRule(grant, admin);
+  const message = rule === 'capability' ? t('approvals.notAllowed') : rule === 'four-eyes' ? t('approvals.fourEyes') : null;
+  const ruleId = `decision-rule-${grant.id}`;
+  const blocked = { disabled: busy || rule !== null, 'aria-describedby': rule ? ruleId : undefined, title: message ?? undefined };
+  return (
+    <>
+      <button type="button" {...blocked} aria-label={t('grants.approveLabel', { grant: name })} onClick={() => onApprove(grant)}>
+        {t('grants.approve')}
+      </button>
+      <button type="button" {...blocked} aria-label={t('grants.rejectLabel', { grant: name })} onClick={() => onReject(grant)}>
+        {t('grants.reject')}
+      </button>
+      {rule && (
+        <p className="muted small" id={ruleId} data-testid="decision-rule">
+          <PolicyRuleChip rule={rule} /> {message}
+        </p>
+      )}
+    </>
   );
 }
