@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bailiwick_core::cache::{Cache, CacheKeyStore, CachedUser, KeyringCacheKeyStore, UserQuery};
+use bailiwick_core::cache::{Cache, CacheKeyStore, CachedUser, IncrementalSync, KeyringCacheKeyStore, UserQuery};
 use bailiwick_core::secret::CacheKey;
 use bailiwick_core::{BuPath, Error, ErrorCode, Profile, Workspace};
 use bailiwick_scim::User;
@@ -221,4 +221,24 @@ async fn an_encrypted_cache_whose_key_is_gone_from_the_keyring_is_refused_not_re
     assert_eq!(bytes_at_rest(&path), before, "the cache is left as it was");
     let keys = KeyringCacheKeyStore::new("bailiwick-tests", &account).expect("keyring");
     assert!(keys.load().expect("keyring read").is_none(), "no new key was made for the old file");
+}
+
+#[test]
+fn search_still_finds_each_user_after_a_cache_with_removed_users_is_encrypted_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cache.sqlite");
+    let mut plain = Cache::open(&path).expect("plain cache");
+    fill(&mut plain);
+    // The first user is deleted by an incremental sync: the rows left keep their rowids, with a gap.
+    let live: std::collections::HashSet<String> = ["u1".to_owned(), "u2".to_owned()].into();
+    let sync = IncrementalSync { upserts: &[], live_ids: &live, groups: &[], server_grants: None, scope_key: "EMEA" };
+    plain.apply_incremental_sync(&sync, Utc::now()).expect("applied");
+    drop(plain);
+
+    let cache = Cache::open_encrypted(&path, &CacheKey::generate()).expect("encrypted in place");
+    for (id, name) in [("u1", NAMES[1]), ("u2", NAMES[2])] {
+        let query = UserQuery { search: Some(name.split('.').next().unwrap_or(name).to_owned()), ..UserQuery::default() };
+        let found: Vec<String> = cache.list_users(&query).expect("searches").into_iter().map(|u| u.id).collect();
+        assert_eq!(found, [id], "searching {name} finds that user, and only them");
+    }
 }
