@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "sync_directory",
     "cancel_sync",
     "list_users",
+    "list_business_units",
     "get_user",
     "list_roles",
     "set_user_active",

@@ -2,7 +2,7 @@
 //! Names are `verb_noun`, the same in ui/src/ipc/commands.ts.
 
 use bailiwick_core::auth::{Browser, SystemBrowser};
-use bailiwick_core::cache::{UserQuery, UserType};
+use bailiwick_core::cache::{BusinessUnitCount, UserQuery, UserType};
 use bailiwick_core::sync::{SyncOptions, SyncProgress, SyncReport};
 use bailiwick_core::workspace::{UserPage, WorkspaceStatus};
 use bailiwick_core::BuPath;
@@ -126,6 +126,13 @@ pub async fn list_users(current: State<'_, CurrentWorkspace>, query: UserQueryIn
     run_blocking(move || workspace.list_users(&query)).await
 }
 
+/// The BUs of the cached users, each with its own number of users (the BU filter's tree).
+#[tauri::command]
+pub async fn list_business_units(current: State<'_, CurrentWorkspace>) -> Result<Vec<BusinessUnitCount>> {
+    let workspace = current.get().await?;
+    run_blocking(move || workspace.business_units()).await
+}
+
 /// The users table's query as the UI sends it.
 #[derive(Debug, Deserialize, ts_rs::TS)]
 #[ts(rename = "UserQuery")]
@@ -143,6 +150,10 @@ pub struct UserQueryInput {
     #[serde(default)]
     #[ts(optional)]
     role: Option<String>,
+    /// Only active (`true`) or only disabled (`false`) users.
+    #[serde(default)]
+    #[ts(optional)]
+    active: Option<bool>,
     offset: u32,
     limit: u32,
 }
@@ -162,6 +173,7 @@ impl UserQueryInput {
             bu,
             user_type: self.user_type,
             role: self.role.filter(|r| !r.trim().is_empty()),
+            active: self.active,
             limit: Some(self.limit.min(MAX_PAGE)),
             offset: self.offset,
         })

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use bailiwick_core::audit::AuditEntry;
-use bailiwick_core::cache::{Conflict, OutboxEntry};
+use bailiwick_core::cache::{BusinessUnitCount, Conflict, OutboxEntry};
 use bailiwick_core::grant::Grant;
 use bailiwick_core::outbox::PushReport;
 use bailiwick_core::review::{Decision, ReviewItem};
@@ -55,6 +55,7 @@ fn declarations() -> String {
     found.visit::<SyncReport>(); // sync_directory
     found.visit::<UserQueryInput>(); // list_users
     found.visit::<UserPage>();
+    found.visit::<BusinessUnitCount>(); // list_business_units
     found.visit::<UserDetail>(); // get_user
     found.visit::<RoleView>(); // list_roles
     found.visit::<ChangeOutcome>(); // every change command

@@ -83,6 +83,7 @@ fn main() {
             commands::get_status,
             commands::sync_directory,
             commands::list_users,
+            commands::list_business_units,
             operation_commands::get_user,
             operation_commands::list_roles,
             operation_commands::set_user_active,

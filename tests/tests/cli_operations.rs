@@ -93,6 +93,19 @@ fn users_created_edited_disabled_and_enabled_show_on_the_server() {
     assert_eq!(disabled.json()["active"], false, "the printed user is disabled");
     let server = directory.resource(&truth, &format!("/Users/{id}"));
     assert_eq!(server["active"], false, "the server holds the user disabled: {server}");
+    let listed = |status: &str| -> Vec<String> {
+        let out = ada.run(&["users", "list", "--status", status, "--json"]);
+        out.assert_code(0, "users list --status");
+        out.json()
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|u| u["userName"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert!(listed("disabled").contains(&"pat.partner".to_owned()), "--status disabled lists the disabled user");
+    assert!(!listed("active").contains(&"pat.partner".to_owned()), "--status active leaves them out");
+    ada.run(&["users", "list", "--status", "gone"]).assert_code(2, "an unknown status is a usage error");
 
     ada.run(&["users", "enable", "pat.partner", "--json"]).assert_code(0, "users enable");
     let server = directory.resource(&truth, &format!("/Users/{id}"));

@@ -107,6 +107,21 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
         assert!(!first_screen.is_empty(), "the table shows users after the first sync");
         assert!(first_screen.iter().all(|(_, bu)| in_emea(bu)), "every listed user is inside EMEA: {first_screen:?}");
 
+        // The BU filter's tree lists the cached BUs; choosing one narrows the table to its subtree.
+        let option = Locator::Css("[data-testid='filter-bu'] option[value='EMEA/DE']");
+        let de = eventually("the BU filter to offer EMEA/DE", Duration::from_secs(20), || async {
+            client.find(option).await.ok()
+        })
+        .await;
+        de.click().await.expect("choose EMEA/DE");
+        let narrowed = eventually("only EMEA/DE users", Duration::from_secs(20), || async {
+            let rows = visible_rows(&client).await;
+            (!rows.is_empty() && rows.iter().all(|(_, bu)| bu.starts_with("EMEA/DE"))).then_some(rows)
+        })
+        .await;
+        assert!(narrowed.len() < seeded.iter().filter(|(_, bu)| in_emea(bu)).count(), "the filter narrowed the list");
+        find_test_id(&client, "clear-filters", Duration::from_secs(5)).await.click().await.expect("clear the filters");
+
         // A user outside the admin's scopes is not found, however exactly it is named.
         search_for(&client, &outsider).await;
         find_test_id(&client, "users-empty", Duration::from_secs(20)).await;

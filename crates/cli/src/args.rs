@@ -133,6 +133,9 @@ pub enum UsersCommand {
         /// Only holders of this role.
         #[arg(long)]
         role: Option<String>,
+        /// active or disabled.
+        #[arg(long)]
+        status: Option<String>,
     },
     /// One user, by id or userName.
     Show { user: String },

@@ -113,7 +113,7 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
             ));
             out.value(&report, |_| String::new())
         }
-        Command::Users(UsersCommand::List { bu, search, user_type, role }) => {
+        Command::Users(UsersCommand::List { bu, search, user_type, role, status }) => {
             let query = UserQuery {
                 search,
                 bu: bu
@@ -126,6 +126,13 @@ async fn execute(command: Command, ws: &Workspace, out: &Output) -> Result<(), E
                     })
                     .transpose()?,
                 role,
+                active: status
+                    .map(|s| match s.trim().to_ascii_lowercase().as_str() {
+                        "active" => Ok(true),
+                        "disabled" => Ok(false),
+                        _ => Err(usage(format!("--status {s:?}: use active or disabled"))),
+                    })
+                    .transpose()?,
                 limit: None,
                 offset: 0,
             };

@@ -237,7 +237,8 @@ fn search_still_finds_each_user_after_a_cache_with_removed_users_is_encrypted_in
 
     let cache = Cache::open_encrypted(&path, &CacheKey::generate()).expect("encrypted in place");
     for (id, name) in [("u1", NAMES[1]), ("u2", NAMES[2])] {
-        let query = UserQuery { search: Some(name.split('.').next().unwrap_or(name).to_owned()), ..UserQuery::default() };
+        let query =
+            UserQuery { search: Some(name.split('.').next().unwrap_or(name).to_owned()), ..UserQuery::default() };
         let found: Vec<String> = cache.list_users(&query).expect("searches").into_iter().map(|u| u.id).collect();
         assert_eq!(found, [id], "searching {name} finds that user, and only them");
     }

@@ -33,6 +33,12 @@ export type AuditQuery = { actor?: string, action?: string, target?: string, las
 export type BuPath = string;
 
 /**
+ * A business unit that cached users belong to, with how many belong to it directly (not
+ * counting the BUs below it).
+ */
+export type BusinessUnitCount = { bu: string, users: number, };
+
+/**
  * What an admin may do inside their scopes (DESIGN.md, "The model").
  */
 export type Capability = "manage-users" | "manage-roles" | "issue-grants" | "approve-grants" | "review" | "audit";
@@ -472,7 +478,11 @@ export type UserPage = { total: number, rows: Array<UserRow>, };
 /**
  * The users table's query as the UI sends it.
  */
-export type UserQuery = { search?: string, bu?: string, type?: UserType, role?: string, offset: number, limit: number, };
+export type UserQuery = { search?: string, bu?: string, type?: UserType, role?: string,
+/**
+ * Only active (`true`) or only disabled (`false`) users.
+ */
+active?: boolean, offset: number, limit: number, };
 
 /**
  * A user an operation is about: by id once known; by userName when the user is created by

@@ -7,6 +7,7 @@ import type {
   AuditEntry,
   AuditFormat,
   AuditQuery,
+  BusinessUnitCount,
   ChangeOutcome,
   Conflict,
   ConflictResolution,
@@ -156,6 +157,11 @@ export function listUsers(query: UserQuery): Promise<UserPage> {
 /** A cached user and their grants; `user` is an id or a userName. */
 export function getUser(user: string): Promise<UserDetail> {
   return call('get_user', { user });
+}
+
+/** The BUs of the cached users, each with its own number of users. */
+export function listBusinessUnits(): Promise<BusinessUnitCount[]> {
+  return call('list_business_units');
 }
 
 export function listRoles(): Promise<RoleView[]> {

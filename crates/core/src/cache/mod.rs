@@ -36,7 +36,7 @@ pub use grants::{GrantQuery, LedgerMembership};
 pub use incremental::{IncrementalSync, UserChanges};
 pub use outbox::{Conflict, Finish, OutboxEntry, OutboxState};
 pub use reviews::Review;
-pub use users::{GroupRow, UserQuery, UserRow, UserType};
+pub use users::{BusinessUnitCount, GroupRow, UserQuery, UserRow, UserType};
 
 /// Migrations in order; migration N (1-based) brings the schema to `user_version` N.
 const MIGRATIONS: &[&str] = &[

@@ -204,6 +204,41 @@ fn replacing_the_directory_drops_what_is_gone_and_a_failed_replace_keeps_the_old
     assert_eq!(cache.last_sync_at().expect("reads"), Some(at(10)), "old sync time kept");
 }
 
+#[test]
+fn users_filter_by_status_and_bus_are_listed_with_their_own_counts() {
+    let mut cache = seeded();
+    let mut users: Vec<CachedUser> = ["1", "2", "3", "4", "5"]
+        .iter()
+        .map(|id| {
+            let (name, bu_path) = match *id {
+                "1" => ("anna.schmidt", "EMEA/DE"),
+                "2" => ("bruno.petit", "EMEA/FR"),
+                "3" => ("carl.jones", "AMER/US"),
+                "4" => ("dora_emea", "EMEAX"),
+                _ => ("eve.kumar", "EMEA"),
+            };
+            user(id, name, None, bu_path, "Employee")
+        })
+        .collect();
+    users[1].resource.active = Some(false);
+    users.push(user("6", "fritz.weber", None, "EMEA/DE", "Employee"));
+    cache.replace_directory(&users, &[], at(10)).expect("replaces");
+
+    let disabled = cache.list_users(&UserQuery { active: Some(false), ..UserQuery::default() }).expect("lists");
+    assert_eq!(ids(&disabled), ["2"]);
+    let active_in_emea = UserQuery { active: Some(true), bu: Some(bu("EMEA")), ..UserQuery::default() };
+    assert_eq!(
+        cache.count_users(&active_in_emea).expect("counts"),
+        3,
+        "EMEA, EMEA/DE twice; not EMEAX, not the disabled"
+    );
+
+    let units: Vec<(String, u64)> =
+        cache.business_units().expect("lists").into_iter().map(|u| (u.bu, u.users)).collect();
+    let expected = [("AMER/US", 1), ("EMEA", 1), ("EMEA/DE", 2), ("EMEA/FR", 1), ("EMEAX", 1)];
+    assert_eq!(units, expected.map(|(b, n)| (b.to_owned(), n)), "each BU once, sorted, with its own users");
+}
+
 fn user_indexes(cache: &Cache) -> Vec<(String, String)> {
     let mut statement = cache
         .conn

@@ -38,6 +38,16 @@ pub struct GroupRow {
     pub members: u64,
 }
 
+/// A business unit that cached users belong to, with how many belong to it directly (not
+/// counting the BUs below it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct BusinessUnitCount {
+    pub bu: String,
+    pub users: u64,
+}
+
 /// Which users to list. Every set field narrows the result; the default lists everyone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserQuery {
@@ -49,6 +59,8 @@ pub struct UserQuery {
     pub user_type: Option<UserType>,
     /// A group's display name (case-insensitive) or id.
     pub role: Option<String>,
+    /// Only active (`true`) or only disabled (`false`) users.
+    pub active: Option<bool>,
     /// At most this many rows; `None` for all.
     pub limit: Option<u32>,
     pub offset: u32,
@@ -80,6 +92,15 @@ impl Cache {
         let (condition, values) = user_condition(query);
         let sql = format!("SELECT count(*) FROM users u WHERE {condition}");
         Ok(self.conn.query_row(&sql, params_from_iter(values), |row| row.get(0))?)
+    }
+
+    /// Every BU that cached users belong to, sorted by path, with its number of users (the
+    /// filter of the users table builds its tree from these).
+    pub fn business_units(&self) -> Result<Vec<BusinessUnitCount>, Error> {
+        let mut statement =
+            self.conn.prepare("SELECT bu, count(*) FROM users WHERE bu IS NOT NULL GROUP BY bu ORDER BY bu")?;
+        let units = statement.query_map([], |row| Ok(BusinessUnitCount { bu: row.get(0)?, users: row.get(1)? }))?;
+        Ok(units.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// A user by id, else by userName (case-insensitive, as SCIM compares userName).
@@ -159,6 +180,10 @@ fn user_condition(query: &UserQuery) -> (String, Vec<Value>) {
     if let Some(user_type) = query.user_type {
         let n = bind(user_type.as_str().to_owned(), &mut values);
         conditions.push(format!("u.user_type = ?{n}"));
+    }
+    if let Some(active) = query.active {
+        values.push(Value::Integer(i64::from(active)));
+        conditions.push(format!("u.active = ?{}", values.len()));
     }
     if let Some(role) = query.role.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let n = bind(role.to_owned(), &mut values);

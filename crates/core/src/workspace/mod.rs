@@ -315,6 +315,11 @@ impl Workspace {
             .with_pages_in_flight(self.profile.scim.pages_in_flight)
     }
 
+    /// The BUs of the cached users with their counts (the users table's BU filter).
+    pub fn business_units(&self) -> Result<Vec<crate::cache::BusinessUnitCount>, Error> {
+        self.read_cache()?.business_units()
+    }
+
     pub fn list_users(&self, query: &UserQuery) -> Result<UserPage, Error> {
         let cache = self.read_cache()?;
         Ok(UserPage { total: cache.count_users(query)?, rows: cache.list_users(query)? })

@@ -123,6 +123,48 @@ describe('search', () => {
     );
   });
 
+  it('filters by BU (a tree with counts), type, status and role, and clears them', async () => {
+    const calls = mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: (args) => {
+        const query = queryOf(args);
+        const rows = USERS.filter((u) => !query.bu || u.bu === query.bu || u.bu?.startsWith(`${query.bu}/`));
+        return { total: rows.length, rows };
+      },
+      list_business_units: () => [
+        { bu: 'EMEA/DE', users: 1 },
+        { bu: 'EMEA/FR', users: 1 },
+        { bu: 'EMEA/SE', users: 1 },
+      ],
+      list_roles: () => [{ name: 'Compliance Reviewer', groupId: 'g1', holders: 2, sensitivity: 'high' as const, partner_allowed: false }],
+    });
+    renderUsers();
+    await screen.findAllByTestId('user-row');
+    const bu = screen.getByTestId('filter-bu') as HTMLSelectElement;
+    await waitFor(() => expect(bu.options.length).toBe(5));
+    expect([...bu.options].map((o) => o.textContent)).toEqual(['All', 'EMEA (3)', '\u00a0\u00a0DE (1)', '\u00a0\u00a0FR (1)', '\u00a0\u00a0SE (1)']);
+
+    fireEvent.change(bu, { target: { value: 'EMEA/FR' } });
+    await waitFor(() =>
+      expect(screen.getAllByTestId('user-row').map((r) => r.getAttribute('data-user-name'))).toEqual(['jean.dupont']),
+    );
+    expect(screen.getByTestId('users-count').textContent).toBe('1 of 3 users');
+    const roleSelect = screen.getByTestId('filter-role') as HTMLSelectElement;
+    await waitFor(() => expect(roleSelect.options.length).toBe(2));
+    fireEvent.change(screen.getByTestId('filter-status'), { target: { value: 'disabled' } });
+    fireEvent.change(screen.getByTestId('filter-type'), { target: { value: 'partner' } });
+    fireEvent.change(roleSelect, { target: { value: 'Compliance Reviewer' } });
+    const last = () => queryOf(calls.filter((c) => c.command === 'list_users').at(-1)?.args ?? {});
+    await waitFor(() =>
+      expect(last()).toMatchObject({ bu: 'EMEA/FR', active: false, type: 'partner', role: 'Compliance Reviewer', offset: 0 }),
+    );
+
+    fireEvent.click(screen.getByTestId('clear-filters'));
+    // Back to the unfiltered rows (the first answer, still cached).
+    await waitFor(() => expect(screen.getAllByTestId('user-row')).toHaveLength(3));
+    expect(screen.queryByTestId('clear-filters')).toBeNull();
+  });
+
   it('focuses the search box on /', async () => {
     mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, rows: [] }) });
     renderUsers();

@@ -9,6 +9,7 @@ import { cancelSync, getStatus, syncDirectory, type SyncProgress } from '../../i
 import { CacheLockedNotice } from './CacheLockedNotice';
 import { STATUS_KEY } from './queryKeys';
 import { useDebouncedValue } from './useDebouncedValue';
+import { hasFilters, NO_FILTERS, UsersFilters, type UserFilters } from './UsersFilters';
 import { pageQuery, UsersTable } from './UsersTable';
 import { WorkspaceHeader } from './WorkspaceHeader';
 
@@ -38,6 +39,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
   const queryClient = useQueryClient();
   const status = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus });
   const [search, setSearch] = useState('');
+  const [filters, setFilters] = useState<UserFilters>(NO_FILTERS);
   const debouncedSearch = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -45,7 +47,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
   const locked = status.data?.cacheLocked === true;
   // The same query as the table's first page (shared through the query cache), for the count.
   const firstPage = useQuery({
-    ...pageQuery(debouncedSearch, 0),
+    ...pageQuery(debouncedSearch, filters, 0),
     placeholderData: keepPreviousData,
     enabled: !locked,
   });
@@ -141,7 +143,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
             />
             {matching !== undefined && (
               <span className="muted small" data-testid="users-count" aria-live="polite">
-                {debouncedSearch
+                {debouncedSearch || hasFilters(filters)
                   ? t('users.countMatching', {
                       matching: format.number(matching),
                       total: format.number(current.cachedUsers),
@@ -150,7 +152,13 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
               </span>
             )}
           </div>
-          <UsersTable search={debouncedSearch} hasSynced={current.lastSyncAt !== null} onOpenUser={onOpenUser} />
+          <UsersFilters filters={filters} onChange={setFilters} enabled={firstPage.isSuccess} />
+          <UsersTable
+            search={debouncedSearch}
+            filters={filters}
+            hasSynced={current.lastSyncAt !== null}
+            onOpenUser={onOpenUser}
+          />
         </>
       )}
     </div>

@@ -6,32 +6,34 @@ import { useTranslation } from 'react-i18next';
 import { QueryState } from '../../app/QueryState';
 import { listUsers, type UserPage, type UserRow } from '../../ipc';
 import { USERS_KEY } from './queryKeys';
+import { hasFilters, type UserFilters } from './UsersFilters';
 
 /** Rows fetched per call; the table asks only for the pages it is about to show. */
 export const PAGE_SIZE = 200;
 const ROW_HEIGHT = 36;
 
-/** One page of the users matching `search`; page 0 also carries the total. */
-export function pageQuery(search: string, page: number) {
+/** One page of the users matching `search` and `filters`; page 0 also carries the total. */
+export function pageQuery(search: string, filters: UserFilters, page: number) {
   return {
-    queryKey: [...USERS_KEY, search, page] as const,
+    queryKey: [...USERS_KEY, search, filters, page] as const,
     queryFn: (): Promise<UserPage> =>
-      listUsers({ ...(search ? { search } : {}), offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+      listUsers({ ...(search ? { search } : {}), ...filters, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
   };
 }
 
 interface UsersTableProps {
   search: string;
+  filters: UserFilters;
   hasSynced: boolean;
   onOpenUser?: ((id: string) => void) | undefined;
 }
 
-export function UsersTable({ search, hasSynced, onOpenUser }: UsersTableProps) {
+export function UsersTable({ search, filters, hasSynced, onOpenUser }: UsersTableProps) {
   const { t } = useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
   // Page 0 also carries the total, which sizes the scroll area; keep the previous result on
   // screen while the next search runs so the table does not flash empty between keys.
-  const first = useQuery({ ...pageQuery(search, 0), placeholderData: keepPreviousData });
+  const first = useQuery({ ...pageQuery(search, filters, 0), placeholderData: keepPreviousData });
   const total = first.data?.total ?? 0;
 
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render by design
@@ -43,7 +45,7 @@ export function UsersTable({ search, hasSynced, onOpenUser }: UsersTableProps) {
   });
   const items = virtualizer.getVirtualItems();
   const pageNumbers = [...new Set(items.map((item) => Math.floor(item.index / PAGE_SIZE)))].filter((p) => p > 0);
-  const laterPages = useQueries({ queries: pageNumbers.map((page) => pageQuery(search, page)) });
+  const laterPages = useQueries({ queries: pageNumbers.map((page) => pageQuery(search, filters, page)) });
 
   const rowAt = (index: number): UserRow | undefined => {
     const page = Math.floor(index / PAGE_SIZE);
@@ -57,7 +59,15 @@ export function UsersTable({ search, hasSynced, onOpenUser }: UsersTableProps) {
       name="users"
       loading={t('users.loading')}
       isEmpty={() => total === 0}
-      empty={search ? t('users.emptySearch', { search }) : hasSynced ? t('users.empty') : t('users.emptyNeverSynced')}
+      empty={
+        search
+          ? t('users.emptySearch', { search })
+          : hasFilters(filters)
+            ? t('users.emptyFiltered')
+            : hasSynced
+              ? t('users.empty')
+              : t('users.emptyNeverSynced')
+      }
     >
       {() => (
         <div className="users-table" role="table" aria-label={t('users.table')} aria-rowcount={total} data-testid="users-table">
