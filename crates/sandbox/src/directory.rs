@@ -71,6 +71,9 @@ pub struct Directory {
     scim_base: String,
     users: Vec<UserEntry>,
     user_index: HashMap<String, usize>,
+    /// userName, ASCII-lowercased (SCIM compares it case-insensitively) → id: a write checks
+    /// that the name is free, and a scan of a million users per write made PATCHes crawl.
+    name_index: HashMap<String, String>,
     groups: Vec<GroupEntry>,
     recent_matches: Mutex<RecentMatches>,
 }
@@ -273,7 +276,8 @@ impl Directory {
             users.push(UserEntry { id, division, version, resource });
         }
         let user_index = users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
-        Ok(Self { scim_base, users, user_index, groups, recent_matches: Mutex::default() })
+        let name_index = users.iter().filter_map(|u| Some((name_key(u)?, u.id.clone()))).collect();
+        Ok(Self { scim_base, users, user_index, name_index, groups, recent_matches: Mutex::default() })
     }
 
     pub fn user_count(&self) -> usize {
@@ -285,7 +289,17 @@ impl Directory {
     }
 
     pub fn user_by_name(&self, user_name: &str) -> Option<&UserEntry> {
-        self.users.iter().find(|u| u.resource["userName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(user_name)))
+        self.name_index.get(&user_name.to_ascii_lowercase()).and_then(|id| self.user(id))
+    }
+
+    /// Moves user `id` in `name_index` from its old name key to its new one.
+    fn rename_in_index(&mut self, old: Option<String>, new: Option<String>, id: &str) {
+        if let Some(old) = old.filter(|old| self.name_index.get(old).map(String::as_str) == Some(id)) {
+            self.name_index.remove(&old);
+        }
+        if let Some(new) = new {
+            self.name_index.insert(new, id.to_owned());
+        }
     }
 
     /// Users the scopes cover and the filter matches, one page of them (1-based `start_index`).
@@ -467,9 +481,14 @@ impl Directory {
             "version": format!("W/\"{version}\""),
         });
         let entry = UserEntry { id: id.clone(), division, version, resource };
-        match self.user_index.get(&id) {
-            Some(&i) => self.users[i] = entry,
+        match self.user_index.get(&id).copied() {
+            Some(i) => {
+                let (old, new) = (name_key(&self.users[i]), name_key(&entry));
+                self.users[i] = entry;
+                self.rename_in_index(old, new, &id);
+            }
             None => {
+                self.rename_in_index(None, name_key(&entry), &id);
                 self.user_index.insert(id, self.users.len());
                 self.users.push(entry);
             }
@@ -482,7 +501,11 @@ impl Directory {
         let Some(index) = self.user_index.remove(id) else {
             return Vec::new();
         };
-        self.users.remove(index);
+        let removed = self.users.remove(index);
+        if let Some(name) = name_key(&removed).filter(|name| self.name_index.get(name).map(String::as_str) == Some(id))
+        {
+            self.name_index.remove(&name);
+        }
         for (i, user) in self.users.iter().enumerate().skip(index) {
             self.user_index.insert(user.id.clone(), i);
         }
@@ -574,6 +597,11 @@ impl Directory {
             })
             .collect()
     }
+}
+
+/// A user's key in `name_index`: its userName, ASCII-lowercased.
+fn name_key(user: &UserEntry) -> Option<String> {
+    user.resource["userName"].as_str().map(str::to_ascii_lowercase)
 }
 
 #[cfg(test)]

@@ -122,10 +122,21 @@ async fn a_user_is_created_changed_and_deleted_with_versions_and_etags() {
     let user: Value = put.json().await.unwrap();
     assert_eq!(user["userName"], "test.renamed");
     assert_eq!(user["meta"]["version"], "W/\"3\"");
+    // The new name is taken (in any case), the old one is free again.
+    let taken =
+        send(&base, &ada, reqwest::Method::POST, "/Users", Some(new_user("Test.Renamed", "EMEA/FR")), &[]).await;
+    assert_eq!(taken.status(), 409, "the renamed user holds its new name");
+    let reused = send(&base, &ada, reqwest::Method::POST, "/Users", Some(new_user("test.one", "EMEA/FR")), &[]).await;
+    assert_eq!(reused.status(), 201, "the old name was given up by the rename");
+    let reused_id = reused.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    send(&base, &ada, reqwest::Method::DELETE, &format!("/Users/{reused_id}"), None, &[]).await;
 
     let deleted = send(&base, &ada, reqwest::Method::DELETE, &format!("/Users/{id}"), None, &[]).await;
     assert_eq!(deleted.status(), 204);
     assert_eq!(scim_get(&base, &ada, &format!("/Users/{id}")).await.status(), 404);
+    let after_delete =
+        send(&base, &ada, reqwest::Method::POST, "/Users", Some(new_user("test.renamed", "EMEA/FR")), &[]).await;
+    assert_eq!(after_delete.status(), 201, "a deleted user's name is free");
     sandbox.stop().await;
 }
 
