@@ -75,18 +75,20 @@ export function useWorkspaceSession() {
             setRestoring(true);
             // After the first rows: the restore and the rows' query would share the two cores
             // and the cache, and slow the first rows down.
+            // Not at all once the admin has moved on (signed out, opened another workspace).
+            const current = () => live && attempt.current === resumed;
             usersAnswered(queryClient, RESTORE_AT_THE_LATEST_MS)
-              .then(restoreSession)
+              .then(() => (current() ? restoreSession() : null))
               .then(
                 (restored) => {
-                  if (!live || attempt.current !== resumed) return;
+                  if (!restored || !current()) return;
                   queryClient.setQueryData(STATUS_KEY, restored);
                   if (!showsUsers(restored)) setView({ kind: 'welcome', error: null });
                 },
                 () => {
                   // The command itself failed (not the restore, which it reports in the
                   // status): ask for the status afresh rather than show a stale one.
-                  if (live) void queryClient.invalidateQueries({ queryKey: STATUS_KEY });
+                  if (current()) void queryClient.invalidateQueries({ queryKey: STATUS_KEY });
                 },
               )
               .finally(() => {

@@ -1,5 +1,5 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { App } from '../../app/App';
 import { createQueryClient } from '../../app/queryClient';
@@ -9,6 +9,10 @@ import { ADA_STATUS, mockCommands, rejectWith, user } from '../../test/ipcMock';
 function renderApp() {
   return render(<App queryClient={createQueryClient()} />);
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('welcome', () => {
   it('is shown when there is no workspace to resume', async () => {
@@ -104,6 +108,24 @@ describe('welcome', () => {
     });
     renderApp();
     expect(await screen.findByTestId('welcome')).toBeTruthy();
+  });
+
+  it('does not restore the session of a workspace the admin has already left', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const calls = mockCommands({
+      resume_workspace: () => ADA_STATUS,
+      restore_session: () => ADA_STATUS,
+      // The rows never come, so the restore waits for its deadline.
+      list_users: () => new Promise(() => {}),
+      sign_out: () => null,
+    });
+    renderApp();
+    fireEvent.click(await screen.findByTestId('sign-out'));
+    expect(await screen.findByTestId('welcome')).toBeTruthy();
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(2_500);
+    });
+    expect(calls.map((c) => c.command)).not.toContain('restore_session');
   });
 
   it('does not restore a session that was never stored', async () => {
