@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection};
 
 use super::grants::{upsert_grant_row, LedgerMembership};
-use super::{search_index, upsert_user_row, CachedUser};
+use super::{search_index, write_users, CachedUser, Numbering};
 use crate::error::Error;
 use crate::grant::Grant;
 
@@ -32,8 +32,10 @@ pub(super) fn apply(conn: &Connection, change: &DirectoryChange) -> Result<(), E
         DirectoryChange::User(cached) => {
             let Some(id) = cached.resource.id.as_deref() else { return Ok(()) };
             search_index::forget_user(conn, id)?;
-            upsert_user_row(conn, cached)?;
-            search_index::index_user(conn, id)?;
+            match write_users(conn, [cached.as_ref()])? {
+                Numbering::Kept => search_index::index_user(conn, id)?,
+                Numbering::Renumbered => search_index::reindex_all(conn)?,
+            }
         }
         DirectoryChange::UserGone { user_id } => {
             search_index::forget_user(conn, user_id)?;

@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::search_index::TouchedUsers;
 use super::{
-    directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta, to_json, upsert_user_row,
-    Cache, CachedUser, DirectoryCounts,
+    directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta, to_json, write_users,
+    Cache, CachedUser, DirectoryCounts, Numbering,
 };
 use crate::error::Error;
 use crate::grant::Grant;
@@ -120,10 +120,10 @@ impl Cache {
         }
         // Index entries out, rows written, entries in: each step in rowid order (search_index).
         touched.forget()?;
-        for cached in writes {
-            upsert_user_row(&tx, cached)?;
+        match write_users(&tx, writes)? {
+            Numbering::Kept => touched.index()?,
+            Numbering::Renumbered => super::search_index::reindex_all(&tx)?,
         }
-        touched.index()?;
         drop(touched);
         replace_server_grants(&tx, sync.server_grants)?;
         replace_groups(&tx, sync.groups)?;

@@ -14,6 +14,7 @@ mod incremental;
 mod outbox;
 mod reviews;
 mod search_index;
+mod user_order;
 mod users;
 
 use std::path::Path;
@@ -28,6 +29,7 @@ use crate::error::Error;
 use crate::grant::Grant;
 use crate::scope::BuPath;
 use crate::secret::CacheKey;
+use user_order::SortKey;
 
 pub use audit_log::AuditQuery;
 pub use directory_changes::DirectoryChange;
@@ -36,7 +38,7 @@ pub use grants::{GrantQuery, LedgerMembership};
 pub use incremental::{IncrementalSync, UserChanges};
 pub use outbox::{Conflict, Finish, OutboxEntry, OutboxState};
 pub use reviews::Review;
-pub use users::{BusinessUnitCount, GroupRow, UserQuery, UserRow, UserType};
+pub use users::{BusinessUnitCount, GroupRow, MatchCount, UserQuery, UserRow, UserType, COUNT_CAP};
 
 /// Migrations in order; migration N (1-based) brings the schema to `user_version` N.
 const MIGRATIONS: &[&str] = &[
@@ -44,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_user_search.sql"),
     include_str!("migrations/0003_operations.sql"),
     include_str!("migrations/0004_reviews.sql"),
+    include_str!("migrations/0005_users_in_list_order.sql"),
 ];
 
 /// The newest schema this build knows.
@@ -275,9 +278,10 @@ impl Cache {
     }
 }
 
-/// Inserts a user, or updates the stored one in place (keeping its rowid, so the search index
-/// and memberships stay attached). Users without an id are skipped: nothing could refer to them.
-fn upsert_user_row(conn: &Connection, cached: &CachedUser) -> Result<bool, Error> {
+/// Inserts a user at `rowid`, or updates the stored one in place (keeping its rowid, so the
+/// search index and memberships stay attached). Users without an id are skipped: nothing could
+/// refer to them. Only `write_users` and the full replace choose rowids (see `user_order`).
+fn upsert_user_row(conn: &Connection, cached: &CachedUser, rowid: Option<i64>) -> Result<bool, Error> {
     let user = &cached.resource;
     let Some(id) = user.id.as_deref() else {
         tracing::warn!(user_name = %user.user_name, "skipping a user without an id");
@@ -287,8 +291,8 @@ fn upsert_user_row(conn: &Connection, cached: &CachedUser) -> Result<bool, Error
     let meta = user.meta.as_ref();
     let mut statement = conn.prepare_cached(
         "INSERT INTO users (id, user_name, display_name, given_name, family_name, email, bu,
-             user_type, active, raw, version, last_modified)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             user_type, active, raw, version, last_modified, rowid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, display_name = excluded.display_name,
              given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email,
              bu = excluded.bu, user_type = excluded.user_type, active = excluded.active, raw = excluded.raw,
@@ -307,8 +311,87 @@ fn upsert_user_row(conn: &Connection, cached: &CachedUser) -> Result<bool, Error
         to_json(user)?,
         meta.and_then(|m| m.version.as_deref()),
         meta.and_then(|m| m.last_modified).map(|t| t.to_rfc3339()),
+        rowid,
     ])?;
     Ok(true)
+}
+
+/// The key a user is listed by (None without an id).
+fn sort_key(cached: &CachedUser) -> Option<SortKey> {
+    let user = &cached.resource;
+    Some(SortKey {
+        display_name: users::display_name_of(user),
+        user_name: user.user_name.clone(),
+        id: user.id.clone()?,
+    })
+}
+
+/// Each user once (the last of several with one id), with its sort key; users without an id
+/// are dropped.
+fn keyed_once<'u>(users: impl IntoIterator<Item = &'u CachedUser>) -> Vec<(SortKey, &'u CachedUser)> {
+    let mut keyed: Vec<(SortKey, &CachedUser)> = Vec::new();
+    let mut position: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for cached in users {
+        let Some(key) = sort_key(cached) else {
+            tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
+            continue;
+        };
+        match position.get(&key.id) {
+            Some(&at) => keyed[at] = (key, cached),
+            None => {
+                position.insert(key.id.clone(), keyed.len());
+                keyed.push((key, cached));
+            }
+        }
+    }
+    keyed
+}
+
+/// Whether `write_users` kept every other user's rowid, or numbered all users afresh (then
+/// the whole search index must be rebuilt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Numbering {
+    Kept,
+    Renumbered,
+}
+
+/// Writes users into the table beside the others: updated in place when their sort key is
+/// unchanged, otherwise put where the key now belongs (see `user_order`). Their search
+/// entries must be forgotten before, and indexed again after, by the caller.
+fn write_users<'u>(conn: &Connection, users: impl IntoIterator<Item = &'u CachedUser>) -> Result<Numbering, Error> {
+    let mut placed: Vec<(SortKey, &CachedUser, bool)> = Vec::new();
+    for (key, cached) in keyed_once(users) {
+        let stored: Option<(String, String)> = conn
+            .prepare_cached("SELECT display_name, user_name FROM users WHERE id = ?1")?
+            .query_row([&key.id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        match stored {
+            Some((display_name, user_name)) if display_name == key.display_name && user_name == key.user_name => {
+                upsert_user_row(conn, cached, None)?;
+            }
+            Some(_) => {
+                user_order::set_aside(conn, &key.id)?;
+                placed.push((key, cached, true));
+            }
+            None => placed.push((key, cached, false)),
+        }
+    }
+    let keys: Vec<SortKey> = placed.iter().map(|(key, _, _)| key.clone()).collect();
+    let Some(rowids) = user_order::place(conn, &keys)? else {
+        // A gap is used up: store the users anywhere, then number everyone afresh.
+        for (_, cached, _) in &placed {
+            upsert_user_row(conn, cached, None)?;
+        }
+        user_order::renumber_all(conn)?;
+        return Ok(Numbering::Renumbered);
+    };
+    for ((key, cached, stored), rowid) in placed.iter().zip(rowids) {
+        if *stored {
+            user_order::move_to(conn, &key.id, rowid)?;
+        }
+        upsert_user_row(conn, cached, Some(rowid))?;
+    }
+    Ok(Numbering::Kept)
 }
 
 /// The body of `replace_directory_and_grants`, inside the caller's transaction (a full sync
@@ -325,8 +408,11 @@ fn replace_directory_in(
     // Inserting into an index row by row costs a B-tree search per row and index; building
     // each index once, from the full table, is a sort. A rollback brings the indexes back too.
     let indexes = SecondaryIndexes::drop_on(tx, "users")?;
-    for cached in users {
-        upsert_user_row(tx, cached)?;
+    // Numbered in the order they are listed (see `user_order`).
+    let mut keyed = keyed_once(users);
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    for (position, (_, cached)) in (1_i64..).zip(keyed) {
+        upsert_user_row(tx, cached, Some(position * user_order::GAP))?;
     }
     indexes.recreate(tx)?;
     replace_groups(tx, groups)?;
@@ -436,3 +522,5 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod user_order_tests;

@@ -48,6 +48,22 @@ pub struct BusinessUnitCount {
     pub users: u64,
 }
 
+/// Matches counted exactly up to this many.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// How many users match a query: `count` exactly, or `COUNT_CAP` and `more` when more match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct MatchCount {
+    pub count: u64,
+    pub more: bool,
+}
+
+/// A BU filter over at most this many BUs (with those below it) reads each through the index
+/// on `bu` in rowid order and merges them; over more, it sorts the subtree's users.
+const MAX_MERGED_BUS: usize = 64;
+
 /// Which users to list. Every set field narrows the result; the default lists everyone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserQuery {
@@ -71,27 +87,61 @@ const USER_COLUMNS: &str = "u.id, u.user_name, u.display_name, u.bu, u.user_type
      WHERE m.user_id = u.id) AS roles";
 
 impl Cache {
-    /// Users matching `query`, sorted by display name (case-insensitive), then userName.
+    /// Users matching `query`, sorted by display name (case-insensitive), then userName and id:
+    /// the rowid order (see `user_order`), so a page stops after its rows, sorting nothing.
     pub fn list_users(&self, query: &UserQuery) -> Result<Vec<UserRow>, Error> {
-        let (condition, mut values) = user_condition(query);
-        values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
-        values.push(Value::Integer(i64::from(query.offset)));
-        let (limit, offset) = (values.len() - 1, values.len());
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE {condition}
-             ORDER BY u.display_name COLLATE NOCASE, u.user_name COLLATE NOCASE, u.id
-             LIMIT ?{limit} OFFSET ?{offset}"
-        );
+        let bus = match (&query.bu, &query.search) {
+            (Some(bu), None) => self.bus_in_subtree(bu)?,
+            _ => None,
+        };
+        let mut selection = user_selection(query, bus.as_deref());
+        selection.values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
+        selection.values.push(Value::Integer(i64::from(query.offset)));
+        let sql = page_sql(&selection, USER_COLUMNS);
+        let values = selection.values;
         let mut statement = self.conn.prepare(&sql)?;
         let rows = statement.query_map(params_from_iter(values), user_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// How many users match `query`, ignoring its limit and offset (for paging in the UI).
+    /// How many users match `query`, ignoring its limit and offset.
     pub fn count_users(&self, query: &UserQuery) -> Result<u64, Error> {
-        let (condition, values) = user_condition(query);
-        let sql = format!("SELECT count(*) FROM users u WHERE {condition}");
+        let UserSelection { count_from, condition, values, .. } = user_selection(query, None);
+        let sql = format!("SELECT count(*) FROM {count_from} WHERE {condition}");
         Ok(self.conn.query_row(&sql, params_from_iter(values), |row| row.get(0))?)
+    }
+
+    /// How many users match `query` (ignoring its limit and offset), counting at most
+    /// `COUNT_CAP + 1`: past the cap the UI says "more than 10,000" instead of waiting for a
+    /// figure nobody reads (counting a million matches takes most of a second).
+    pub fn count_users_capped(&self, query: &UserQuery) -> Result<MatchCount, Error> {
+        let UserSelection { count_from, condition, values, .. } = user_selection(query, None);
+        let sql =
+            format!("SELECT count(*) FROM (SELECT 1 FROM {count_from} WHERE {condition} LIMIT {})", COUNT_CAP + 1);
+        let counted: u64 = self.conn.query_row(&sql, params_from_iter(values), |row| row.get(0))?;
+        Ok(MatchCount { count: counted.min(COUNT_CAP), more: counted > COUNT_CAP })
+    }
+
+    /// The BUs of cached users in the subtree of `bu`, each found by one seek in the index on
+    /// `bu`; `None` when there are more than `MAX_MERGED_BUS`.
+    pub(super) fn bus_in_subtree(&self, bu: &BuPath) -> Result<Option<Vec<String>>, Error> {
+        let mut found = Vec::new();
+        let mut exact = self.conn.prepare_cached("SELECT 1 FROM users WHERE bu = ?1 LIMIT 1")?;
+        if exact.exists([bu.as_str()])? {
+            found.push(bu.as_str().to_owned());
+        }
+        let mut next =
+            self.conn.prepare_cached("SELECT bu FROM users WHERE bu > ?1 AND bu < ?2 ORDER BY bu LIMIT 1")?;
+        // "EMEA/" sorts before every BU below EMEA, "EMEA0" after them ('0' follows '/').
+        let (mut after, below) = (format!("{bu}/"), format!("{bu}0"));
+        while let Some(unit) = next.query_row(params![after, below], |row| row.get::<_, String>(0)).optional()? {
+            if found.len() == MAX_MERGED_BUS {
+                return Ok(None);
+            }
+            found.push(unit.clone());
+            after = unit;
+        }
+        Ok(Some(found))
     }
 
     /// Every BU that cached users belong to, sorted by path, with its number of users (the
@@ -161,21 +211,46 @@ impl Cache {
     }
 }
 
-/// The WHERE condition for `query` and its positional values (`?1`, `?2`, ...).
-fn user_condition(query: &UserQuery) -> (String, Vec<Value>) {
+/// The tables, sort order, WHERE condition and positional values (`?1`, `?2`, ...) that
+/// select the users of a query. When `merged_bus` holds the positions of several BUs, the
+/// condition leaves the BU out: each BU is an arm of a merge (see `list_users`).
+pub(super) struct UserSelection {
+    pub from: &'static str,
+    /// What counting reads: the search index alone when the search is all the query asks.
+    pub count_from: &'static str,
+    pub order: &'static str,
+    pub condition: String,
+    pub values: Vec<Value>,
+    pub merged_bus: Vec<usize>,
+}
+
+/// `bus`: the BUs cached in the query's BU subtree, when known; then the BU condition is
+/// equalities (an equality on the index on `bu` reads its rows in rowid order), else a range.
+pub(super) fn user_selection(query: &UserQuery, bus: Option<&[String]>) -> UserSelection {
     let mut conditions: Vec<String> = vec!["1".into()];
     let mut values: Vec<Value> = Vec::new();
+    let mut merged_bus = Vec::new();
+    let mut searched = false;
     if let Some(search) = query.search.as_deref() {
-        search_condition(search, &mut conditions, &mut values);
+        searched = search_condition(search, &mut conditions, &mut values);
     }
-    if let Some(bu) = &query.bu {
-        // The subtree of `EMEA` is `EMEA` and the range ["EMEA/", "EMEA0"): '0' is the byte
-        // after '/', so this matches whole segments (never `EMEAX`), case-sensitively like
-        // scope paths, and can use the index on `bu`.
-        let exact = bind(bu.as_str().to_owned(), &mut values);
-        let low = bind(format!("{bu}/"), &mut values);
-        let high = bind(format!("{bu}0"), &mut values);
-        conditions.push(format!("(u.bu = ?{exact} OR (u.bu >= ?{low} AND u.bu < ?{high}))"));
+    match (&query.bu, bus) {
+        (Some(_), Some([])) => conditions.push("0".into()),
+        (Some(_), Some([only])) => {
+            let n = bind(only.clone(), &mut values);
+            conditions.push(format!("u.bu = ?{n}"));
+        }
+        (Some(_), Some(several)) => merged_bus = several.iter().map(|bu| bind(bu.clone(), &mut values)).collect(),
+        (Some(bu), None) => {
+            // The subtree of `EMEA` is `EMEA` and the range ["EMEA/", "EMEA0"): '0' is the byte
+            // after '/', so this matches whole segments (never `EMEAX`), case-sensitively like
+            // scope paths, and can use the index on `bu`.
+            let exact = bind(bu.as_str().to_owned(), &mut values);
+            let low = bind(format!("{bu}/"), &mut values);
+            let high = bind(format!("{bu}0"), &mut values);
+            conditions.push(format!("(u.bu = ?{exact} OR (u.bu >= ?{low} AND u.bu < ?{high}))"));
+        }
+        (None, _) => {}
     }
     if let Some(user_type) = query.user_type {
         let n = bind(user_type.as_str().to_owned(), &mut values);
@@ -192,7 +267,36 @@ fn user_condition(query: &UserQuery) -> (String, Vec<Value>) {
                      WHERE m.user_id = u.id AND (g.id = ?{n} OR g.display_name = ?{n} COLLATE NOCASE))"
         ));
     }
-    (conditions.join(" AND "), values)
+    // A search walks the index's matches in rowid order and reads each matching row (CROSS
+    // JOIN keeps the index outside); without one, the table is walked in rowid order.
+    let (from, order) = if searched {
+        ("users_search s CROSS JOIN users u ON u.rowid = s.rowid", "s.rowid")
+    } else {
+        ("users u", "u.rowid")
+    };
+    // "1" and the MATCH: nothing to read from the rows to count the matches.
+    let count_from = if searched && conditions.len() == 2 && merged_bus.is_empty() { "users_search s" } else { from };
+    UserSelection { from, count_from, order, condition: conditions.join(" AND "), values, merged_bus }
+}
+
+/// The SELECT of `columns` for a page of `selection`, whose last two values are the limit and
+/// the offset.
+pub(super) fn page_sql(selection: &UserSelection, columns: &str) -> String {
+    let UserSelection { from, order, condition, values, merged_bus, .. } = selection;
+    let (limit, offset) = (values.len() - 1, values.len());
+    if merged_bus.is_empty() {
+        return format!(
+            "SELECT {columns} FROM {from} WHERE {condition} ORDER BY {order} LIMIT ?{limit} OFFSET ?{offset}"
+        );
+    }
+    // One arm per BU, each read in rowid order through the index on `bu` (an equality keeps
+    // the rowid order); SQLite merges the arms and stops after the page.
+    let arms: Vec<String> =
+        merged_bus.iter().map(|n| format!("SELECT u.rowid FROM users u WHERE u.bu = ?{n} AND {condition}")).collect();
+    format!(
+        "SELECT {columns} FROM users u WHERE u.rowid IN ({} ORDER BY 1 LIMIT ?{limit} OFFSET ?{offset}) ORDER BY u.rowid",
+        arms.join(" UNION ALL ")
+    )
 }
 
 /// Shortest term the trigram index can look up; shorter ones are matched with LIKE.
@@ -203,7 +307,8 @@ const MIN_INDEXED_TERM_CHARS: usize = 3;
 /// So "ann sch" finds Anna Schmidt, and every user the whole text finds as a substring is
 /// found too. Terms of three characters or more go through the trigram index (accents
 /// ignored); shorter ones, which a trigram cannot look up, through LIKE (ASCII case only).
-fn search_condition(search: &str, conditions: &mut Vec<String>, values: &mut Vec<Value>) {
+/// Returns whether the index is searched (then it is `s`, beside `u`).
+fn search_condition(search: &str, conditions: &mut Vec<String>, values: &mut Vec<Value>) -> bool {
     let (indexed, short): (Vec<&str>, Vec<&str>) =
         search.split_whitespace().partition(|term| term.chars().count() >= MIN_INDEXED_TERM_CHARS);
     if !indexed.is_empty() {
@@ -212,7 +317,7 @@ fn search_condition(search: &str, conditions: &mut Vec<String>, values: &mut Vec
         let expression =
             indexed.iter().map(|term| format!("\"{}\"", term.replace('"', "\"\""))).collect::<Vec<_>>().join(" AND ");
         let n = bind(expression, values);
-        conditions.push(format!("u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH ?{n})"));
+        conditions.push(format!("s.users_search MATCH ?{n}"));
     }
     for term in short {
         let n = bind(format!("%{}%", escape_like(term)), values);
@@ -220,6 +325,7 @@ fn search_condition(search: &str, conditions: &mut Vec<String>, values: &mut Vec
         let any = columns.map(|c| format!("{c} LIKE ?{n} ESCAPE '\\'")).join(" OR ");
         conditions.push(format!("({any})"));
     }
+    !indexed.is_empty()
 }
 
 /// Appends a text value and returns its position for `?N`.

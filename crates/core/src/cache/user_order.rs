@@ -1,0 +1,158 @@
+//! Users are stored in the order they are listed: a user's rowid grows with its sort key
+//! (display name, then userName, both compared as SQLite's NOCASE, then id).
+//!
+//! So a page of users is a walk of the table, and a page of search results a walk of the
+//! search index, in rowid order, that stops after the page: no query sorts its matches. At a
+//! million users a common term ("northwind", in every e-mail) matches them all, and sorting
+//! them for each page took two seconds.
+//!
+//! A full sync numbers the users `GAP`, `2 * GAP`, ... in sort order. A user added later, or
+//! renamed, takes a rowid between its new neighbours'; several going between the same two are
+//! spread evenly over the gap. A gap halves at worst with each sync that adds there, so after
+//! about 32 of them it can be used up: then every user is numbered afresh (`renumber_all`).
+
+use std::cmp::Ordering;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::Error;
+
+/// The rowid distance between neighbours after a full sync: room for 2^32 - 1 users to be
+/// added between any two, and for 2^31 users in all within SQLite's 64-bit rowids.
+pub(super) const GAP: i64 = 1 << 32;
+
+/// What users are listed by, compared as `ORDER BY display_name COLLATE NOCASE,
+/// user_name COLLATE NOCASE, id` compares them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SortKey {
+    pub display_name: String,
+    pub user_name: String,
+    pub id: String,
+}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        nocase_cmp(&self.display_name, &other.display_name)
+            .then_with(|| nocase_cmp(&self.user_name, &other.user_name))
+            .then_with(|| self.id.as_bytes().cmp(other.id.as_bytes()))
+    }
+}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// SQLite's NOCASE collation: bytes compared with ASCII letters folded to lower case (other
+/// characters as they are), a prefix before the longer text.
+fn nocase_cmp(a: &str, b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// Rowids for users that are not in the table (new, or moved out of the way with
+/// `set_aside`), in the order of `keys`: each between the neighbours its key falls between,
+/// users sharing a gap spread evenly over it. `None` when some gap is too small for the users
+/// it must take: then number everything afresh.
+pub(super) fn place(conn: &Connection, keys: &[SortKey]) -> Result<Option<Vec<i64>>, Error> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut rowids = vec![0; keys.len()];
+    let mut run: Vec<usize> = Vec::new();
+    let mut run_gap = (0, None);
+    for index in order {
+        let gap = gap_for(conn, &keys[index])?;
+        if gap != run_gap && !run.is_empty() {
+            if !spread(&run, run_gap, &mut rowids) {
+                return Ok(None);
+            }
+            run.clear();
+        }
+        run_gap = gap;
+        run.push(index);
+    }
+    if !run.is_empty() && !spread(&run, run_gap, &mut rowids) {
+        return Ok(None);
+    }
+    Ok(Some(rowids))
+}
+
+/// Spreads `run` evenly over the rowids strictly between `after` and `before` (`None`: the
+/// end of the table, where the room is one `GAP` per user).
+fn spread(run: &[usize], (after, before): (i64, Option<i64>), rowids: &mut [i64]) -> bool {
+    let count = run.len() as i64;
+    let step = match before {
+        Some(before) => (before - after) / (count + 1),
+        None => GAP,
+    };
+    if step < 1 {
+        return false;
+    }
+    for (n, &index) in run.iter().enumerate() {
+        rowids[index] = after + step * (n as i64 + 1);
+    }
+    true
+}
+
+/// The rowids of the last stored user before `key` (0 if none) and of the first after it
+/// (`None` if none), by a binary search over rowids: the rows are in key order.
+fn gap_for(conn: &Connection, key: &SortKey) -> Result<(i64, Option<i64>), Error> {
+    let mut first_at_or_after = conn.prepare_cached(
+        "SELECT rowid, display_name, user_name, id FROM users WHERE rowid >= ?1 ORDER BY rowid LIMIT 1",
+    )?;
+    let mut row_at = |rowid: i64| -> Result<Option<(i64, SortKey)>, Error> {
+        Ok(first_at_or_after
+            .query_row([rowid], |row| {
+                Ok((row.get(0)?, SortKey { display_name: row.get(1)?, user_name: row.get(2)?, id: row.get(3)? }))
+            })
+            .optional()?)
+    };
+    // Every row below `low` sorts before `key`, every row from `high` on after it, and
+    // `after_row` is the first row at or above `high`. `low` only moves past a row found
+    // before `key`, so the last such row is `low - 1`.
+    let (mut low, mut high, mut after_row) = (1_i64, i64::MAX, None);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        match row_at(middle)? {
+            Some((rowid, found)) if rowid < high => {
+                if found < *key {
+                    low = rowid + 1;
+                } else {
+                    (high, after_row) = (rowid, Some(rowid));
+                }
+            }
+            // No row in [middle, high).
+            _ => high = middle,
+        }
+    }
+    Ok((low - 1, after_row))
+}
+
+/// Moves users whose place is about to change out of the numbered range (to negative rowids),
+/// so searches for gaps do not meet them. Their search entries must be forgotten first.
+pub(super) fn set_aside(conn: &Connection, user_id: &str) -> Result<(), Error> {
+    conn.prepare_cached("UPDATE users SET rowid = -rowid WHERE id = ?1 AND rowid > 0")?.execute([user_id])?;
+    Ok(())
+}
+
+/// Moves a stored user to `rowid`.
+pub(super) fn move_to(conn: &Connection, user_id: &str, rowid: i64) -> Result<(), Error> {
+    conn.prepare_cached("UPDATE users SET rowid = ?2 WHERE id = ?1")?.execute(rusqlite::params![user_id, rowid])?;
+    Ok(())
+}
+
+/// Numbers every user afresh, `GAP` apart in sort order. The search index must be rebuilt
+/// afterwards (its entries are by rowid).
+pub(super) fn renumber_all(conn: &Connection) -> Result<(), Error> {
+    conn.execute_batch(&format!(
+        "DROP TABLE IF EXISTS temp.user_order;
+         CREATE TEMP TABLE user_order (id TEXT PRIMARY KEY NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID;
+         INSERT INTO temp.user_order
+             SELECT id, row_number() OVER (ORDER BY display_name COLLATE NOCASE, user_name COLLATE NOCASE, id)
+             FROM users;
+         UPDATE users SET rowid = -rowid WHERE rowid > 0;
+         UPDATE users SET rowid = (SELECT position * {GAP} FROM temp.user_order o WHERE o.id = users.id);
+         DROP TABLE temp.user_order;"
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! The rowid order of users is their list order, through every kind of write (see
+//! `user_order`), and lists and searches read pages in that order without sorting.
+
+use std::collections::HashSet;
+
+use bailiwick_scim::User;
+use chrono::TimeZone;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use super::*;
+use crate::audit::{AuditRecord, Outcome};
+
+fn user(id: &str, user_name: &str, display: &str) -> CachedUser {
+    let resource: User = serde_json::from_value(json!({
+        "id": id,
+        "userName": user_name,
+        "displayName": display,
+        "emails": [{"value": format!("{user_name}@example.com"), "primary": true}],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"division": "EMEA/DE"}
+    }))
+    .expect("valid user");
+    CachedUser { resource, bu: BuPath::parse("EMEA/DE") }
+}
+
+fn at(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 1, 9, minute % 60, 0).single().expect("valid time")
+}
+
+/// Ids in rowid order and in the order SQL sorts them: they must be the same.
+fn orders(cache: &Cache) -> (Vec<String>, Vec<String>) {
+    let ids = |sql: &str| -> Vec<String> {
+        let mut statement = cache.conn.prepare(sql).expect("prepares");
+        let rows = statement.query_map([], |row| row.get(0)).expect("queries");
+        rows.collect::<Result<_, _>>().expect("reads")
+    };
+    (
+        ids("SELECT id FROM users ORDER BY rowid"),
+        ids("SELECT id FROM users ORDER BY display_name COLLATE NOCASE, user_name COLLATE NOCASE, id"),
+    )
+}
+
+fn assert_in_list_order(cache: &Cache, context: &str) {
+    let (by_rowid, sorted) = orders(cache);
+    assert_eq!(by_rowid, sorted, "{context}: rowid order is the list order");
+    let negative: i64 =
+        cache.conn.query_row("SELECT count(*) FROM users WHERE rowid <= 0", [], |r| r.get(0)).expect("counts");
+    assert_eq!(negative, 0, "{context}: no user left aside");
+}
+
+fn search(cache: &Cache, text: &str) -> Vec<String> {
+    let query = UserQuery { search: Some(text.into()), ..UserQuery::default() };
+    cache.list_users(&query).expect("searches").into_iter().map(|r| r.id).collect()
+}
+
+/// Case and the NOCASE collation's ASCII-only folding: "Émile" sorts by its bytes, after "z".
+const NAMES: &[&str] = &["anna", "Anna", "ANNA", "bruno", "Émile", "zoë", "Zoe", "émile", "a", "b", "Ann", "annA"];
+
+fn random_user(rng: &mut StdRng, id: usize) -> CachedUser {
+    let display = format!("{} {}", NAMES[rng.gen_range(0..NAMES.len())], NAMES[rng.gen_range(0..NAMES.len())]);
+    let user_name = format!("{}{}", NAMES[rng.gen_range(0..NAMES.len())].to_lowercase(), rng.gen_range(0..5));
+    user(&format!("u{id:03}"), &user_name, &display)
+}
+
+#[test]
+fn the_rust_sort_key_compares_as_sqlite_nocase_does() {
+    let cache = Cache::open_in_memory().expect("opens");
+    let mut rng = StdRng::seed_from_u64(7);
+    let users: Vec<CachedUser> = (0..300).map(|i| random_user(&mut rng, i)).collect();
+    let mut cache = cache;
+    cache.replace_directory(&users, &[], at(0)).expect("replaces");
+    assert_in_list_order(&cache, "after a full replace");
+}
+
+#[test]
+fn incremental_syncs_keep_the_list_order_through_adds_renames_and_removals() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut live: Vec<CachedUser> = (0..60).map(|i| random_user(&mut rng, i)).collect();
+    cache.replace_directory(&live, &[], at(0)).expect("replaces");
+    let mut next_id = 60;
+    for round in 0..25 {
+        let mut upserts = Vec::new();
+        for _ in 0..rng.gen_range(1..12) {
+            match rng.gen_range(0..3) {
+                0 => {
+                    let added = random_user(&mut rng, next_id);
+                    next_id += 1;
+                    live.push(added.clone());
+                    upserts.push(added);
+                }
+                1 if !live.is_empty() => {
+                    let at = rng.gen_range(0..live.len());
+                    let id = live[at].resource.id.clone().expect("an id");
+                    let mut renamed = random_user(&mut rng, 0);
+                    renamed.resource.id = Some(id);
+                    live[at] = renamed.clone();
+                    upserts.push(renamed);
+                }
+                _ if !live.is_empty() => {
+                    live.remove(rng.gen_range(0..live.len()));
+                }
+                _ => {}
+            }
+        }
+        let live_ids: HashSet<String> = live.iter().filter_map(|u| u.resource.id.clone()).collect();
+        let sync = IncrementalSync {
+            upserts: &upserts,
+            live_ids: &live_ids,
+            groups: &[],
+            server_grants: None,
+            scope_key: "s",
+        };
+        cache.apply_incremental_sync(&sync, at(round)).expect("applies");
+        assert_in_list_order(&cache, &format!("round {round}"));
+        for cached in &live {
+            let id = cached.resource.id.clone().expect("an id");
+            let hits = search(&cache, &format!("{}@example", cached.resource.user_name));
+            assert!(hits.contains(&id), "round {round}: {id} is found by its e-mail");
+        }
+    }
+}
+
+#[test]
+fn a_used_up_gap_renumbers_every_user_and_the_search_follows() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let ends = [user("first", "a", "Aaron"), user("last", "z", "Zelda")];
+    cache.replace_directory(&ends, &[], at(0)).expect("replaces");
+    // Each new user goes just before Zelda: one sync at a time, each halves the gap left.
+    for n in 0..40 {
+        let added = user(&format!("m{n:02}"), &format!("m{n:02}"), &format!("M {n:02}"));
+        let record = AuditRecord {
+            actor: "ada".into(),
+            action: "user.add".into(),
+            target: format!("user m{n:02}"),
+            before: None,
+            after: None,
+            outcome: Some(Outcome::Applied),
+            rule: None,
+            detail: None,
+            op_id: None,
+        };
+        cache.apply_local(Some(DirectoryChange::User(Box::new(added))), record, at(n)).expect("applies");
+        assert_in_list_order(&cache, &format!("after adding m{n:02}"));
+    }
+    // Zelda was 2 * GAP after the full replace; only numbering everyone afresh moves her.
+    let zelda: i64 =
+        cache.conn.query_row("SELECT rowid FROM users WHERE id = 'last'", [], |r| r.get(0)).expect("reads");
+    assert!(zelda > 2 * user_order::GAP, "the gap before Zelda was used up and everyone renumbered ({zelda})");
+    assert_eq!(search(&cache, "m07"), ["m07"], "the search index follows the new numbers");
+    assert_eq!(search(&cache, "zelda"), ["last"]);
+    assert_eq!(cache.list_users(&UserQuery::default()).expect("lists").len(), 42);
+}
+
+/// The steps of the query plan for a page of `query`.
+fn page_plan(cache: &Cache, query: &UserQuery, bus: Option<&[String]>) -> Vec<String> {
+    let mut selection = users::user_selection(query, bus);
+    selection.values.extend([rusqlite::types::Value::Integer(10), rusqlite::types::Value::Integer(0)]);
+    let sql = format!("EXPLAIN QUERY PLAN {}", users::page_sql(&selection, "u.id"));
+    let mut statement = cache.conn.prepare(&sql).expect("prepares");
+    let rows = statement.query_map(rusqlite::params_from_iter(selection.values), |row| row.get(3)).expect("plans");
+    rows.collect::<Result<_, _>>().expect("reads")
+}
+
+fn sorts_nothing(plan: &[String]) -> bool {
+    !plan.iter().any(|step| step.contains("TEMP B-TREE"))
+}
+
+#[test]
+fn pages_of_users_and_of_matches_are_read_in_rowid_order_without_sorting() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let users: Vec<CachedUser> =
+        (0..50).map(|i| user(&format!("u{i}"), &format!("user{i:02}"), &format!("Person {:02}", 49 - i))).collect();
+    cache.replace_directory(&users, &[], at(0)).expect("replaces");
+    for search in [None, Some("person"), Some("pe rs")] {
+        let query = UserQuery { search: search.map(Into::into), limit: Some(10), offset: 5, ..UserQuery::default() };
+        let plan = page_plan(&cache, &query, None);
+        assert!(sorts_nothing(&plan), "{search:?} sorts nothing: {plan:?}");
+        let page = cache.list_users(&query).expect("lists");
+        let names: Vec<&str> = page.iter().map(|r| r.display_name.as_str()).collect();
+        let expected: Vec<String> = (5..15).map(|n| format!("Person {n:02}")).collect();
+        assert_eq!(names, expected, "{search:?}: the sixth to fifteenth by name");
+    }
+    for query in [
+        UserQuery { user_type: Some(UserType::Partner), ..UserQuery::default() },
+        UserQuery { active: Some(false), ..UserQuery::default() },
+        UserQuery { bu: BuPath::parse("EMEA/DE"), ..UserQuery::default() },
+    ] {
+        let one_bu = ["EMEA/DE".to_owned()];
+        let plan = page_plan(&cache, &query, query.bu.as_ref().map(|_| &one_bu[..]));
+        assert!(sorts_nothing(&plan), "{query:?} sorts nothing: {plan:?}");
+    }
+}
+
+#[test]
+fn a_bu_filter_merges_its_bus_in_order_and_matches_the_range_it_stands_for() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let bus = ["EMEA", "EMEA/DE", "EMEA/DE/Berlin", "EMEA/FR", "EMEAX", "AMER/US"];
+    let users: Vec<CachedUser> = (0..120)
+        .map(|i| {
+            let mut cached =
+                user(&format!("u{i:03}"), &format!("user{i:03}"), &format!("Person {:03}", (i * 37) % 120));
+            cached.bu = BuPath::parse(bus[i % bus.len()]);
+            cached
+        })
+        .collect();
+    cache.replace_directory(&users, &[], at(0)).expect("replaces");
+    let emea = BuPath::parse("EMEA").expect("a path");
+    let found = cache.bus_in_subtree(&emea).expect("seeks");
+    assert_eq!(found, Some(vec!["EMEA".into(), "EMEA/DE".into(), "EMEA/DE/Berlin".into(), "EMEA/FR".into()]));
+    let query =
+        UserQuery { bu: Some(emea.clone()), active: Some(true), limit: Some(15), offset: 10, ..UserQuery::default() };
+    let plan = page_plan(&cache, &query, found.as_deref());
+    assert!(sorts_nothing(&plan), "the arms are merged, not sorted: {plan:?}");
+
+    let merged = cache.list_users(&query).expect("lists");
+    // The same page through the range over the subtree, sorted by SQL.
+    let mut range = users::user_selection(&query, None);
+    range.values.extend([rusqlite::types::Value::Integer(15), rusqlite::types::Value::Integer(10)]);
+    let sql = format!("{} ", users::page_sql(&range, "u.id"))
+        .replace("ORDER BY u.rowid", "ORDER BY u.display_name COLLATE NOCASE, u.user_name COLLATE NOCASE, u.id");
+    let mut statement = cache.conn.prepare(&sql).expect("prepares");
+    let expected: Vec<String> = statement
+        .query_map(rusqlite::params_from_iter(range.values), |row| row.get(0))
+        .expect("queries")
+        .collect::<Result<_, _>>()
+        .expect("reads");
+    assert_eq!(merged.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), expected);
+    assert_eq!(merged.len(), 15);
+    assert!(merged.iter().all(|r| r.bu.as_deref().is_some_and(|bu| bu == "EMEA" || bu.starts_with("EMEA/"))));
+
+    let nowhere = UserQuery { bu: BuPath::parse("APAC"), ..UserQuery::default() };
+    assert_eq!(cache.bus_in_subtree(&BuPath::parse("APAC").expect("a path")).expect("seeks"), Some(vec![]));
+    assert!(cache.list_users(&nowhere).expect("lists").is_empty());
+}
+
+#[test]
+fn counts_stop_at_the_cap_and_say_more_match() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let many = COUNT_CAP as usize + 1;
+    let users: Vec<CachedUser> =
+        (0..many).map(|i| user(&format!("u{i}"), &format!("user{i:05}"), "Same Name")).collect();
+    cache.replace_directory(&users, &[], at(0)).expect("replaces");
+    let all = UserQuery { search: Some("same".into()), ..UserQuery::default() };
+    assert_eq!(cache.count_users_capped(&all).expect("counts"), MatchCount { count: COUNT_CAP, more: true });
+    assert_eq!(cache.count_users(&all).expect("counts"), many as u64, "the exact count is still there");
+    let few = UserQuery { search: Some("user0000".into()), ..UserQuery::default() };
+    assert_eq!(cache.count_users_capped(&few).expect("counts"), MatchCount { count: 10, more: false });
+}
+
+#[test]
+fn a_version_four_cache_is_renumbered_in_list_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    {
+        let conn = Connection::open(&path).expect("raw open");
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).expect("schema 4");
+        }
+        conn.execute_batch(
+            "INSERT INTO users (id, user_name, display_name, bu, user_type, active, raw) VALUES
+                 ('1', 'zoe', 'Zoe', 'EMEA', 'employee', 1, '{}'),
+                 ('2', 'anna', 'anna', 'EMEA', 'employee', 1, '{}'),
+                 ('3', 'bob', 'Bob', 'EMEA', 'employee', 1, '{}');
+             INSERT INTO users_search (rowid, doc) SELECT rowid, user_name || char(10) || display_name FROM users;
+             PRAGMA user_version = 4;",
+        )
+        .expect("a version 4 cache");
+    }
+    let cache = Cache::open(&path).expect("migrates");
+    assert_in_list_order(&cache, "after the migration");
+    assert_eq!(orders(&cache).0, ["2", "3", "1"]);
+    assert_eq!(search(&cache, "zoe"), ["1"], "the search index follows the new rowids");
+}
