@@ -473,7 +473,16 @@ actions: UserActions | null, };
 /**
  * One page of the users table.
  */
-export type UserPage = { total: number, rows: Array<UserRow>, };
+export type UserPage = {
+/**
+ * The users matching, counted up to `cache::COUNT_CAP` when the query narrows (every
+ * cached user when it does not, so the whole directory can be scrolled).
+ */
+total: number,
+/**
+ * More than `total` match: the UI says so and asks for a narrower search.
+ */
+more: boolean, rows: Array<UserRow>, };
 
 /**
  * The users table's query as the UI sends it.

@@ -70,7 +70,11 @@ pub struct WorkspaceStatus {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
+    /// The users matching, counted up to `cache::COUNT_CAP` when the query narrows (every
+    /// cached user when it does not, so the whole directory can be scrolled).
     pub total: u64,
+    /// More than `total` match: the UI says so and asks for a narrower search.
+    pub more: bool,
     pub rows: Vec<UserRow>,
 }
 
@@ -322,7 +326,13 @@ impl Workspace {
 
     pub fn list_users(&self, query: &UserQuery) -> Result<UserPage, Error> {
         let cache = self.read_cache()?;
-        Ok(UserPage { total: cache.count_users(query)?, rows: cache.list_users(query)? })
+        let narrowing = UserQuery { limit: None, offset: 0, ..query.clone() } != UserQuery::default();
+        let count = if narrowing {
+            cache.count_users_capped(query)?
+        } else {
+            crate::cache::MatchCount { count: cache.count_users(query)?, more: false }
+        };
+        Ok(UserPage { total: count.count, more: count.more, rows: cache.list_users(query)? })
     }
 
     /// One user by id or userName, from the cache.

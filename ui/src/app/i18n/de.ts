@@ -142,6 +142,8 @@ export const de: Messages = {
     searchPlaceholder: 'Benutzer suchen (Taste / )',
     countMatching: '{{matching}} von {{total}} Benutzern',
     countAll: '{{total}} Benutzer',
+    countMatchingMore: 'mehr als {{matching}} von {{total}} Benutzern',
+    moreThanShown: 'Mehr als {{shown}} Benutzer passen. Grenzen Sie die Suche oder die Filter ein, um die übrigen zu sehen.',
     loading: 'Benutzer werden geladen…',
     emptySearch: 'Kein Benutzer Ihrer Geschäftsbereiche passt zu „{{search}}“.',
     empty: 'Keine Benutzer in Ihren Geschäftsbereichen.',

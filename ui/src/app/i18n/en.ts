@@ -141,6 +141,8 @@ export const en = {
     searchPlaceholder: 'Search users (press / )',
     countMatching: '{{matching}} of {{total}} users',
     countAll: '{{total}} users',
+    countMatchingMore: 'more than {{matching}} of {{total}} users',
+    moreThanShown: 'More than {{shown}} users match. Narrow the search or the filters to see the others.',
     loading: 'Loading users…',
     emptySearch: 'No user in your business units matches “{{search}}”.',
     empty: 'No users in your business units.',

@@ -143,6 +143,8 @@ export const fr: Messages = {
     searchPlaceholder: 'Rechercher des utilisateurs (touche / )',
     countMatching: '{{matching}} utilisateurs sur {{total}}',
     countAll: '{{total}} utilisateurs',
+    countMatchingMore: 'plus de {{matching}} utilisateurs sur {{total}}',
+    moreThanShown: 'Plus de {{shown}} utilisateurs correspondent. Affinez la recherche ou les filtres pour voir les autres.',
     loading: 'Chargement des utilisateurs…',
     emptySearch: 'Aucun utilisateur de vos unités organisationnelles ne correspond à « {{search}} ».',
     empty: 'Aucun utilisateur dans vos unités organisationnelles.',

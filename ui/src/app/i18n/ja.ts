@@ -140,6 +140,8 @@ export const ja: Messages = {
     searchPlaceholder: 'ユーザーを検索（/ キー）',
     countMatching: '{{total}} 人中 {{matching}} 人',
     countAll: '{{total}} 人',
+    countMatchingMore: '{{total}} 人中 {{matching}} 人以上',
+    moreThanShown: '{{shown}} 人を超えるユーザーが一致します。残りを表示するには、検索またはフィルターを絞り込んでください。',
     loading: 'ユーザーを読み込んでいます…',
     emptySearch: '担当部門に「{{search}}」に一致するユーザーはいません。',
     empty: '担当部門にユーザーはいません。',

@@ -57,12 +57,27 @@ describe('users table', () => {
   });
 
   it('explains an empty cache and an empty search differently', async () => {
-    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, rows: [] }) });
+    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, more: false, rows: [] }) });
     renderUsers({ ...ADA_STATUS, signedIn: false, lastSyncAt: null, cachedUsers: 0 });
     expect((await screen.findByTestId('users-empty')).textContent).toContain('Press Sync');
 
     fireEvent.change(screen.getByTestId('user-search'), { target: { value: 'nobody' } });
     await waitFor(() => expect(screen.getByTestId('users-empty').textContent).toContain('matches “nobody”'));
+  });
+
+  it('says when more users match than were counted, in the count and after the last row', async () => {
+    mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: (args) => (queryOf(args).search ? { total: 3, more: true, rows: USERS } : { total: 1, more: false, rows: [USERS[0]] }),
+    });
+    renderUsers({ ...ADA_STATUS, cachedUsers: 1_000_000 });
+    expect(await screen.findAllByTestId('user-row')).toHaveLength(1);
+    expect(screen.queryByTestId('users-more')).toBeNull();
+
+    fireEvent.change(screen.getByTestId('user-search'), { target: { value: 'northwind' } });
+    await waitFor(() => expect(screen.getByTestId('users-count').textContent).toBe('more than 3 of 1,000,000 users'));
+    expect(screen.getAllByTestId('user-row')).toHaveLength(3);
+    expect(screen.getByTestId('users-more').textContent).toBe('More than 3 users match. Narrow the search or the filters to see the others.');
   });
 
   it('shows a specific message when the cache cannot be read', async () => {
@@ -87,7 +102,7 @@ describe('users table', () => {
   });
 
   it('shows who is signed in, their scopes and the age of the data', async () => {
-    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, rows: [] }) });
+    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, more: false, rows: [] }) });
     renderUsers();
     expect((await screen.findByTestId('bu-scopes')).textContent).toBe('EMEA');
     expect(screen.getByTestId('capabilities').textContent).toContain('manage-users');
@@ -166,7 +181,7 @@ describe('search', () => {
   });
 
   it('focuses the search box on /', async () => {
-    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, rows: [] }) });
+    mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, more: false, rows: [] }) });
     renderUsers();
     const searchBox = await screen.findByTestId('user-search');
     expect(document.activeElement).not.toBe(searchBox);
@@ -195,7 +210,7 @@ describe('sync', () => {
   it('says the IAM is unreachable when a sync fails offline', async () => {
     mockCommands({
       get_status: () => ADA_STATUS,
-      list_users: () => ({ total: 0, rows: [] }),
+      list_users: () => ({ total: 0, more: false, rows: [] }),
       sync_directory: () => rejectWith({ code: 'offline', message: 'sync needs the network', retryable: true }),
     });
     renderUsers();

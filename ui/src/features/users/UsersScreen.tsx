@@ -52,6 +52,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
     enabled: !locked,
   });
   const matching = firstPage.data?.total;
+  const moreMatching = firstPage.data?.more === true;
 
   const sync = useMutation({
     mutationFn: () => syncDirectory(setProgress),
@@ -144,7 +145,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
             {matching !== undefined && (
               <span className="muted small" data-testid="users-count" aria-live="polite">
                 {debouncedSearch || hasFilters(filters)
-                  ? t('users.countMatching', {
+                  ? t(moreMatching ? 'users.countMatchingMore' : 'users.countMatching', {
                       matching: format.number(matching),
                       total: format.number(current.cachedUsers),
                     })

@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 
+import { useFormatters } from '../../app/i18n/format';
 import { QueryState } from '../../app/QueryState';
 import { listUsers, type UserPage, type UserRow } from '../../ipc';
 import { USERS_KEY } from './queryKeys';
@@ -30,15 +31,18 @@ interface UsersTableProps {
 
 export function UsersTable({ search, filters, hasSynced, onOpenUser }: UsersTableProps) {
   const { t } = useTranslation();
+  const format = useFormatters();
   const scrollRef = useRef<HTMLDivElement>(null);
   // Page 0 also carries the total, which sizes the scroll area; keep the previous result on
   // screen while the next search runs so the table does not flash empty between keys.
   const first = useQuery({ ...pageQuery(search, filters, 0), placeholderData: keepPreviousData });
   const total = first.data?.total ?? 0;
+  // When more match than were counted, one last row says so instead of a row of theirs.
+  const more = first.data?.more === true;
 
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render by design
   const virtualizer = useVirtualizer({
-    count: total,
+    count: total + (more ? 1 : 0),
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
@@ -82,6 +86,16 @@ export function UsersTable({ search, filters, hasSynced, onOpenUser }: UsersTabl
           <div className="users-scroll" ref={scrollRef} data-testid="users-scroll">
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
               {items.map((item) => {
+                const style = { position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` } as const;
+                if (item.index === total) {
+                  return (
+                    <div key={item.key} role="row" aria-rowindex={item.index + 2} className="users-row users-row--more" style={style} data-testid="users-more">
+                      <span role="cell" className="muted">
+                        {t('users.moreThanShown', { shown: format.number(total) })}
+                      </span>
+                    </div>
+                  );
+                }
                 const user = rowAt(item.index);
                 return (
                   <div
@@ -92,7 +106,7 @@ export function UsersTable({ search, filters, hasSynced, onOpenUser }: UsersTabl
                     data-testid={user ? 'user-row' : 'user-row-loading'}
                     data-user-name={user?.userName}
                     data-bu={user?.bu ?? undefined}
-                    style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
+                    style={style}
                   >
                     {user ? <UserCells user={user} onOpen={onOpenUser} /> : <span className="muted">…</span>}
                   </div>
