@@ -25,12 +25,13 @@ use bailiwick_tests::{binary, Server};
 use futures_util::StreamExt;
 use url::Url;
 
+#[path = "shared/search_workload.rs"]
+mod search_workload;
 #[path = "shared/sign_in.rs"]
 mod sign_in;
 use sign_in::sign_in;
 
 const ADMIN: &str = "gina.global";
-const SEARCHES: usize = 300;
 /// List pages in flight, the profile's default (`scim.pages_in_flight`).
 const IN_FLIGHT: usize = 4;
 
@@ -99,7 +100,7 @@ async fn main() -> Result<(), Failure> {
     );
 
     incremental_after_changing_one_percent(&http, &client, &base, &token, &mut cache, &scopes, sync).await?;
-    search_latency(&cache)?;
+    search_workload::search_latency(&cache)?;
     if let Some(peak) = peak_memory_kib() {
         println!("peak resident memory of this process (sync + cache): {:.0} MiB", peak as f64 / 1024.0);
     }
@@ -206,58 +207,6 @@ fn curl_pages(
         return Err(format!("curl failed: {status}").into());
     }
     Ok(elapsed)
-}
-
-/// Search as you type over the cache: 3- to 6-letter prefixes of cached names and two-term
-/// queries, each a first page of 50 rows plus the count (what the users table asks for).
-fn search_latency(cache: &Cache) -> Result<(), Failure> {
-    let total = cache.count_users(&UserQuery::default())?;
-    let sample = cache.list_users(&UserQuery {
-        limit: Some(SEARCHES as u32),
-        offset: (total / 3) as u32,
-        ..UserQuery::default()
-    })?;
-    let mut queries: Vec<String> = Vec::new();
-    for (i, row) in sample.iter().enumerate() {
-        let words: Vec<&str> = row.display_name.split_whitespace().collect();
-        let first = words.first().copied().unwrap_or(&row.user_name);
-        let prefix = |w: &str, n: usize| w.chars().take(n).collect::<String>();
-        queries.push(match (i % 3, words.get(1)) {
-            (0, Some(last)) => format!("{} {}", prefix(first, 3), prefix(last, 3)),
-            (1, _) => prefix(&row.user_name, 4 + i % 3),
-            _ => prefix(first, 3),
-        });
-    }
-    let (mut page_times, mut count_times) = (Vec::new(), Vec::new());
-    let mut found = 0;
-    for text in &queries {
-        let query = UserQuery { search: Some(text.clone()), limit: Some(50), ..UserQuery::default() };
-        let started = Instant::now();
-        found += cache.list_users(&query)?.len();
-        page_times.push(started.elapsed());
-        let started = Instant::now();
-        cache.count_users(&query)?;
-        count_times.push(started.elapsed());
-    }
-    let both: Vec<Duration> = page_times.iter().zip(&count_times).map(|(a, b)| *a + *b).collect();
-    println!(
-        "search over {total} cached users, {} queries ({found} rows): first page p50 {:.2} ms p95 {:.2} ms; \
-         count p50 {:.2} ms p95 {:.2} ms; page + count p95 {:.2} ms",
-        queries.len(),
-        percentile(&page_times, 50),
-        percentile(&page_times, 95),
-        percentile(&count_times, 50),
-        percentile(&count_times, 95),
-        percentile(&both, 95)
-    );
-    Ok(())
-}
-
-fn percentile(times: &[Duration], p: usize) -> f64 {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    let index = (sorted.len() * p / 100).min(sorted.len().saturating_sub(1));
-    sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 /// VmHWM: the peak resident set of this process (Linux).

@@ -24,6 +24,9 @@ mod scim_write;
 pub mod seed;
 mod store;
 
+/// A seeded user as the SCIM resource the sandbox stores (benchmarks build caches from these).
+pub use crate::store::user_resource;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
