@@ -43,6 +43,10 @@ pub enum Error {
     #[error("the local cache: {0}")]
     Cache(#[from] rusqlite::Error),
 
+    /// A migration left the cache inconsistent; it was rolled back and the file is unchanged.
+    #[error("the local cache could not be upgraded to schema {version}: {detail}; the file is unchanged")]
+    CacheMigration { version: i64, detail: String },
+
     /// The encrypted cache does not open with the key from the OS keyring.
     #[error("{0}")]
     CacheKeyRefused(String),
@@ -109,6 +113,7 @@ impl Error {
             | Error::MalformedResponse { .. }
             | Error::CacheTooNew { .. }
             | Error::Cache(_)
+            | Error::CacheMigration { .. }
             | Error::CacheKeyRefused(_)
             | Error::Io(_)
             | Error::Cancelled(_)

@@ -49,6 +49,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_users_in_list_order.sql"),
 ];
 
+/// The first row that points at a missing row (foreign keys), described.
+const DANGLING_ROW: &str = "SELECT \"table\" || ' has a row pointing at a missing ' || parent || ' row'
+    FROM pragma_foreign_key_check LIMIT 1";
+
 /// The newest schema this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -164,6 +168,16 @@ impl Cache {
         if self.schema_version()? == SCHEMA_VERSION {
             return Ok(());
         }
+        // Foreign keys are off while migrating (SQLite's procedure for changing a table's
+        // schema): a migration may copy a table and drop the original, which with them on
+        // would delete the rows that point at it. They are checked before the commit.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let migrated = self.apply_migrations();
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrated
+    }
+
+    fn apply_migrations(&mut self) -> Result<(), Error> {
         // IMMEDIATE takes the write lock before reading the version again, so two processes
         // opening a fresh file cannot both apply the same migration.
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -175,6 +189,10 @@ impl Cache {
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
             tracing::info!(migration = index + 1, "migrating the cache");
             tx.execute_batch(sql)?;
+        }
+        let dangling: Option<String> = tx.query_row(DANGLING_ROW, [], |row| row.get(0)).optional()?;
+        if let Some(detail) = dangling {
+            return Err(Error::CacheMigration { version: SCHEMA_VERSION, detail });
         }
         // Part of the same transaction: the version moves only with the schema it describes.
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;

@@ -249,27 +249,62 @@ fn counts_stop_at_the_cap_and_say_more_match() {
     assert_eq!(cache.count_users_capped(&few).expect("counts"), MatchCount { count: 10, more: false });
 }
 
+/// A version 4 cache file of three users, one of them in a role, plus `extra` SQL.
+fn version_four_cache(path: &std::path::Path, extra: &str) {
+    let conn = Connection::open(path).expect("raw open");
+    for sql in &MIGRATIONS[..4] {
+        conn.execute_batch(sql).expect("schema 4");
+    }
+    conn.execute_batch(&format!(
+        "INSERT INTO users (id, user_name, display_name, bu, user_type, active, raw) VALUES
+             ('1', 'zoe', 'Zoe', 'EMEA', 'employee', 1, '{{}}'),
+             ('2', 'anna', 'anna', 'EMEA', 'employee', 1, '{{}}'),
+             ('3', 'bob', 'Bob', 'EMEA', 'employee', 1, '{{}}');
+         INSERT INTO users_search (rowid, doc) SELECT rowid, user_name || char(10) || display_name FROM users;
+         INSERT INTO groups (id, display_name, raw) VALUES ('g1', 'Compliance Reviewer', '{{}}');
+         INSERT INTO memberships (group_id, user_id) VALUES ('g1', '1');
+         {extra}
+         PRAGMA user_version = 4;"
+    ))
+    .expect("a version 4 cache");
+}
+
 #[test]
-fn a_version_four_cache_is_renumbered_in_list_order() {
+fn a_version_four_cache_is_renumbered_in_list_order_and_keeps_its_memberships() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cache.sqlite");
-    {
-        let conn = Connection::open(&path).expect("raw open");
-        for sql in &MIGRATIONS[..4] {
-            conn.execute_batch(sql).expect("schema 4");
-        }
-        conn.execute_batch(
-            "INSERT INTO users (id, user_name, display_name, bu, user_type, active, raw) VALUES
-                 ('1', 'zoe', 'Zoe', 'EMEA', 'employee', 1, '{}'),
-                 ('2', 'anna', 'anna', 'EMEA', 'employee', 1, '{}'),
-                 ('3', 'bob', 'Bob', 'EMEA', 'employee', 1, '{}');
-             INSERT INTO users_search (rowid, doc) SELECT rowid, user_name || char(10) || display_name FROM users;
-             PRAGMA user_version = 4;",
-        )
-        .expect("a version 4 cache");
-    }
+    version_four_cache(&path, "");
     let cache = Cache::open(&path).expect("migrates");
     assert_in_list_order(&cache, "after the migration");
     assert_eq!(orders(&cache).0, ["2", "3", "1"]);
     assert_eq!(search(&cache, "zoe"), ["1"], "the search index follows the new rowids");
+    assert_eq!(cache.roles_of("1").expect("reads"), ["Compliance Reviewer"], "the membership survived the copy");
+    let foreign_keys: i64 = cache.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).expect("reads");
+    assert_eq!(foreign_keys, 1, "foreign keys are on again after migrating");
+    let mut cache = cache;
+    cache.clear_directory().expect("clears");
+    let memberships: i64 = cache.conn.query_row("SELECT count(*) FROM memberships", [], |r| r.get(0)).expect("counts");
+    assert_eq!(memberships, 0, "memberships still follow their users");
+}
+
+#[test]
+fn a_migration_that_would_leave_a_dangling_membership_is_refused_and_the_file_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    // Written with foreign keys off, as a damaged file could hold it.
+    version_four_cache(
+        &path,
+        "PRAGMA foreign_keys = OFF; INSERT INTO memberships (group_id, user_id) VALUES ('g1', 'gone');",
+    );
+    let Err(error) = Cache::open(&path) else { panic!("a dangling membership must be refused") };
+    assert!(matches!(&error, Error::CacheMigration { version: 5, .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("memberships has a row pointing at a missing users row"),
+        "names what is wrong: {error}"
+    );
+    let conn = Connection::open(&path).expect("raw open");
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+    assert_eq!(version, 4, "rolled back");
+    let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).expect("counts");
+    assert_eq!(users, 3);
 }
