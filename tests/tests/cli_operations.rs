@@ -665,3 +665,64 @@ fn editing_the_email_of_a_user_created_without_one_sets_it_on_the_server() {
         "the server holds the new e-mail: {after}"
     );
 }
+
+#[test]
+fn a_bulk_change_reports_each_user_changes_the_server_and_resumes() {
+    let sandbox = bailiwick_tests::SandboxProcess::start();
+    let directory = Directory::of(&sandbox);
+    let truth = directory.token("gina.global");
+    let ada = synced(&sandbox, "ada.emea");
+    let selected = ["anna.schmidt", "lucas.martin"];
+    let ids: Vec<String> = selected.iter().map(|u| id_of(&directory.existing_user(&truth, u))).collect();
+    let active_on_server = |user: &str| directory.existing_user(&truth, user)["active"] != false;
+
+    // michael.johnson is in AMER/US, outside ada's scopes: not in her cache, so invalid.
+    let dry = ada.run(&[
+        "users",
+        "bulk",
+        "anna.schmidt",
+        "lucas.martin",
+        "michael.johnson",
+        "--disable",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_ne!(dry.code, 0, "an invalid row fails the run\nstdout:\n{}\nstderr:\n{}", dry.stdout, dry.stderr);
+    let rows = first_json(&dry);
+    let outcomes: Vec<(&str, &str)> = rows
+        .as_array()
+        .unwrap_or_else(|| panic!("the report is an array of rows: {rows}"))
+        .iter()
+        .map(|r| (r["subject"].as_str().unwrap_or(""), r["outcome"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [("anna.schmidt", "queued"), ("lucas.martin", "queued"), ("michael.johnson", "invalid")],
+        "row by row: {rows}"
+    );
+    assert!(selected.iter().all(|u| active_on_server(u)), "a dry run sends nothing");
+
+    ada.run(&["users", "bulk", "anna.schmidt", "lucas.martin", "--disable", "--json"]).assert_code(0, "bulk disable");
+    assert!(selected.iter().all(|u| !active_on_server(u)), "both are disabled on the server");
+    let again = ada.run(&["users", "bulk", "anna.schmidt", "lucas.martin", "--disable", "--json"]);
+    again.assert_code(0, "bulk disable again");
+    let rows = again.json();
+    assert!(
+        rows.as_array().is_some_and(|r| r.len() == 2 && r.iter().all(|row| row["outcome"] == "skipped")),
+        "users disabled already are skipped: {rows}"
+    );
+    ada.run(&["users", "bulk", "anna.schmidt", "lucas.martin", "--enable"]).assert_code(0, "bulk enable");
+    assert!(selected.iter().all(|u| active_on_server(u)), "both are enabled again");
+
+    let role = "Exstream Content Author";
+    ada.run(&["users", "bulk", "anna.schmidt", "lucas.martin", "--assign-role", role]).assert_code(0, "bulk assign");
+    assert!(ids.iter().all(|id| directory.is_member(&truth, role, id)), "both hold the role on the server");
+    ada.run(&["users", "bulk", "anna.schmidt", "lucas.martin", "--remove-role", role]).assert_code(0, "bulk remove");
+    assert!(ids.iter().all(|id| !directory.is_member(&truth, role, id)), "neither holds it any more");
+
+    let unknown = ada.run(&["users", "bulk", "anna.schmidt", "--assign-role", "No Such Role", "--json"]);
+    assert_ne!(unknown.code, 0, "an unknown role fails the whole change");
+    assert!(error_message(&unknown).contains("No Such Role"), "names the role: {}", error_message(&unknown));
+    let nothing = ada.run(&["users", "bulk", "anna.schmidt"]);
+    assert_ne!(nothing.code, 0, "a bulk change must say what to change");
+}

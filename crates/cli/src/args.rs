@@ -177,6 +177,26 @@ pub enum UsersCommand {
     Disable { user: String },
     /// Enable a disabled user.
     Enable { user: String },
+    /// Make one change to several users: assign or remove a role, disable or enable. Each
+    /// user is checked and reported like a row of an import; running it again resumes.
+    Bulk {
+        /// Ids or userNames (at most 1,000).
+        #[arg(required = true)]
+        users: Vec<String>,
+        /// Give each user this role.
+        #[arg(long, group = "change")]
+        assign_role: Option<String>,
+        /// Take this role from each user.
+        #[arg(long, group = "change")]
+        remove_role: Option<String>,
+        #[arg(long, group = "change")]
+        disable: bool,
+        #[arg(long, group = "change")]
+        enable: bool,
+        /// Report per user what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create users from a CSV file (columns userName, bu, and optionally type, givenName,
     /// familyName, email). Running it again resumes: rows done or queued are skipped.
     Import {
@@ -331,6 +351,7 @@ impl Command {
                     | UsersCommand::Show { .. }
                     | UsersCommand::Actions { .. }
                     | UsersCommand::Import { dry_run: true, .. }
+                    | UsersCommand::Bulk { dry_run: true, .. }
             ),
             Command::Roles(c) => !matches!(c, RolesCommand::List | RolesCommand::Import { dry_run: true, .. }),
             Command::Grants(c) => !matches!(c, GrantsCommand::List { .. } | GrantsCommand::Mode),

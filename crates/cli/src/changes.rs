@@ -7,7 +7,7 @@ use bailiwick_core::bulk::ImportReport;
 use bailiwick_core::cache::{GrantQuery, OutboxEntry, OutboxState, UserRow};
 use bailiwick_core::grant::{Grant, GrantStatus};
 use bailiwick_core::operation::{NewUser, UserChanges};
-use bailiwick_core::workspace::{GrantRequest, Recorded};
+use bailiwick_core::workspace::{GrantRequest, Recorded, SelectionChange};
 use bailiwick_core::{BuPath, Error, ErrorCode, Workspace};
 use chrono::Utc;
 use serde::Serialize;
@@ -126,6 +126,21 @@ pub async fn users(ws: &Workspace, out: &Output, command: UsersCommand) -> Resul
         UsersCommand::Enable { user } => {
             let recorded = ws.set_user_active(&user, true)?;
             user_change(ws, out, recorded, &user).await
+        }
+        UsersCommand::Bulk { users, assign_role, remove_role, disable, enable, dry_run } => {
+            let change = match (assign_role, remove_role, disable, enable) {
+                (Some(role), None, false, false) => SelectionChange::AssignRole { role },
+                (None, Some(role), false, false) => SelectionChange::RemoveRole { role },
+                (None, None, true, false) => SelectionChange::SetActive { active: false },
+                (None, None, false, true) => SelectionChange::SetActive { active: true },
+                _ => {
+                    return Err(Error::Usage(
+                        "say what to change: one of --assign-role, --remove-role, --disable, --enable".into(),
+                    ))
+                }
+            };
+            let report = ws.change_selection(&users, &change, dry_run)?;
+            imported(ws, out, report).await
         }
         UsersCommand::Import { file, dry_run } => {
             let text = read_csv(&file)?;

@@ -41,7 +41,7 @@ impl Workspace {
                 report.add(skipped(line, subject, "the user exists or is queued for creation already"));
                 continue;
             }
-            report.add(self.import_row(line, subject, Operation::CreateUser(new), dry_run)?);
+            report.add(self.record_row(line, subject, Operation::CreateUser(new), None, dry_run)?);
         }
         Ok(report)
     }
@@ -92,12 +92,22 @@ impl Workspace {
                 continue;
             }
             let op = Operation::AssignRole { user, role: role.name, role_id };
-            report.add(self.import_row(line, subject, op, dry_run)?);
+            report.add(self.record_row(line, subject, op, None, dry_run)?);
         }
         Ok(report)
     }
 
-    fn import_row(&self, line: u64, subject: String, op: Operation, dry_run: bool) -> Result<RowReport, Error> {
+    /// One row of a bulk change: checked like a single change (cache facts, then policy),
+    /// reported, and unless `dry_run` recorded in the outbox (with the ETag and resource it
+    /// was decided on, when given). A refusal is recorded in the audit log.
+    pub(super) fn record_row(
+        &self,
+        line: u64,
+        subject: String,
+        op: Operation,
+        base: Option<(Option<String>, Option<serde_json::Value>)>,
+        dry_run: bool,
+    ) -> Result<RowReport, Error> {
         let admin = self.recording_admin()?;
         let catalog = self.profile.catalog();
         let now = Utc::now();
@@ -131,7 +141,8 @@ impl Workspace {
             });
         }
         let id = uuid::Uuid::new_v4().to_string();
-        cache.enqueue(&id, &admin.display_name, &op, None, None, None, now)?;
+        let (version, before) = base.unwrap_or_default();
+        cache.enqueue(&id, &admin.display_name, &op, version.as_deref(), before, None, now)?;
         Ok(RowReport {
             line,
             subject,
@@ -144,14 +155,14 @@ impl Workspace {
 }
 
 /// Whether a change matching `wanted` is still to be sent.
-fn queued(cache: &Cache, wanted: impl Fn(&Operation) -> bool) -> Result<bool, Error> {
+pub(super) fn queued(cache: &Cache, wanted: impl Fn(&Operation) -> bool) -> Result<bool, Error> {
     Ok(cache.outbox(&[OutboxState::Queued, OutboxState::Sending])?.iter().any(|e| wanted(&e.operation)))
 }
 
-fn invalid(line: u64, subject: String, message: String) -> RowReport {
+pub(super) fn invalid(line: u64, subject: String, message: String) -> RowReport {
     RowReport { line, subject, outcome: RowOutcome::Invalid, message, refusal: None, change: None }
 }
 
-fn skipped(line: u64, subject: String, message: &str) -> RowReport {
+pub(super) fn skipped(line: u64, subject: String, message: &str) -> RowReport {
     RowReport { line, subject, outcome: RowOutcome::Skipped, message: message.to_owned(), refusal: None, change: None }
 }

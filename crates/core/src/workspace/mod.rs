@@ -32,11 +32,13 @@ mod hygiene;
 mod import;
 mod operations;
 mod review;
+mod selection;
 mod user_actions;
 
 pub use hygiene::{Finding, FindingKind};
 pub use operations::{GrantRequest, Recorded, RoleView, SweepReport};
 pub use review::Submission;
+pub use selection::{SelectionChange, MAX_SELECTION};
 pub use user_actions::{Permission, RoleActions, UserActions};
 
 /// How long the loopback listener waits for the browser to come back.

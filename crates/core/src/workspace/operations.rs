@@ -112,13 +112,13 @@ impl Workspace {
         Ok(Recorded { entry, needs_approval: verdict.needs_approval, ledger_grant })
     }
 
-    fn cached_user(&self, id_or_user_name: &str) -> Result<UserRow, Error> {
+    pub(super) fn cached_user(&self, id_or_user_name: &str) -> Result<UserRow, Error> {
         self.read_cache()?.user(id_or_user_name)?.ok_or_else(|| {
             Error::NotFound(format!("no user {id_or_user_name} in your business units (as last synced)"))
         })
     }
 
-    fn user_before(&self, id: &str) -> Result<(Option<String>, Option<serde_json::Value>), Error> {
+    pub(super) fn user_before(&self, id: &str) -> Result<(Option<String>, Option<serde_json::Value>), Error> {
         let cache = self.read_cache()?;
         let version = cache.user_version(id)?;
         let before = cache.user_resource(id)?.and_then(|u| serde_json::to_value(u).ok());
