@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "export_audit",
     "list_server_audit",
     "import_csv",
+    "change_selection",
     "list_findings",
     "fix_finding",
     "get_review",

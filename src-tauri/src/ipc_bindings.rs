@@ -18,7 +18,7 @@ use bailiwick_core::grant::Grant;
 use bailiwick_core::outbox::PushReport;
 use bailiwick_core::review::{Decision, ReviewItem};
 use bailiwick_core::sync::{SyncProgress, SyncReport};
-use bailiwick_core::workspace::{Finding, RoleView, Submission, UserPage, WorkspaceStatus};
+use bailiwick_core::workspace::{Finding, RoleView, SelectionChange, Submission, UserPage, WorkspaceStatus};
 use ts_rs::{Config, TypeVisitor, TS};
 
 use crate::commands::UserQueryInput;
@@ -73,6 +73,7 @@ fn declarations() -> String {
     found.visit::<AuditFormat>(); // export_audit
     found.visit::<ImportKind>(); // import_csv
     found.visit::<ImportOutcome>();
+    found.visit::<SelectionChange>(); // change_selection
     found.visit::<Finding>(); // list_findings
     found.visit::<FixOutcome>(); // fix_finding
     found.visit::<ReviewView>(); // get_review, start_review

@@ -105,6 +105,7 @@ fn main() {
             operation_commands::export_audit,
             operation_commands::list_server_audit,
             operation_commands::import_csv,
+            operation_commands::change_selection,
             hygiene_commands::list_findings,
             hygiene_commands::fix_finding,
             review_commands::get_review,

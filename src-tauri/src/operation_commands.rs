@@ -7,7 +7,7 @@ use bailiwick_core::bulk::ImportReport;
 use bailiwick_core::cache::{AuditQuery, Conflict, GrantQuery, OutboxEntry, OutboxState, UserRow};
 use bailiwick_core::grant::{Grant, GrantMode, GrantStatus};
 use bailiwick_core::outbox::PushReport;
-use bailiwick_core::workspace::{GrantRequest, RoleView, UserActions};
+use bailiwick_core::workspace::{GrantRequest, RoleView, SelectionChange, UserActions};
 use bailiwick_core::{BuPath, Error};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -294,6 +294,26 @@ pub async fn import_csv(
         ImportKind::Assignments => importer.import_assignments(&text, dry_run),
     })
     .await?;
+    sent(workspace, report).await
+}
+
+/// One change to the users selected in the users table, reported user by user like an import
+/// (row N is the Nth user); the queued changes are sent at once.
+#[tauri::command]
+pub async fn change_selection(
+    current: State<'_, CurrentWorkspace>,
+    users: Vec<String>,
+    change: SelectionChange,
+    dry_run: bool,
+) -> Result<ImportOutcome> {
+    let workspace = current.get().await?;
+    let changer = workspace.clone();
+    let report = run_blocking(move || changer.change_selection(&users, &change, dry_run)).await?;
+    sent(workspace, report).await
+}
+
+/// `report` with, when it queued rows, what sending them did.
+async fn sent(workspace: std::sync::Arc<bailiwick_core::Workspace>, report: ImportReport) -> Result<ImportOutcome> {
     if report.dry_run || report.queued == 0 {
         return Ok(ImportOutcome { report, push: None, not_sent: None });
     }

@@ -365,6 +365,11 @@ export type Rule = "scope" | "capability" | "no-escalation" | "separation-of-dut
 export type Scopes = Array<BuPath>;
 
 /**
+ * The change made to every selected user.
+ */
+export type SelectionChange = { "kind": "assignRole", role: string, } | { "kind": "removeRole", role: string, } | { "kind": "setActive", active: boolean, };
+
+/**
  * How much harm a role can do in the wrong hands; shown in the UI and used in review hints.
  */
 export type Sensitivity = "low" | "medium" | "high";

@@ -29,6 +29,7 @@ import type {
   ReviewView,
   RoleView,
   Rule,
+  SelectionChange,
   ServerAuditEvent,
   SignInEvent,
   Submission,
@@ -260,6 +261,11 @@ export function fixFinding(id: string): Promise<FixOutcome> {
 /** Checks (`dryRun`) or imports CSV text; refused and invalid rows are in the report, not errors. */
 export function importCsv(kind: ImportKind, text: string, dryRun: boolean): Promise<ImportOutcome> {
   return call('import_csv', { kind, text, dryRun });
+}
+
+/** One change to several users (ids), reported user by user like an import. */
+export function changeSelection(users: string[], change: SelectionChange, dryRun: boolean): Promise<ImportOutcome> {
+  return call('change_selection', { users, change, dryRun });
 }
 
 // Access reviews. All but submit work offline: a review is a snapshot of the cache and each

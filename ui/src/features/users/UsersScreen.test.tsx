@@ -218,3 +218,77 @@ describe('sync', () => {
     expect((await screen.findByTestId('sync-error')).textContent).toContain('The IAM cannot be reached');
   });
 });
+
+describe('bulk select', () => {
+  it('ticks rows one by one and by range, and changes the selected users at once', async () => {
+    const calls = mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: () => ({ total: USERS.length, more: false, rows: USERS }),
+      list_roles: () => [{ name: 'Compliance Reviewer', holders: [] }],
+      change_selection: () => ({
+        report: {
+          dryRun: false,
+          queued: 1,
+          skipped: 1,
+          refused: 0,
+          invalid: 0,
+          rows: [
+            { line: 1, subject: 'anna.schmidt', outcome: 'queued', message: 'queued role.assign' },
+            { line: 2, subject: 'anders.berg', outcome: 'skipped', message: 'holds the role already' },
+          ],
+        },
+      }),
+    });
+    renderUsers();
+    const boxes = await screen.findAllByTestId('select-user');
+    expect(screen.queryByTestId('selection-bar')).toBeNull();
+
+    const [anna, jean, anders] = boxes;
+    if (!anna || !jean || !anders) throw new Error('three rows');
+    fireEvent.click(anna);
+    expect(screen.getByTestId('selection-count').textContent).toBe('1 selected');
+    fireEvent.click(anders, { shiftKey: true });
+    expect(screen.getByTestId('selection-count').textContent).toBe('3 selected');
+    fireEvent.click(jean);
+    expect(screen.getByTestId('selection-count').textContent).toBe('2 selected');
+    expect(screen.getAllByTestId('user-row').map((row) => row.getAttribute('aria-selected'))).toEqual(['true', 'false', 'true']);
+
+    const bar = within(screen.getByTestId('selection-bar'));
+    const assign = bar.getByRole('button', { name: 'Assign role' });
+    expect(assign).toHaveProperty('disabled', true);
+    await waitFor(() => expect(bar.getByRole('option', { name: 'Compliance Reviewer' })).toBeTruthy());
+    fireEvent.change(screen.getByTestId('selection-role'), { target: { value: 'Compliance Reviewer' } });
+    fireEvent.click(assign);
+
+    const summary = await screen.findByTestId('import-summary');
+    expect(summary.textContent).toContain('1 changes queued, 1 skipped');
+    const sent = calls.filter((c) => c.command === 'change_selection').map((c) => c.args);
+    expect(sent).toEqual([
+      { users: ['id-anna.schmidt', 'id-anders.berg'], change: { kind: 'assignRole', role: 'Compliance Reviewer' }, dryRun: false },
+    ]);
+    expect(screen.getAllByTestId('import-row').map((row) => row.getAttribute('data-outcome'))).toEqual(['queued', 'skipped']);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Disable' }));
+    await waitFor(() => expect(calls.filter((c) => c.command === 'change_selection')).toHaveLength(2));
+    expect(calls.filter((c) => c.command === 'change_selection')[1]?.args.change).toEqual({ kind: 'setActive', active: false });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Clear selection' }));
+    expect(screen.queryByTestId('selection-bar')).toBeNull();
+    expect(screen.queryByTestId('selection-result')).toBeNull();
+  });
+
+  it('shows why the whole change failed', async () => {
+    mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: () => ({ total: USERS.length, more: false, rows: USERS }),
+      list_roles: () => [],
+      change_selection: () => rejectWith({ code: 'usage', message: 'select at least one user', retryable: false }),
+    });
+    renderUsers();
+    const [first] = await screen.findAllByTestId('select-user');
+    if (!first) throw new Error('a row');
+    fireEvent.click(first);
+    fireEvent.click(screen.getByRole('button', { name: 'Enable' }));
+    expect((await screen.findByTestId('selection-error')).textContent).toContain('select at least one user');
+  });
+});

@@ -10,6 +10,8 @@ import { CacheLockedNotice } from './CacheLockedNotice';
 import { STATUS_KEY } from './queryKeys';
 import { useDebouncedValue } from './useDebouncedValue';
 import { hasFilters, NO_FILTERS, UsersFilters, type UserFilters } from './UsersFilters';
+import { SelectionBar } from './SelectionBar';
+import { useUserSelection } from './userSelection';
 import { pageQuery, UsersTable } from './UsersTable';
 import { WorkspaceHeader } from './WorkspaceHeader';
 
@@ -40,6 +42,7 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
   const status = useQuery({ queryKey: STATUS_KEY, queryFn: getStatus });
   const [search, setSearch] = useState('');
   const [filters, setFilters] = useState<UserFilters>(NO_FILTERS);
+  const selection = useUserSelection();
   const debouncedSearch = useDebouncedValue(search.trim(), SEARCH_DEBOUNCE_MS);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -154,11 +157,14 @@ export function UsersScreen({ onSignIn, onSignOut, onOpenUser, request = null }:
             )}
           </div>
           <UsersFilters filters={filters} onChange={setFilters} enabled={firstPage.isSuccess} />
+          <SelectionBar ids={selection.ids} onClear={selection.clear} />
           <UsersTable
             search={debouncedSearch}
             filters={filters}
             hasSynced={current.lastSyncAt !== null}
             onOpenUser={onOpenUser}
+            selected={selection.ids}
+            onToggle={selection.toggle}
           />
         </>
       )}

@@ -27,9 +27,12 @@ interface UsersTableProps {
   filters: UserFilters;
   hasSynced: boolean;
   onOpenUser?: ((id: string) => void) | undefined;
+  /** Ids of the selected users, and what toggling a row's box does (with the rows loaded). */
+  selected?: ReadonlySet<string>;
+  onToggle?: ((index: number, range: boolean, rowAt: (index: number) => UserRow | undefined) => void) | undefined;
 }
 
-export function UsersTable({ search, filters, hasSynced, onOpenUser }: UsersTableProps) {
+export function UsersTable({ search, filters, hasSynced, onOpenUser, selected, onToggle }: UsersTableProps) {
   const { t } = useTranslation();
   const format = useFormatters();
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -76,6 +79,7 @@ export function UsersTable({ search, filters, hasSynced, onOpenUser }: UsersTabl
       {() => (
         <div className="users-table" role="table" aria-label={t('users.table')} aria-rowcount={total} data-testid="users-table">
           <div className="users-row users-row--head" role="row">
+            <span role="columnheader" aria-label={t('selection.column')} />
             <span role="columnheader">{t('users.userName')}</span>
             <span role="columnheader">{t('users.displayName')}</span>
             <span role="columnheader">{t('common.businessUnit')}</span>
@@ -105,10 +109,30 @@ export function UsersTable({ search, filters, hasSynced, onOpenUser }: UsersTabl
                     className="users-row"
                     data-testid={user ? 'user-row' : 'user-row-loading'}
                     data-user-name={user?.userName}
+                    aria-selected={user && selected ? selected.has(user.id) : undefined}
                     data-bu={user?.bu ?? undefined}
                     style={style}
                   >
-                    {user ? <UserCells user={user} onOpen={onOpenUser} /> : <span className="muted">…</span>}
+                    {user ? (
+                      <>
+                        <span role="cell">
+                          {onToggle && (
+                            <input
+                              type="checkbox"
+                              data-testid="select-user"
+                              aria-label={t('selection.select', { name: user.userName })}
+                              title={t('selection.rangeHint')}
+                              checked={selected?.has(user.id) ?? false}
+                              onChange={() => {}}
+                              onClick={(event) => onToggle(item.index, event.shiftKey, rowAt)}
+                            />
+                          )}
+                        </span>
+                        <UserCells user={user} onOpen={onOpenUser} />
+                      </>
+                    ) : (
+                      <span className="muted">…</span>
+                    )}
                   </div>
                 );
               })}
