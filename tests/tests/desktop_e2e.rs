@@ -122,6 +122,34 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
         assert!(narrowed.len() < seeded.iter().filter(|(_, bu)| in_emea(bu)).count(), "the filter narrowed the list");
         find_test_id(&client, "clear-filters", Duration::from_secs(5)).await.click().await.expect("clear the filters");
 
+        // Bulk select: tick two users (not ada herself) and disable both at once; each is
+        // reported and applied.
+        let others = eventually("two rows to tick", Duration::from_secs(20), || async {
+            let mut others = Vec::new();
+            for row in client.find_all(Locator::Css("[data-testid='user-row']")).await.unwrap_or_default() {
+                if row.attr("data-user-name").await.ok().flatten().is_some_and(|name| name != "ada.emea") {
+                    others.push(row);
+                }
+            }
+            (others.len() >= 2).then_some(others)
+        })
+        .await;
+        for row in others.iter().take(2) {
+            let tick = row.find(Locator::Css("[data-testid='select-user']")).await.expect("the row's box");
+            tick.click().await.expect("tick a row");
+        }
+        let count = find_test_id(&client, "selection-count", Duration::from_secs(5)).await;
+        assert_eq!(count.text().await.unwrap_or_default(), "2 selected");
+        button(&client, "Disable", Duration::from_secs(5)).await.click().await.expect("disable the selected users");
+        let summary = eventually("the bulk change's report", Duration::from_secs(30), || async {
+            let summary = client.find(Locator::Css("[data-testid='import-summary']")).await.ok()?;
+            summary.text().await.ok().filter(|text| text.contains("Sent"))
+        })
+        .await;
+        assert!(summary.starts_with("2 changes queued") && summary.contains("Sent: 2 applied"), "both sent: {summary}");
+        save_screenshot(&client, "desktop-bulk.png").await;
+        button(&client, "Clear selection", Duration::from_secs(5)).await.click().await.expect("clear the selection");
+
         // A user outside the admin's scopes is not found, however exactly it is named.
         search_for(&client, &outsider).await;
         find_test_id(&client, "users-empty", Duration::from_secs(20)).await;
