@@ -676,13 +676,15 @@ fn a_bulk_change_reports_each_user_changes_the_server_and_resumes() {
     let ids: Vec<String> = selected.iter().map(|u| id_of(&directory.existing_user(&truth, u))).collect();
     let active_on_server = |user: &str| directory.existing_user(&truth, user)["active"] != false;
 
-    // michael.johnson is in AMER/US, outside ada's scopes: not in her cache, so invalid.
+    // michael.johnson is in AMER/US, outside ada's scopes: not in her cache, so invalid. ada
+    // herself is refused (self-lockout).
     let dry = ada.run(&[
         "users",
         "bulk",
         "anna.schmidt",
         "lucas.martin",
         "michael.johnson",
+        "ada.emea",
         "--disable",
         "--dry-run",
         "--json",
@@ -697,9 +699,15 @@ fn a_bulk_change_reports_each_user_changes_the_server_and_resumes() {
         .collect();
     assert_eq!(
         outcomes,
-        [("anna.schmidt", "queued"), ("lucas.martin", "queued"), ("michael.johnson", "invalid")],
+        [
+            ("anna.schmidt", "queued"),
+            ("lucas.martin", "queued"),
+            ("michael.johnson", "invalid"),
+            ("ada.emea", "refused")
+        ],
         "row by row: {rows}"
     );
+    assert_eq!(rows[3]["refusal"]["rule"], "self-lockout", "names the rule: {rows}");
     assert!(selected.iter().all(|u| active_on_server(u)), "a dry run sends nothing");
 
     ada.run(&["users", "bulk", "anna.schmidt", "lucas.martin", "--disable", "--json"]).assert_code(0, "bulk disable");

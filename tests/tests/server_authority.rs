@@ -404,3 +404,25 @@ fn the_server_refuses_a_partner_membership_of_a_role_closed_to_partners() {
     );
     direct.assert_scim_error(403, "ada's PATCH adding a partner to Compliance Reviewer");
 }
+
+#[test]
+fn an_admin_cannot_disable_their_own_account_through_the_client_or_the_server() {
+    let sandbox = SandboxProcess::start();
+    let directory = Directory::of(&sandbox);
+    let truth = directory.token("gina.global");
+    let ada = synced(&sandbox, "ada.emea");
+    let me = directory.existing_user(&truth, "ada.emea");
+    let my_id = id_of(&me);
+
+    assert_refused(&ada.run(&["users", "disable", "ada.emea", "--json"]), "self-lockout", "ada disables herself");
+    let direct = directory.patch(
+        &directory.token("ada.emea"),
+        &format!("/Users/{my_id}"),
+        json!([{"op": "replace", "path": "active", "value": false}]),
+        None,
+    );
+    direct.assert_scim_error(403, "ada's PATCH disabling herself");
+    let after = directory.resource(&truth, &format!("/Users/{my_id}"));
+    assert_eq!(after["active"], me["active"], "ada is still active");
+    assert_eq!(after["meta"]["version"], me["meta"]["version"], "ada was not written at all");
+}

@@ -37,6 +37,7 @@ pub enum Rule {
     FourEyes,
     RoleCatalog,
     GrantState,
+    SelfLockout,
 }
 
 impl Rule {
@@ -52,6 +53,7 @@ impl Rule {
             Rule::FourEyes => "four-eyes",
             Rule::RoleCatalog => "role-catalog",
             Rule::GrantState => "grant-state",
+            Rule::SelfLockout => "self-lockout",
         }
     }
 }
@@ -203,6 +205,7 @@ pub fn check(
     }
     check_grant_state(action, now)?;
     check_four_eyes(admin, action)?;
+    check_self_lockout(admin, action)?;
     if let Some(role) = role {
         check_partner_allowed(role, action)?;
     }
@@ -366,10 +369,7 @@ fn check_four_eyes(admin: &AdminContext, action: &Action<'_>) -> Result<(), Refu
         Action::ApproveGrant { grant } | Action::RejectGrant { grant } => grant,
         _ => return Ok(()),
     };
-    let requester = grant.requester.trim();
-    let is_requester = requester.eq_ignore_ascii_case(admin.display_name.trim())
-        || requester.eq_ignore_ascii_case(admin.subject.trim());
-    if !is_requester {
+    if !is_admin(admin, grant.requester) {
         return Ok(());
     }
     Err(Refusal::new(
@@ -377,6 +377,25 @@ fn check_four_eyes(admin: &AdminContext, action: &Action<'_>) -> Result<(), Refu
         format!("{} requested this grant of {}, so may not approve or reject it", grant.requester, grant.role),
         "Another admin with approve-grants in this business unit must decide on it (four eyes).",
     ))
+}
+
+/// Whether `name` (a userName or a requester) is the admin: their display name or subject.
+fn is_admin(admin: &AdminContext, name: &str) -> bool {
+    let name = name.trim();
+    name.eq_ignore_ascii_case(admin.display_name.trim()) || name.eq_ignore_ascii_case(admin.subject.trim())
+}
+
+/// An admin may not disable their own account: they would lock themselves out mid-change, with
+/// nobody signed in to undo it.
+fn check_self_lockout(admin: &AdminContext, action: &Action<'_>) -> Result<(), Refusal> {
+    match action {
+        Action::SetUserActive { user, active: false } if is_admin(admin, user.user_name) => Err(Refusal::new(
+            Rule::SelfLockout,
+            format!("{} may not disable their own account", admin.display_name),
+            "Another admin of your business unit can disable it, if it must be.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn check_partner_allowed(role: &Role, action: &Action<'_>) -> Result<(), Refusal> {
@@ -800,6 +819,26 @@ mod tests {
                 Action::ExtendGrant { grant: grant("Viewer", Revoked, "bob", emp(&f.none)), until: now + days(20) },
                 Err(GrantState),
             ),
+            // self-lockout
+            (
+                "disable one's own account (userName, other case)",
+                &f.ada,
+                Action::SetUserActive {
+                    user: subject("ADA", Some(&f.emea_de), UserType::Employee, &f.none),
+                    active: false,
+                },
+                Err(SelfLockout),
+            ),
+            (
+                "enable one's own account",
+                &f.ada,
+                Action::SetUserActive {
+                    user: subject("ada", Some(&f.emea_de), UserType::Employee, &f.none),
+                    active: true,
+                },
+                Ok(false),
+            ),
+            ("disable another user", &f.ada, Action::SetUserActive { user: emp(&f.none), active: false }, Ok(false)),
             // four-eyes
             (
                 "approve a grant the admin requested (display name, other case)",

@@ -269,6 +269,14 @@ fn store_user_change(
     body: Value,
 ) -> Result<Response, ScimRefusal> {
     let (user_name, division, stored) = validated_user(directory, caller, id, body)?;
+    let was_active = directory.user(id).is_some_and(|u| u.resource["active"] != false);
+    if was_active && stored["active"] == false && user_name.eq_ignore_ascii_case(caller.admin.user_name) {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            None,
+            format!("self-lockout: {} may not disable their own account", caller.admin.user_name),
+        ));
+    }
     let now = now();
     let version = version + 1;
     let write =

@@ -357,7 +357,7 @@ export type RowOutcome = "queued" | "skipped" | "refused" | "invalid";
 /**
  * The rule a refusal comes from; its kebab-case name is what the UI, the CLI and the audit log show.
  */
-export type Rule = "scope" | "capability" | "no-escalation" | "separation-of-duties" | "grant-length" | "grant-window" | "partner-allowed" | "four-eyes" | "role-catalog" | "grant-state";
+export type Rule = "scope" | "capability" | "no-escalation" | "separation-of-duties" | "grant-length" | "grant-window" | "partner-allowed" | "four-eyes" | "role-catalog" | "grant-state" | "self-lockout";
 
 /**
  * The set of BU scopes an admin holds.
