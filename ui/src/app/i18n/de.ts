@@ -246,6 +246,19 @@ export const de: Messages = {
       level: { low: 'niedrig', medium: 'mittel', high: 'hoch' },
     },
   },
+  operation: {
+    createUser: 'Benutzer {{user}} anlegen',
+    editUser: 'Benutzer {{user}} bearbeiten',
+    enableUser: 'Benutzer {{user}} aktivieren',
+    disableUser: 'Benutzer {{user}} deaktivieren',
+    assignRole: '{{role}} an {{user}} zuweisen',
+    removeRole: '{{role}} von {{user}} entziehen',
+    issueGrant: '{{role}} in {{bu}} für {{user}} freigeben',
+    extendGrant: 'Freigabe {{grant}} ({{role}}) verlängern',
+    revokeGrant: 'Freigabe {{grant}} ({{role}}) widerrufen',
+    approveGrant: 'Freigabe {{grant}} ({{role}}) genehmigen',
+    rejectGrant: 'Freigabe {{grant}} ({{role}}) ablehnen',
+  },
   outcome: {
     doneNeedsApproval:
       'Erledigt: {{what}}. Wartet auf die Genehmigung durch einen zweiten Administrator (Vier-Augen-Prinzip).',

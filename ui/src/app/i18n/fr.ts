@@ -247,6 +247,19 @@ export const fr: Messages = {
       level: { low: 'faible', medium: 'moyenne', high: 'élevée' },
     },
   },
+  operation: {
+    createUser: 'créer l’utilisateur {{user}}',
+    editUser: 'modifier l’utilisateur {{user}}',
+    enableUser: 'activer l’utilisateur {{user}}',
+    disableUser: 'désactiver l’utilisateur {{user}}',
+    assignRole: 'attribuer {{role}} à {{user}}',
+    removeRole: 'retirer {{role}} à {{user}}',
+    issueGrant: 'accorder {{role}} dans {{bu}} à {{user}}',
+    extendGrant: 'prolonger l’autorisation {{grant}} ({{role}})',
+    revokeGrant: 'révoquer l’autorisation {{grant}} ({{role}})',
+    approveGrant: 'approuver l’autorisation {{grant}} ({{role}})',
+    rejectGrant: 'rejeter l’autorisation {{grant}} ({{role}})',
+  },
   outcome: {
     doneNeedsApproval:
       'Fait : {{what}}. En attente de l’approbation d’un second administrateur (principe des quatre yeux).',

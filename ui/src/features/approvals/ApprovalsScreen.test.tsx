@@ -56,10 +56,10 @@ describe('approvals inbox', () => {
   });
 
   it('approves through approve_grant and reports the outcome', async () => {
-    const calls = mockCommands({ ...READS, approve_grant: () => outcome('done', {}, { action: 'grant.approve', target: 'grant g-bob' }) });
+    const calls = mockCommands({ ...READS, approve_grant: () => outcome('done', {}, { action: 'grant.approve', operation: { op: 'approve-grant', grantId: 'g-bob', role: 'Template Designer' } }) });
     renderInbox();
     fireEvent.click(await screen.findByRole('button', { name: 'Approve Template Designer for jean.dupont' }));
-    expect((await screen.findByTestId('change-outcome')).textContent).toContain('Done: grant.approve grant g-bob');
+    expect((await screen.findByTestId('change-outcome')).textContent).toContain('Done: approve grant g-bob (Template Designer).');
     expect(calls.find((c) => c.command === 'approve_grant')?.args).toEqual({ id: 'g-bob' });
     await waitFor(
       () => expect(calls.filter((c) => c.command === 'list_grants').length, 'the inbox reads again').toBeGreaterThan(1),

@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 
 import type { ChangeOutcome } from '../../ipc';
+import { describeOperation } from './describeOperation';
 
 export type OutcomeTone = 'done' | 'queued' | 'failed' | 'conflict';
 
@@ -14,7 +15,7 @@ export interface OutcomeText {
 /** What a change command's outcome means for the admin, in one sentence. */
 export function describeOutcome(outcome: ChangeOutcome, t: TFunction): OutcomeText {
   const { entry } = outcome;
-  const what = `${entry.action} ${entry.target}`;
+  const what = describeOperation(entry.operation, t);
   switch (entry.state) {
     case 'done':
     case 'cancelled':

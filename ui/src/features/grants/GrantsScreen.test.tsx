@@ -106,10 +106,10 @@ describe('grants list', () => {
   });
 
   it('approves a pending grant and reports the outcome', async () => {
-    const calls = mockCommands({ ...READS, approve_grant: () => outcome('done', {}, { action: 'grant.approve', target: 'grant g-pending' }) });
+    const calls = mockCommands({ ...READS, approve_grant: () => outcome('done', {}, { action: 'grant.approve', operation: { op: 'approve-grant', grantId: 'g-pending', role: 'Template Designer' } }) });
     renderWithClient(<GrantsScreen />);
     fireEvent.click(await screen.findByRole('button', { name: 'Approve Template Designer for jean.dupont' }));
-    expect((await screen.findByTestId('change-outcome')).textContent).toContain('Done: grant.approve');
+    expect((await screen.findByTestId('change-outcome')).textContent).toContain('Done: approve grant g-pendin (Template Designer).');
     expect(calls.find((c) => c.command === 'approve_grant')?.args).toEqual({ id: 'g-pending' });
   });
 

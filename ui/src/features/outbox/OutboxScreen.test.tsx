@@ -91,7 +91,7 @@ describe('conflicts', () => {
   it('shows mine and theirs side by side', async () => {
     mockCommands({ list_outbox: () => ENTRIES, list_conflicts: () => [CONFLICT] });
     renderWithClient(<OutboxScreen />);
-    const conflict = await screen.findByRole('article', { name: 'Conflict: user.edit user anna.schmidt' });
+    const conflict = await screen.findByRole('article', { name: 'Conflict: edit user anna.schmidt' });
     expect(within(conflict).getByTestId('conflict-mine').textContent).toContain('anna@new.example');
     expect(within(conflict).getByTestId('conflict-theirs').textContent).toContain('anna@other.example');
   });
@@ -103,7 +103,7 @@ describe('conflicts', () => {
       resolve_conflict: () => ({ notSent: 'the IAM cannot be reached' }),
     });
     renderWithClient(<OutboxScreen />);
-    fireEvent.click(await screen.findByRole('button', { name: 'Keep mine: user.edit user anna.schmidt' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Keep mine: edit user anna.schmidt' }));
     expect(await screen.findByTestId('resolve-queued')).toBeTruthy();
     expect(calls.find((c) => c.command === 'resolve_conflict')?.args).toEqual({ id: 7, keepMine: true });
   });
@@ -119,7 +119,7 @@ describe('conflicts', () => {
       },
     });
     renderWithClient(<OutboxScreen />);
-    fireEvent.click(await screen.findByRole('button', { name: 'Take theirs: user.edit user anna.schmidt' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Take theirs: edit user anna.schmidt' }));
     expect(await screen.findByTestId('conflicts-empty')).toBeTruthy();
     expect(calls.find((c) => c.command === 'resolve_conflict')?.args).toEqual({ id: 7, keepMine: false });
   });

@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../app/ErrorNotice';
 import { useFormatters } from '../../app/i18n/format';
 import { QueryState } from '../../app/QueryState';
 import { listConflicts, listOutbox, pushOutbox, resolveConflict, type Conflict, type OutboxEntry, type PushReport } from '../../ipc';
+import { describeOperation } from '../changes/describeOperation';
 import { CONFLICTS_KEY, OUTBOX_KEY } from '../changes/queryKeys';
 import { PushReportText } from '../changes/PushReportText';
 import { CHANGED_BY_A_CHANGE } from '../changes/useChange';
@@ -99,9 +100,7 @@ function OutboxTable({ entries }: { entries: OutboxEntry[] }) {
         {entries.map((entry) => (
           <tr key={entry.id} data-testid="outbox-row" data-state={entry.state}>
             <td title={entry.createdAt}>{format.dateTime(entry.createdAt)}</td>
-            <td>
-              {entry.action} {entry.target}
-            </td>
+            <td>{describeOperation(entry.operation, t)}</td>
             <td>
               <span className={`chip chip--${entry.state}`}>{t(`outbox.states.${entry.state}`)}</span>
             </td>
@@ -125,7 +124,7 @@ interface ConflictViewProps {
 
 function ConflictView({ conflict, busy, onResolve }: ConflictViewProps) {
   const { t } = useTranslation();
-  const what = `${conflict.action} ${conflict.target}`;
+  const what = describeOperation(conflict.mine, t);
   return (
     <article className="conflict" aria-label={t('outbox.conflict', { what })} data-testid="conflict">
       <h3>{what}</h3>

@@ -73,12 +73,12 @@ describe('user detail', () => {
   it('disables the user and says it is done', async () => {
     const calls = mockCommands({
       ...READS,
-      set_user_active: () => outcome('done', {}, { action: 'user.disable', target: 'user anna.schmidt' }),
+      set_user_active: () => outcome('done', {}, { action: 'user.disable', operation: { op: 'set-user-active', userId: 'id-anna.schmidt', userName: 'anna.schmidt', active: false } }),
     });
     renderDetail();
     fireEvent.click(await screen.findByRole('button', { name: 'Disable' }));
     const notice = await screen.findByTestId('change-outcome');
-    expect(notice.textContent).toContain('Done: user.disable user anna.schmidt');
+    expect(notice.textContent).toContain('Done: disable user anna.schmidt.');
     expect(calls.find((c) => c.command === 'set_user_active')?.args).toEqual({ user: ANNA.id, active: false });
   });
 
