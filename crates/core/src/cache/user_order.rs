@@ -144,13 +144,17 @@ pub(super) fn move_to(conn: &Connection, user_id: &str, rowid: i64) -> Result<()
 /// Numbers every user afresh, `GAP` apart in sort order. The search index must be rebuilt
 /// afterwards (its entries are by rowid).
 pub(super) fn renumber_all(conn: &Connection) -> Result<(), Error> {
+    // First below every rowid in use (set-aside users are negative already), so no row ever
+    // meets another's number; then to the final numbers, which nothing holds any more.
+    let lowest: i64 = conn.query_row("SELECT ifnull(min(rowid), 0) FROM users", [], |row| row.get(0))?;
+    let below = lowest.min(0) - 1;
     conn.execute_batch(&format!(
         "DROP TABLE IF EXISTS temp.user_order;
          CREATE TEMP TABLE user_order (id TEXT PRIMARY KEY NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID;
          INSERT INTO temp.user_order
              SELECT id, row_number() OVER (ORDER BY display_name COLLATE NOCASE, user_name COLLATE NOCASE, id)
              FROM users;
-         UPDATE users SET rowid = -rowid WHERE rowid > 0;
+         UPDATE users SET rowid = {below} - (SELECT position FROM temp.user_order o WHERE o.id = users.id);
          UPDATE users SET rowid = (SELECT position * {GAP} FROM temp.user_order o WHERE o.id = users.id);
          DROP TABLE temp.user_order;"
     ))?;

@@ -308,3 +308,22 @@ fn a_migration_that_would_leave_a_dangling_membership_is_refused_and_the_file_ke
     let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0)).expect("counts");
     assert_eq!(users, 3);
 }
+
+#[test]
+fn renumbering_never_meets_a_number_in_use_by_a_user_set_aside() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    cache.replace_directory(&[user("a", "a", "Alma"), user("b", "b", "Bea")], &[], at(0)).expect("replaces");
+    // A used-up gap leaves neighbours one apart: Bea right after Alma, and last.
+    cache
+        .conn
+        .execute_batch("UPDATE users SET rowid = 1 WHERE id = 'a'; UPDATE users SET rowid = 2 WHERE id = 'b';")
+        .expect("squeezes");
+    // Bea is renamed (set aside at -2), and a new user takes the next free number, 2.
+    user_order::set_aside(&cache.conn, "b").expect("sets aside");
+    upsert_user_row(&cache.conn, &user("c", "c", "Cleo"), None).expect("inserts");
+    let taken: i64 = cache.conn.query_row("SELECT rowid FROM users WHERE id = 'c'", [], |r| r.get(0)).expect("reads");
+    assert_eq!(taken, 2, "the number Bea had");
+    user_order::renumber_all(&cache.conn).expect("renumbers without a collision");
+    assert_in_list_order(&cache, "after renumbering");
+    assert_eq!(orders(&cache).0, ["a", "b", "c"]);
+}
