@@ -251,7 +251,7 @@ describe('bulk select', () => {
     expect(screen.getByTestId('selection-count').textContent).toBe('3 selected');
     fireEvent.click(jean);
     expect(screen.getByTestId('selection-count').textContent).toBe('2 selected');
-    expect(screen.getAllByTestId('user-row').map((row) => row.getAttribute('aria-selected'))).toEqual(['true', 'false', 'true']);
+    expect(screen.getAllByTestId('user-row').map((row) => row.getAttribute('data-selected'))).toEqual(['true', 'false', 'true']);
 
     const bar = within(screen.getByTestId('selection-bar'));
     const assign = bar.getByRole('button', { name: 'Assign role' });

@@ -109,7 +109,7 @@ export function UsersTable({ search, filters, hasSynced, onOpenUser, selected, o
                     className="users-row"
                     data-testid={user ? 'user-row' : 'user-row-loading'}
                     data-user-name={user?.userName}
-                    aria-selected={user && selected ? selected.has(user.id) : undefined}
+                    data-selected={user && selected ? selected.has(user.id) : undefined}
                     data-bu={user?.bu ?? undefined}
                     style={style}
                   >
