@@ -277,6 +277,12 @@ fn a_version_four_cache_is_renumbered_in_list_order_and_keeps_its_memberships() 
     let cache = Cache::open(&path).expect("migrates");
     assert_in_list_order(&cache, "after the migration");
     assert_eq!(orders(&cache).0, ["2", "3", "1"]);
+    let rowids: Vec<i64> = {
+        let mut statement = cache.conn.prepare("SELECT rowid FROM users ORDER BY rowid").expect("prepares");
+        let rows = statement.query_map([], |row| row.get(0)).expect("queries");
+        rows.collect::<Result<_, _>>().expect("reads")
+    };
+    assert_eq!(rowids, [user_order::GAP, 2 * user_order::GAP, 3 * user_order::GAP], "numbered as a full sync numbers");
     assert_eq!(search(&cache, "zoe"), ["1"], "the search index follows the new rowids");
     assert_eq!(cache.roles_of("1").expect("reads"), ["Compliance Reviewer"], "the membership survived the copy");
     let foreign_keys: i64 = cache.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).expect("reads");
@@ -326,4 +332,11 @@ fn renumbering_never_meets_a_number_in_use_by_a_user_set_aside() {
     user_order::renumber_all(&cache.conn).expect("renumbers without a collision");
     assert_in_list_order(&cache, "after renumbering");
     assert_eq!(orders(&cache).0, ["a", "b", "c"]);
+}
+
+#[test]
+fn the_bulk_insert_cache_grows_with_the_users_within_bounds() {
+    assert_eq!(bulk_cache_size(1_000), CACHE_SIZE, "a small sync keeps the usual cache");
+    assert_eq!(bulk_cache_size(100_000), -100_000, "about 1 KiB a user");
+    assert_eq!(bulk_cache_size(1_000_000), -524_288, "never more than 512 MiB");
 }

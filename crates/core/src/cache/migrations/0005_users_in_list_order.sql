@@ -1,5 +1,5 @@
 -- Users stored in the order they are listed (issue 5; see cache/user_order.rs): each user's
--- rowid grows with (display_name COLLATE NOCASE, user_name COLLATE NOCASE, id), 2^32 apart,
+-- rowid grows with (display_name COLLATE NOCASE, user_name COLLATE NOCASE, id), 1,024 apart,
 -- so a page of users or of search matches is a walk in rowid order that stops after the
 -- page, instead of a sort of every match.
 --
@@ -27,7 +27,7 @@ CREATE TABLE users_in_order (
 );
 INSERT INTO users_in_order (rowid, id, user_name, display_name, given_name, family_name, email, bu, user_type,
                             active, raw, version, last_modified)
-SELECT row_number() OVER (ORDER BY display_name COLLATE NOCASE, user_name COLLATE NOCASE, id) * 4294967296,
+SELECT row_number() OVER (ORDER BY display_name COLLATE NOCASE, user_name COLLATE NOCASE, id) * 1024,
        id, user_name, display_name, given_name, family_name, email, bu, user_type, active, raw, version, last_modified
 FROM users
 ORDER BY display_name COLLATE NOCASE, user_name COLLATE NOCASE, id;
