@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use bailiwick_core::cache::UserQuery;
 use bailiwick_core::{ErrorCode, Profile, Workspace};
 use bailiwick_sandbox::{Sandbox, SandboxConfig};
 use tracing::{info, instrument, warn};
@@ -17,6 +18,9 @@ use crate::last_workspace::{self, WorkspaceOrigin};
 /// The demo IAM's state (users, sessions, refresh tokens) survives restarts in this file, so
 /// a demo session can be restored the next time the app starts.
 const DEMO_IAM_FILE: &str = "demo-iam.sqlite";
+
+/// Rows read ahead by `preload`: the users table's first page (`PAGE_SIZE` in UsersTable.tsx).
+const WARM_UP_ROWS: u32 = 200;
 
 pub struct CurrentWorkspace {
     data_dir: PathBuf,
@@ -86,6 +90,34 @@ impl CurrentWorkspace {
                 Err(DesktopError::Core(error))
             }
             Err(other) => Err(other),
+        }
+    }
+
+    /// Opens the last run's workspace while the window is still loading, and reads the first page
+    /// of its users once, so that SQLite has decrypted those pages when the UI asks for them.
+    /// WebKit takes about half a second to load the page on a small machine: opening the cache
+    /// and reading its key from the keyring (~0.2 s) and the first page (~0.1 s) fit in that time.
+    ///
+    /// A failure is only logged: `resume_workspace` tries again when the UI asks and reports it
+    /// there (and forgets a profile that is gone, which this does not do behind the UI's back).
+    #[instrument(skip(self))]
+    pub async fn preload(&self) {
+        let Some(origin) = last_workspace::recall(&self.data_dir) else {
+            return;
+        };
+        let workspace = match self.open(origin).await {
+            Ok(workspace) => workspace,
+            Err(error) => {
+                warn!(%error, "the last workspace did not open ahead of the window; the window will try again");
+                return;
+            }
+        };
+        let first_page = UserQuery { limit: Some(WARM_UP_ROWS), ..UserQuery::default() };
+        let read = tokio::task::spawn_blocking(move || workspace.list_users(&first_page).map(|page| page.rows.len()));
+        match read.await {
+            Ok(Ok(rows)) => info!(rows, "first page of users read ahead of the window"),
+            Ok(Err(error)) => info!(%error, "first page of users not read ahead (the window will say why)"),
+            Err(error) => warn!(%error, "reading the first page ahead of the window stopped"),
         }
     }
 

@@ -22,6 +22,8 @@ mod sign_in_browser;
 // The single-instance and window-state plugins exist for these three systems only (Cargo.toml).
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 mod single_instance;
+#[cfg(target_os = "linux")]
+mod webkit_env;
 #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
 mod window_state;
 
@@ -37,6 +39,10 @@ const DATA_DIR_VAR: &str = "BAILIWICK_DATA_DIR";
 const DEMO_PORT_VAR: &str = "BAILIWICK_DEMO_PORT";
 
 fn main() {
+    // First: it sets an environment variable, which is only sound before other threads start.
+    #[cfg(target_os = "linux")]
+    webkit_env::choose_compositing();
+
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -69,6 +75,10 @@ fn main() {
             tracing::info!(data_dir = %data_dir.display(), demo_port, "starting");
             app.manage(CurrentWorkspace::new(data_dir, demo_port));
             app.manage(running_sync::RunningSync::default());
+            // While WebKit starts and loads the page, open the last workspace and read its first
+            // page of users: the UI's `resume_workspace` and `list_users` then find them ready.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { handle.state::<CurrentWorkspace>().preload().await });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

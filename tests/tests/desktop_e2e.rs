@@ -38,8 +38,9 @@ fn start_driver(data_dir: &tempfile::TempDir, browser: &FakeBrowser) -> TauriDri
         command
             .env("BAILIWICK_DATA_DIR", data_dir.path())
             .env("BAILIWICK_DEMO_PORT", demo_port.to_string())
-            // Less memory and no GPU paths under Xvfb (RECIPES.md).
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            // The app as shipped: it turns WebKit's compositing off itself (webkit_env.rs).
+            .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
+            .env_remove("BAILIWICK_WEBKIT_COMPOSITING")
             // The app follows the system language; these tests find buttons by their English names.
             // (WebKitGTK takes navigator.language from LANGUAGE; C.UTF-8 exists on every machine.)
             .env("LANG", "C.UTF-8")
@@ -392,7 +393,6 @@ fn launch_app(app: &std::path::Path, data_dir: &std::path::Path) -> std::process
     std::process::Command::new(app)
         .env("BAILIWICK_DATA_DIR", data_dir)
         .env("BAILIWICK_DEMO_PORT", free_port().to_string())
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::inherit())
