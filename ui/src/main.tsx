@@ -5,7 +5,11 @@ import { App } from './app/App';
 import { applyPreferences } from './app/applyPreferences';
 import { readPreferences } from './app/preferences';
 import { createQueryClient } from './app/queryClient';
+import { resumeWorkspace } from './ipc';
 import './app/theme.css';
+
+// Asked before React mounts: the core reopens the last workspace while the first render runs.
+const resuming = resumeWorkspace();
 
 // Before the first render, so the first paint is already in the admin's theme and language.
 applyPreferences(readPreferences());
@@ -14,7 +18,7 @@ const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <App queryClient={createQueryClient()} />
+      <App queryClient={createQueryClient()} resuming={resuming} />
     </StrictMode>,
   );
 }

@@ -9,20 +9,27 @@ import { RestoringSession } from '../features/session/restoringSession';
 import { SigningInScreen } from '../features/session/SigningInScreen';
 import { useWorkspaceSession } from '../features/session/useWorkspaceSession';
 import { WelcomeScreen } from '../features/welcome/WelcomeScreen';
+import type { WorkspaceStatus } from '../ipc';
 
-export function App({ queryClient }: { queryClient: QueryClient }) {
+interface AppProps {
+  queryClient: QueryClient;
+  /** `resumeWorkspace()` when the page asked it before mounting the app; else the app asks. */
+  resuming?: Promise<WorkspaceStatus | null>;
+}
+
+export function App({ queryClient, resuming }: AppProps) {
   return (
     <QueryClientProvider client={queryClient}>
-      <Screens />
+      <Screens resuming={resuming} />
     </QueryClientProvider>
   );
 }
 
-function Screens() {
+function Screens({ resuming }: { resuming: AppProps['resuming'] }) {
   const { t } = useTranslation();
   const [preferences] = usePreferences();
   useAppliedPreferences(preferences);
-  const session = useWorkspaceSession();
+  const session = useWorkspaceSession(resuming);
   const { view } = session;
   switch (view.kind) {
     case 'starting':

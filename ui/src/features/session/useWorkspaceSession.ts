@@ -11,6 +11,7 @@ import {
   type WorkspaceStatus,
 } from '../../ipc';
 import { STATUS_KEY, USERS_KEY } from '../users/queryKeys';
+import { firstPageQuery } from '../users/UsersTable';
 
 export type SessionView =
   | { kind: 'starting' }
@@ -26,6 +27,9 @@ export function showsUsers(status: WorkspaceStatus): boolean {
 
 /** How long a resumed workspace's session restore waits at most for the first rows. */
 const RESTORE_AT_THE_LATEST_MS = 2_000;
+
+/** How long a resumed workspace waits for its first rows before it is drawn without them. */
+const FIRST_ROWS_AT_THE_LATEST_MS = 500;
 
 /** Resolves once a users query has its answer (or failed), or after `within` ms in any case. */
 function usersAnswered(queryClient: QueryClient, within: number): Promise<void> {
@@ -48,12 +52,17 @@ function usersAnswered(queryClient: QueryClient, within: number): Promise<void> 
   });
 }
 
+/** Resolves once the browser has drawn the next frame: the rows, when they have just arrived. */
+function afterTheNextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 /**
  * Which screen the app shows, and the steps between them: resume on start, open a workspace,
  * sign in through the system browser, sign out. Each step's result is ignored once the user
  * has moved on (pressed Back), so a late browser callback cannot pull them back.
  */
-export function useWorkspaceSession() {
+export function useWorkspaceSession(resuming?: Promise<WorkspaceStatus | null>) {
   const queryClient = useQueryClient();
   const [view, setView] = useState<SessionView>({ kind: 'starting' });
   const [restoring, setRestoring] = useState(false);
@@ -63,21 +72,34 @@ export function useWorkspaceSession() {
     let live = true;
     // What a later step (sign in, sign out, open another workspace) makes stale.
     const resumed = attempt.current;
-    resumeWorkspace().then(
-      (status) => {
+    (resuming ?? resumeWorkspace()).then(
+      async (status) => {
         if (!live) return;
         if (status && showsUsers(status)) {
+          // The first rows are read before the workspace is drawn, so that they come with its
+          // first frame: drawn first, the workspace would ask for them only once it is on
+          // screen and then wait for the frame to finish (0.1–0.2 s of a cold start). Not for
+          // long: a slow read leaves the table its loading state. A locked cache refuses
+          // reads; an error stays in the query cache for the table to show.
+          if (!status.cacheLocked) {
+            await Promise.race([
+              queryClient.prefetchQuery(firstPageQuery()),
+              new Promise((resolve) => setTimeout(resolve, FIRST_ROWS_AT_THE_LATEST_MS)),
+            ]);
+          }
+          if (!live) return;
           queryClient.setQueryData(STATUS_KEY, status);
           setView({ kind: 'workspace' });
           // The cache is on screen first; the session is restored behind it, and the header
           // then says whether the workspace is online or offline.
           if (status.signedIn) {
             setRestoring(true);
-            // After the first rows: the restore and the rows' query would share the two cores
-            // and the cache, and slow the first rows down.
+            // After the first rows are drawn: the restore (the keyring, the IAM) would share
+            // the two cores with the first frame and slow it down.
             // Not at all once the admin has moved on (signed out, opened another workspace).
             const current = () => live && attempt.current === resumed;
             usersAnswered(queryClient, RESTORE_AT_THE_LATEST_MS)
+              .then(afterTheNextFrame)
               .then(() => (current() ? restoreSession() : null))
               .then(
                 (restored) => {
@@ -106,7 +128,7 @@ export function useWorkspaceSession() {
     return () => {
       live = false;
     };
-  }, [queryClient]);
+  }, [queryClient, resuming]);
 
   const beginSignIn = useCallback(async () => {
     const mine = ++attempt.current;

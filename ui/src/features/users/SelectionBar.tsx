@@ -23,7 +23,9 @@ export function SelectionBar({ ids, onClear }: SelectionBarProps) {
   const { t } = useTranslation();
   const format = useFormatters();
   const queryClient = useQueryClient();
-  const roles = useQuery({ queryKey: ROLES_KEY, queryFn: listRoles });
+  const count = ids.size;
+  // Read when the bar shows: at start the roles' holder counts would queue behind the first rows.
+  const roles = useQuery({ queryKey: ROLES_KEY, queryFn: listRoles, enabled: count > 0 });
   const [role, setRole] = useState('');
   const change = useMutation({
     mutationFn: (wanted: SelectionChange) => changeSelection([...ids], wanted, false),
@@ -31,7 +33,6 @@ export function SelectionBar({ ids, onClear }: SelectionBarProps) {
       await Promise.all(CHANGED_BY_A_CHANGE.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
     },
   });
-  const count = ids.size;
   const busy = change.isPending;
   return (
     <>

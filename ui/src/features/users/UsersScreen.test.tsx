@@ -40,6 +40,25 @@ describe('users table', () => {
     expect(within(firstRow).getByTestId('cell-bu').textContent).toBe('EMEA/DE');
   });
 
+  it('asks for nothing but the first page until its rows are shown', async () => {
+    let answer: (value: unknown) => void = () => {};
+    const calls = mockCommands({
+      get_status: () => ADA_STATUS,
+      list_users: () => new Promise((resolve) => (answer = resolve)),
+      list_roles: () => [],
+      list_business_units: () => [],
+    });
+    renderUsers();
+    await screen.findByTestId('users-loading');
+    // The core answers one call at a time per cache: the roles' holder counts or the BU tree
+    // asked for now would queue before the rows (they did: 0.2 s of a 1.2 s start).
+    expect(new Set(calls.map((c) => c.command))).toEqual(new Set(['list_users']));
+
+    answer({ total: USERS.length, rows: USERS });
+    await screen.findAllByTestId('user-row');
+    await waitFor(() => expect(calls.map((c) => c.command)).toContain('list_business_units'));
+  });
+
   it('renders only the visible rows of a large directory and fetches later pages on demand', async () => {
     const calls = mockCommands({
       get_status: () => ADA_STATUS,

@@ -7,7 +7,7 @@ import { useFormatters } from '../../app/i18n/format';
 import { QueryState } from '../../app/QueryState';
 import { listUsers, type UserPage, type UserRow } from '../../ipc';
 import { USERS_KEY } from './queryKeys';
-import { hasFilters, type UserFilters } from './UsersFilters';
+import { hasFilters, NO_FILTERS, type UserFilters } from './UsersFilters';
 
 /** Rows fetched per call; the table asks only for the pages it is about to show. */
 export const PAGE_SIZE = 200;
@@ -20,6 +20,11 @@ export function pageQuery(search: string, filters: UserFilters, page: number) {
     queryFn: (): Promise<UserPage> =>
       listUsers({ ...(search ? { search } : {}), ...filters, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
   };
+}
+
+/** The page a workspace opens on: the first rows of every cached user, without search or filters. */
+export function firstPageQuery() {
+  return pageQuery('', NO_FILTERS, 0);
 }
 
 interface UsersTableProps {

@@ -128,6 +128,36 @@ describe('welcome', () => {
     expect(calls.map((c) => c.command)).not.toContain('restore_session');
   });
 
+  it('draws a resumed workspace with its first rows already in it', async () => {
+    const calls = mockCommands({
+      resume_workspace: () => ({ ...ADA_STATUS, signedIn: false }),
+      list_users: () => ({ total: 2, rows: [user('anna.schmidt', 'EMEA/DE'), user('jean.dupont', 'EMEA/FR')] }),
+    });
+    renderApp();
+    await screen.findByTestId('users-screen');
+    // In the same frame as the workspace: no loading state in between.
+    expect(screen.queryByTestId('users-loading')).toBeNull();
+    expect(screen.getAllByTestId('user-row')).toHaveLength(2);
+    expect(calls.map((c) => c.command).slice(0, 2)).toEqual(['resume_workspace', 'list_users']);
+  });
+
+  it('draws a resumed workspace without its rows when they are slow to come', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    mockCommands({ resume_workspace: () => ({ ...ADA_STATUS, signedIn: false }), list_users: () => new Promise(() => {}) });
+    renderApp();
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(600);
+    });
+    expect(await screen.findByTestId('users-loading')).toBeTruthy();
+  });
+
+  it('reads nothing from a locked cache before drawing the workspace', async () => {
+    const calls = mockCommands({ resume_workspace: () => ({ ...ADA_STATUS, signedIn: false, cacheLocked: true }) });
+    renderApp();
+    await screen.findByTestId('users-screen');
+    expect(calls.map((c) => c.command)).not.toContain('list_users');
+  });
+
   it('does not restore a session that was never stored', async () => {
     const calls = mockCommands({
       resume_workspace: () => ({ ...ADA_STATUS, signedIn: false }),
