@@ -34,6 +34,8 @@ use sign_in::sign_in;
 const ADMIN: &str = "gina.global";
 /// List pages in flight, the profile's default (`scim.pages_in_flight`).
 const IN_FLIGHT: usize = 4;
+/// The page size the client asks for when it lists ids only (`STUB_PAGE_SIZE` in the core).
+const ID_PAGE_SIZE: u32 = 2_000;
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -91,7 +93,11 @@ async fn main() -> Result<(), Failure> {
     );
 
     let filter = scope_filter(DEFAULT_BU_ATTRIBUTE, &scopes).ok_or("no scope filter")?;
-    let curl = curl_pages(&base, &token, &filter, user_total, group_total, page_size, dir.path())?;
+    let listings = [
+        Listing { resource: "Users", total: user_total, filter: Some(&filter), attributes: None, page_size },
+        Listing { resource: "Groups", total: group_total, filter: None, attributes: None, page_size },
+    ];
+    let curl = curl_pages(&base, &token, &listings, dir.path())?;
     println!(
         "curl alone, same pages on one connection: {:.2} s; client fetch / curl = {:.2}, whole sync / curl = {:.2}",
         curl.as_secs_f64(),
@@ -100,6 +106,17 @@ async fn main() -> Result<(), Failure> {
     );
 
     incremental_after_changing_one_percent(&http, &client, &base, &token, &mut cache, &scopes, sync).await?;
+    // The incremental sync's longest part: every id in the scopes (with its BU), to find deletions.
+    let id_attributes = format!("id,{DEFAULT_BU_ATTRIBUTE}");
+    let ids = Listing {
+        resource: "Users",
+        total: user_total,
+        filter: Some(&filter),
+        attributes: Some(&id_attributes),
+        page_size: ID_PAGE_SIZE,
+    };
+    let curl_ids = curl_pages(&base, &token, &[ids], dir.path())?;
+    println!("curl alone, the incremental sync's id listing: {:.2} s", curl_ids.as_secs_f64());
     search_workload::search_latency(&cache)?;
     if let Some(peak) = peak_memory_kib() {
         println!("peak resident memory of this process (sync + cache): {:.0} MiB", peak as f64 / 1024.0);
@@ -168,15 +185,22 @@ async fn incremental_after_changing_one_percent(
     Ok(())
 }
 
-/// One `curl` fetching every page the sync fetched (same URLs, same page size), reusing its
+/// One listing for `curl_pages`: a resource type, how many there are, the filter, the attribute
+/// selection and the page size.
+struct Listing<'a> {
+    resource: &'static str,
+    total: u64,
+    filter: Option<&'a str>,
+    attributes: Option<&'a str>,
+    page_size: u32,
+}
+
+/// One `curl` fetching every page of the listings (the URLs the client asks for), reusing its
 /// connection. The token goes in a config file, not on the command line other users can see.
 fn curl_pages(
     base: &Url,
     token: &AccessToken,
-    filter: &str,
-    users: u64,
-    groups: u64,
-    page_size: u32,
+    listings: &[Listing<'_>],
     dir: &std::path::Path,
 ) -> Result<Duration, Failure> {
     let config = dir.join("curl.config");
@@ -184,19 +208,22 @@ fn curl_pages(
     writeln!(file, "header = \"Authorization: Bearer {}\"", token.expose())?;
     writeln!(file, "header = \"Accept: application/scim+json\"")?;
     writeln!(file, "silent\nfail")?;
-    for (resource, total, filter) in [("Users", users, Some(filter)), ("Groups", groups, None)] {
+    for listing in listings {
         let mut start = 1;
-        while start <= total.max(1) {
+        while start <= listing.total.max(1) {
             let mut url = base.clone();
-            url.path_segments_mut().map_err(|()| "base URL")?.push(resource);
-            if let Some(filter) = filter {
+            url.path_segments_mut().map_err(|()| "base URL")?.push(listing.resource);
+            if let Some(filter) = listing.filter {
                 url.query_pairs_mut().append_pair("filter", filter);
+            }
+            if let Some(attributes) = listing.attributes {
+                url.query_pairs_mut().append_pair("attributes", attributes);
             }
             url.query_pairs_mut()
                 .append_pair("startIndex", &start.to_string())
-                .append_pair("count", &page_size.to_string());
+                .append_pair("count", &listing.page_size.to_string());
             writeln!(file, "url = \"{url}\"\noutput = \"/dev/null\"")?;
-            start += u64::from(page_size);
+            start += u64::from(listing.page_size);
         }
     }
     drop(file);

@@ -268,33 +268,56 @@ pub async fn sync_plan_with(
                 "({filter}) and meta.lastModified gt {}",
                 quote(&since.to_rfc3339_opts(SecondsFormat::Millis, true))
             );
-            let changed = {
-                let mut pace = Pace::start();
-                let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
+            // How many users the scopes hold now, and who changed, asked for together.
+            let mut pace = Pace::start();
+            let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
+            let (listed, changed) = futures_util::future::try_join(
+                client.count_users(token, Some(filter)).instrument(tracing::info_span!("count")),
                 client
                     .list_all_users_cancellable(token, Some(&changed_filter), &mut on_page, cancelled)
-                    .instrument(tracing::info_span!("changed users"))
-                    .await?
-            };
+                    .instrument(tracing::info_span!("changed users")),
+            )
+            .await?;
             let (mut upserts, dropped) = keep_in_scope(changed, scopes, bu_attribute);
             out_of_scope_dropped += dropped;
-            // Asked for after the changes: a user created in between is listed here and
-            // fetched below; one deleted in between is not listed, and not cached.
-            let live_ids = live_user_ids(client, token, filter, plan, cancelled)
-                .instrument(tracing::info_span!("live ids"))
-                .await?;
-            let missing: Vec<String> = {
-                let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
-                let cached = cache.user_ids()?;
-                live_ids.iter().filter(|id| !cached.contains(*id) && !known.contains(id.as_str())).cloned().collect()
+            let cached = cache.user_ids()?;
+            let new =
+                upserts.iter().filter(|u| u.resource.id.as_deref().is_some_and(|id| !cached.contains(id))).count();
+            // Users deleted or moved out of the scopes show in no listing of changes, only as
+            // missing from a listing of everyone (most of an incremental sync's time). The count
+            // says when nobody is missing: everyone the server lists is cached or new. A user
+            // created and another deleted while this runs can balance the count; the next sync
+            // then lists the new user as changed, the count is off by one, and the listing
+            // below puts both right.
+            let live_ids = if dropped == 0 && listed == (cached.len() + new) as u64 {
+                tracing::info!(listed, "the count matches the cache and the new users: nobody left the scopes");
+                None
+            } else {
+                let live_ids = live_user_ids(client, token, filter, plan, cancelled)
+                    .instrument(tracing::info_span!("live ids"))
+                    .await?;
+                // Listed after the changes: a user created in between is listed here and
+                // fetched below; one deleted in between is not listed, and not written.
+                let missing: Vec<String> = {
+                    let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
+                    live_ids
+                        .iter()
+                        .filter(|id| !cached.contains(*id) && !known.contains(id.as_str()))
+                        .cloned()
+                        .collect()
+                };
+                if !missing.is_empty() {
+                    tracing::info!(
+                        missing = missing.len(),
+                        "users listed but neither cached nor changed; fetching them"
+                    );
+                    let users = users_by_id(client, token, &missing, cancelled).await?;
+                    let (found, dropped) = keep_in_scope(users, scopes, bu_attribute);
+                    out_of_scope_dropped += dropped;
+                    upserts.extend(found);
+                }
+                Some(live_ids)
             };
-            if !missing.is_empty() {
-                tracing::info!(missing = missing.len(), "users listed but neither cached nor changed; fetching them");
-                let users = users_by_id(client, token, &missing, cancelled).await?;
-                let (found, dropped) = keep_in_scope(users, scopes, bu_attribute);
-                out_of_scope_dropped += dropped;
-                upserts.extend(found);
-            }
             Fetched::Diff { upserts, live_ids }
         }
         ((SyncKind::FullScanDiff, _), Some(filter)) => {
@@ -305,7 +328,7 @@ pub async fn sync_plan_with(
             };
             let (upserts, dropped) = keep_in_scope(users, scopes, bu_attribute);
             out_of_scope_dropped += dropped;
-            let live_ids = upserts.iter().filter_map(|u| u.resource.id.clone()).collect();
+            let live_ids = Some(upserts.iter().filter_map(|u| u.resource.id.clone()).collect());
             Fetched::Diff { upserts, live_ids }
         }
         (_, Some(filter)) => {
@@ -351,7 +374,7 @@ pub async fn sync_plan_with(
         Fetched::Diff { upserts, live_ids } => {
             let sync = IncrementalSync {
                 upserts,
-                live_ids,
+                live_ids: live_ids.as_ref(),
                 groups: &groups,
                 server_grants: grants.as_deref(),
                 scope_key: &key,
@@ -384,7 +407,8 @@ enum Fetched {
     /// Every user in the scopes: replace the cache.
     All(Vec<CachedUser>),
     /// Users to write where they differ, and the ids of all users that remain.
-    Diff { upserts: Vec<CachedUser>, live_ids: HashSet<String> },
+    /// `live_ids` is `None` when nobody left the scopes.
+    Diff { upserts: Vec<CachedUser>, live_ids: Option<HashSet<String>> },
 }
 
 /// What the cached users were selected by: the BU attribute and the scope paths, in order.

@@ -15,7 +15,7 @@ use bailiwick_core::cache::{Cache, UserQuery};
 use bailiwick_core::directory::ScimClient;
 use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
 use bailiwick_core::secret::AccessToken;
-use bailiwick_core::sync::{full_sync, SyncProgress};
+use bailiwick_core::sync::{full_sync, sync_plan_with, SyncCancel, SyncKind, SyncOptions, SyncPlan, SyncProgress};
 use bailiwick_core::{BuPath, Scopes};
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
@@ -189,4 +189,75 @@ async fn full_sync_caches_exactly_the_users_and_memberships_inside_the_scope() {
     let reviewers = UserQuery { role: Some("compliance reviewer".into()), ..UserQuery::default() };
     let expected_reviewers = cached.iter().filter(|u| u.roles.iter().any(|r| r == "Compliance Reviewer")).count();
     assert_eq!(cache.count_users(&reviewers).expect("counts") as usize, expected_reviewers);
+}
+
+/// After a full sync, one EMEA user is changed (PUT) and another deleted on scim2-server: the
+/// next sync is incremental (by `meta.lastModified`, with the count of the scope to notice the
+/// deletion) and leaves the cache holding exactly what the server lists for the scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_sync_follows_a_change_and_a_deletion() {
+    let server = Scim2Server::start();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    let seeded = seed(&server, &http).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cache = Cache::open(&dir.path().join("cache.sqlite")).expect("cache opens");
+    let client = ScimClient::new(http.clone(), server.base.clone()).with_page_size(4);
+    let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
+    let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
+    let token = AccessToken::new(TOKEN);
+    // Only what changes after the full sync is fetched again (no margin: one machine's clock).
+    let options = SyncOptions { since_margin: chrono::Duration::zero(), ..SyncOptions::default() };
+    let first =
+        sync_plan_with(&client, &token, &mut cache, &plan, &options, Utc::now(), &mut |_| {}, &SyncCancel::new())
+            .await
+            .expect("syncs against scim2-server");
+    assert_eq!(first.kind, SyncKind::Full);
+    // scim2-server stamps lastModified in seconds or finer: the changes below come later.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    let emea: Vec<(&String, &String)> =
+        seeded.names.iter().filter(|(_, name)| seeded.users[*name].starts_with("EMEA/")).collect();
+    let ((changed_id, changed_name), (deleted_id, _)) = (emea[0], emea[1]);
+    let user_url = |id: &str| format!("{}/Users/{id}", server.base);
+    let replacement = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "userName": changed_name,
+        "displayName": "Changed On The Server",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"division": seeded.users[changed_name]}
+    });
+    let put = http
+        .put(user_url(changed_id))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "application/scim+json")
+        .body(replacement.to_string())
+        .send()
+        .await
+        .expect("PUT reaches scim2-server");
+    assert!(put.status().is_success(), "PUT: {}", put.status());
+    let delete =
+        http.delete(user_url(deleted_id)).bearer_auth(TOKEN).send().await.expect("DELETE reaches scim2-server");
+    assert_eq!(delete.status().as_u16(), 204);
+
+    let second =
+        sync_plan_with(&client, &token, &mut cache, &plan, &options, Utc::now(), &mut |_| {}, &SyncCancel::new())
+            .await
+            .expect("syncs against scim2-server");
+    assert_eq!(second.kind, SyncKind::Incremental, "scim2-server filters by meta.lastModified");
+    assert_eq!((second.added, second.changed, second.removed), (0, 1, 1), "{second:?}");
+    let listed: BTreeSet<String> = client
+        .list_all_users(&token, Some(&format!("{DEFAULT_BU_ATTRIBUTE} sw \"EMEA/\"")), &mut |_| {})
+        .await
+        .expect("scim2-server lists")
+        .into_iter()
+        .map(|u| u.user_name)
+        .collect();
+    let cached: BTreeSet<String> =
+        cache.list_users(&UserQuery::default()).expect("lists").into_iter().map(|u| u.user_name).collect();
+    assert_eq!(cached, listed, "the cache holds what the server lists for EMEA");
+    let row = cache.user(changed_name).expect("reads").expect("still cached");
+    assert_eq!(row.display_name, "Changed On The Server");
 }

@@ -44,8 +44,9 @@ pub struct IncrementalSync<'a> {
     pub upserts: &'a [CachedUser],
     /// The id of every user inside the scopes now. Cached users not listed are removed
     /// (deleted on the server, or moved out of the scopes), and so are upserts not listed
-    /// (deleted between the two requests).
-    pub live_ids: &'a HashSet<String>,
+    /// (deleted between the two requests). `None` when nobody left the scopes (the server's
+    /// count said so): nothing is removed.
+    pub live_ids: Option<&'a HashSet<String>>,
     /// Every group, with its members: groups and memberships are replaced as a whole.
     pub groups: &'a [Group],
     /// Server-mode grants, replaced as a whole when given.
@@ -77,7 +78,7 @@ impl Cache {
     /// Applies an incremental sync in one transaction and records `synced_at` as the last
     /// sync: removes the users no longer listed, writes the upserts that differ from their
     /// cached row, replaces groups, memberships and (when given) server grants.
-    #[tracing::instrument(level = "debug", skip_all, fields(upserts = sync.upserts.len(), live = sync.live_ids.len()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(upserts = sync.upserts.len(), live = sync.live_ids.map(HashSet::len)))]
     pub fn apply_incremental_sync(
         &mut self,
         sync: &IncrementalSync<'_>,
@@ -86,18 +87,20 @@ impl Cache {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut changes = UserChanges::default();
         let touched = TouchedUsers::new(&tx)?;
-        let cached: Vec<String> = {
-            let mut statement = tx.prepare("SELECT id FROM users")?;
-            let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<_, _>>()?;
-            ids
-        };
-        for user_id in cached.iter().filter(|id| !sync.live_ids.contains(*id)) {
-            touched.add(user_id)?;
-            changes.removed += 1;
+        if let Some(live_ids) = sync.live_ids {
+            let cached: Vec<String> = {
+                let mut statement = tx.prepare("SELECT id FROM users")?;
+                let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+                ids
+            };
+            for user_id in cached.iter().filter(|id| !live_ids.contains(*id)) {
+                touched.add(user_id)?;
+                changes.removed += 1;
+            }
+            touched.forget()?;
+            touched.delete_rows()?;
+            touched.clear()?;
         }
-        touched.forget()?;
-        touched.delete_rows()?;
-        touched.clear()?;
 
         let mut writes = Vec::new();
         for cached in sync.upserts {
@@ -105,7 +108,7 @@ impl Cache {
                 tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
                 continue;
             };
-            if !sync.live_ids.contains(id) {
+            if sync.live_ids.is_some_and(|live| !live.contains(id)) {
                 continue;
             }
             match stored_row(&tx, id)? {

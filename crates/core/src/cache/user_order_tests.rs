@@ -107,7 +107,7 @@ fn incremental_syncs_keep_the_list_order_through_adds_renames_and_removals() {
         let live_ids: HashSet<String> = live.iter().filter_map(|u| u.resource.id.clone()).collect();
         let sync = IncrementalSync {
             upserts: &upserts,
-            live_ids: &live_ids,
+            live_ids: Some(&live_ids),
             groups: &[],
             server_grants: None,
             scope_key: "s",

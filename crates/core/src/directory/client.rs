@@ -195,6 +195,14 @@ impl ScimClient {
         self.list_all_with("Users", token, query, |u: &UserStub| u.id.as_deref(), on_page, cancelled).await
     }
 
+    /// How many users match `filter`: `totalResults` of a page of none (`count=0`, RFC 7644
+    /// §3.4.2.4). Only ids are asked for, should a server send a page anyway.
+    pub async fn count_users(&self, token: &AccessToken, filter: Option<&str>) -> Result<u64, Error> {
+        let query = ListQuery { filter, attributes: Some("id"), page_size: 0 };
+        let page: ListResponse<UserStub> = self.list_page_with("Users", token, query, 1, 0).await?;
+        Ok(page.total_results)
+    }
+
     /// `/ServiceProviderConfig`. A server without one (404), or with one that does not parse,
     /// is taken to support nothing optional: sync then falls back to full scans.
     pub async fn server_features(&self, token: &AccessToken) -> Result<ServerFeatures, Error> {

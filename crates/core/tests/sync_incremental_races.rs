@@ -1,0 +1,196 @@
+//! An incremental sync asks how many users the scopes hold and who changed; only when the count
+//! shows that someone left does it list every id. The directory may change between those
+//! answers: whatever it does, the cache must end up as the directory is, at the latest after
+//! the next sync.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use bailiwick_core::cache::{Cache, UserQuery};
+use bailiwick_core::directory::ScimClient;
+use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
+use bailiwick_core::secret::AccessToken;
+use bailiwick_core::sync::{sync_plan, SyncCancel, SyncKind, SyncPlan};
+use bailiwick_core::{BuPath, Scopes};
+use chrono::{TimeZone, Utc};
+use serde_json::{json, Value};
+use url::Url;
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// What each listing answers: `full` to the first sync, `changed` to the `meta.lastModified`
+/// filter, `live` to the count, the id-only listing and fetches by id. `id_listings` counts the
+/// id-only listings asked for.
+#[derive(Default)]
+struct Directory {
+    full: Vec<Value>,
+    changed: Vec<Value>,
+    live: Vec<Value>,
+    id_listings: usize,
+}
+
+type Shared = Arc<Mutex<Directory>>;
+
+fn user(id: &str, name: &str) -> Value {
+    json!({"id": id, "userName": name, "displayName": name, ENTERPRISE: {"division": "EMEA/DE"},
+           "meta": {"version": "W/\"1\"", "lastModified": "2025-01-01T08:00:00Z"}})
+}
+
+fn page(all: Vec<Value>, q: &std::collections::HashMap<String, String>) -> Json<Value> {
+    let start: usize = q.get("startIndex").and_then(|s| s.parse().ok()).unwrap_or(1);
+    let count: usize = q.get("count").and_then(|s| s.parse().ok()).unwrap_or(100);
+    let total = all.len();
+    let resources: Vec<Value> = all.into_iter().skip(start - 1).take(count).collect();
+    Json(json!({"totalResults": total, "startIndex": start, "Resources": resources}))
+}
+
+async fn start_directory(directory: Shared) -> (Url, tokio::task::JoinHandle<()>) {
+    async fn users(
+        State(directory): State<Shared>,
+        Query(q): Query<std::collections::HashMap<String, String>>,
+    ) -> Json<Value> {
+        let mut held = directory.lock().expect("lock");
+        let filter = q.get("filter").cloned().unwrap_or_default();
+        if q.contains_key("attributes") && q.get("count").is_none_or(|c| c != "0") {
+            held.id_listings += 1;
+        }
+        let all = if q.contains_key("attributes") {
+            held.live.iter().map(|u| json!({"id": u["id"], ENTERPRISE: u[ENTERPRISE]})).collect()
+        } else if filter.contains("meta.lastModified") {
+            held.changed.clone()
+        } else if filter.contains("id eq") {
+            let wanted = |u: &&Value| u["id"].as_str().is_some_and(|id| filter.contains(&format!("\"{id}\"")));
+            held.live.iter().filter(wanted).cloned().collect()
+        } else {
+            held.full.clone()
+        };
+        page(all, &q)
+    }
+    async fn groups() -> Json<Value> {
+        Json(json!({"totalResults": 0, "Resources": []}))
+    }
+    async fn config() -> Json<Value> {
+        Json(json!({"filter": {"supported": true, "maxResults": 200}}))
+    }
+    let app = Router::new()
+        .route("/scim/v2/Users", get(users))
+        .route("/scim/v2/Groups", get(groups))
+        .route("/scim/v2/ServiceProviderConfig", get(config))
+        .with_state(directory);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (Url::parse(&format!("http://{addr}/scim/v2")).expect("url"), task)
+}
+
+struct Fixture {
+    directory: Shared,
+    client: ScimClient,
+    cache: Cache,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The directory holding `users`, synced once in full.
+async fn synced(users: &[&Value]) -> Fixture {
+    let all: Vec<Value> = users.iter().map(|u| (*u).clone()).collect();
+    let directory: Shared = Arc::new(Mutex::new(Directory { full: all.clone(), live: all, ..Directory::default() }));
+    let (base, task) = start_directory(directory.clone()).await;
+    let client = ScimClient::new(reqwest::Client::new(), base).with_page_size(2).with_pages_in_flight(2);
+    let mut fixture = Fixture { directory, client, cache: Cache::open_in_memory().expect("opens"), task };
+    let first = fixture.sync(9).await;
+    assert_eq!((first.kind, first.users), (SyncKind::Full, users.len() as u64));
+    fixture
+}
+
+impl Fixture {
+    async fn sync(&mut self, hour: u32) -> bailiwick_core::sync::SyncReport {
+        let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
+        let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
+        let at = Utc.with_ymd_and_hms(2025, 1, 1, hour, 0, 0).single().expect("time");
+        let token = AccessToken::new("race-test-token");
+        sync_plan(&self.client, &token, &mut self.cache, &plan, at, &mut |_| {}, &SyncCancel::new())
+            .await
+            .expect("syncs")
+    }
+
+    /// Changes the directory: who the changes listing returns, and who is there.
+    fn change(&self, changed: &[&Value], live: &[&Value]) {
+        let mut held = self.directory.lock().expect("lock");
+        held.changed = changed.iter().map(|u| (*u).clone()).collect();
+        held.live = live.iter().map(|u| (*u).clone()).collect();
+    }
+
+    fn id_listings(&self) -> usize {
+        self.directory.lock().expect("lock").id_listings
+    }
+
+    fn cached(&self) -> Vec<String> {
+        self.cache.list_users(&UserQuery::default()).expect("lists").into_iter().map(|u| u.user_name).collect()
+    }
+}
+
+fn renamed(user: &Value, display_name: &str) -> Value {
+    let mut user = user.clone();
+    user["displayName"] = json!(display_name);
+    user
+}
+
+#[tokio::test]
+async fn changes_alone_need_no_id_listing_and_a_deletion_is_found_through_the_count() {
+    let (anna, bert, carl) = (user("u1", "anna"), user("u2", "bert"), user("u3", "carl"));
+    let mut fixture = synced(&[&anna, &bert]).await;
+
+    // Anna changed, Carl is new: the count (3) is the cache (2) and the new user (1).
+    fixture.change(&[&renamed(&anna, "Anna Changed"), &carl], &[&anna, &bert, &carl]);
+    let second = fixture.sync(10).await;
+    assert_eq!(second.kind, SyncKind::Incremental);
+    assert_eq!((second.added, second.changed, second.removed), (1, 1, 0), "{second:?}");
+    assert_eq!(fixture.id_listings(), 0, "nobody left: the ids were not listed");
+    assert_eq!(fixture.cached(), ["anna", "bert", "carl"]);
+    let anna_now = fixture.cache.user("anna").expect("reads").expect("cached");
+    assert_eq!(anna_now.display_name, "Anna Changed");
+
+    // Bert is deleted: the count (2) is one short of the cache (3), so the ids are listed.
+    fixture.change(&[], &[&anna, &carl]);
+    let third = fixture.sync(11).await;
+    assert_eq!((third.added, third.changed, third.removed), (0, 0, 1), "{third:?}");
+    assert_eq!(fixture.id_listings(), 1);
+    assert_eq!(fixture.cached(), ["anna", "carl"]);
+    fixture.task.abort();
+}
+
+#[tokio::test]
+async fn a_user_changed_then_deleted_before_the_count_is_not_kept() {
+    let (anna, bert) = (user("u1", "anna"), user("u2", "bert"));
+    let mut fixture = synced(&[&anna, &bert]).await;
+    // Bert changed, then was deleted: the changes still list him, the count and the ids do not.
+    fixture.change(&[&renamed(&bert, "Bert Changed")], &[&anna]);
+    let second = fixture.sync(10).await;
+    assert_eq!((second.changed, second.removed), (0, 1), "{second:?}");
+    assert_eq!(fixture.cached(), ["anna"]);
+    fixture.task.abort();
+}
+
+#[tokio::test]
+async fn a_creation_and_a_deletion_that_balance_the_count_are_put_right_by_the_next_sync() {
+    let (anna, bert, carl) = (user("u1", "anna"), user("u2", "bert"), user("u3", "carl"));
+    let mut fixture = synced(&[&anna, &bert]).await;
+    // While the sync runs, Carl is created after the changes were listed and Bert is deleted:
+    // the count (2) equals the cache (2) with no new user, so this sync cannot tell.
+    fixture.change(&[], &[&anna, &carl]);
+    fixture.sync(10).await;
+    assert_eq!(fixture.cached(), ["anna", "bert"], "the race this sync cannot see");
+    assert_eq!(fixture.id_listings(), 0);
+
+    // The next sync lists Carl as changed (after the last sync's start): the count (2) is then
+    // one short of the cache and the new user (3), and the id listing removes Bert.
+    fixture.change(&[&carl], &[&anna, &carl]);
+    let third = fixture.sync(11).await;
+    assert_eq!((third.added, third.removed), (1, 1), "{third:?}");
+    assert_eq!(fixture.cached(), ["anna", "carl"]);
+    fixture.task.abort();
+}
