@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_operations.sql"),
     include_str!("migrations/0004_reviews.sql"),
     include_str!("migrations/0005_users_in_list_order.sql"),
+    include_str!("migrations/0006_users_without_last_modified.sql"),
 ];
 
 /// The first row that points at a missing row (foreign keys), described.

@@ -252,7 +252,7 @@ fn user_indexes(cache: &Cache) -> Vec<(String, String)> {
 fn a_full_replace_rebuilds_the_users_indexes_as_the_migrations_defined_them_even_when_it_fails() {
     let mut cache = seeded();
     let before = user_indexes(&cache);
-    assert_eq!(before.len(), 4, "the migrations' secondary indexes on users: {before:?}");
+    assert_eq!(before.len(), 5, "the migrations' secondary indexes on users: {before:?}");
 
     let next: Vec<CachedUser> =
         (0..50).map(|i| user(&format!("u{i}"), &format!("user{i:02}"), None, "EMEA/DE", "Employee")).collect();
@@ -443,4 +443,22 @@ fn a_failing_search_migration_leaves_version_one_whole() {
     let conn = Connection::open(&path).expect("raw open");
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
     assert_eq!(version, 1);
+}
+
+#[test]
+fn users_without_a_last_modified_are_counted_from_their_own_index() {
+    let mut cache = seeded();
+    assert_eq!(cache.users_without_last_modified().expect("counts"), 0);
+    let mut undated = user("6", "fay.undated", Some("Fay"), "EMEA/DE", "Employee");
+    undated.resource.meta = None;
+    let mut users: Vec<CachedUser> =
+        (1..=5).map(|i| user(&i.to_string(), &format!("u{i}"), None, "EMEA", "Employee")).collect();
+    users.push(undated);
+    cache.replace_directory(&users, &[], at(10)).expect("replaces");
+    assert_eq!(cache.users_without_last_modified().expect("counts"), 1);
+    let plan: String = cache
+        .conn
+        .query_row("EXPLAIN QUERY PLAN SELECT count(*) FROM users WHERE last_modified IS NULL", [], |row| row.get(3))
+        .expect("plans");
+    assert!(plan.contains("users_without_last_modified"), "the whole table is not read on every sync: {plan}");
 }
