@@ -23,7 +23,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tracing::Instrument;
 
-use crate::cache::{Cache, CachedUser, IncrementalSync};
+use crate::cache::{Cache, CachedUser, IncrementalSync, UserQuery};
 use crate::directory::{bu_in_json, bu_of, scope_filter, PageFetched, ScimClient};
 use crate::error::Error;
 use crate::grant::Grant;
@@ -280,16 +280,15 @@ pub async fn sync_plan_with(
             .await?;
             let (mut upserts, dropped) = keep_in_scope(changed, scopes, bu_attribute);
             out_of_scope_dropped += dropped;
-            let cached = cache.user_ids()?;
-            let new =
-                upserts.iter().filter(|u| u.resource.id.as_deref().is_some_and(|id| !cached.contains(id))).count();
+            let cached = cache.count_users(&UserQuery::default())?;
+            let new = cache.count_uncached(upserts.iter().filter_map(|u| u.resource.id.as_deref()))?;
             // Users deleted or moved out of the scopes show in no listing of changes, only as
             // missing from a listing of everyone (most of an incremental sync's time). The count
             // says when nobody is missing: everyone the server lists is cached or new. A user
             // created and another deleted while this runs can balance the count; the next sync
             // then lists the new user as changed, the count is off by one, and the listing
             // below puts both right.
-            let live_ids = if dropped == 0 && listed == (cached.len() + new) as u64 {
+            let live_ids = if dropped == 0 && listed == cached + new as u64 {
                 tracing::info!(listed, "the count matches the cache and the new users: nobody left the scopes");
                 None
             } else {
@@ -300,6 +299,7 @@ pub async fn sync_plan_with(
                 // fetched below; one deleted in between is not listed, and not written.
                 let missing: Vec<String> = {
                     let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
+                    let cached = cache.user_ids()?;
                     live_ids
                         .iter()
                         .filter(|id| !cached.contains(*id) && !known.contains(id.as_str()))

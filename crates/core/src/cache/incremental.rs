@@ -56,6 +56,19 @@ pub struct IncrementalSync<'a> {
 }
 
 impl Cache {
+    /// How many of `ids` are not cached: one lookup by primary key each, for the users an
+    /// incremental sync fetched (reading every cached id would take longer than the sync).
+    pub fn count_uncached<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<usize, Error> {
+        let mut cached = self.conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")?;
+        let mut uncached = 0;
+        for id in ids {
+            if !cached.exists([id])? {
+                uncached += 1;
+            }
+        }
+        Ok(uncached)
+    }
+
     /// The ids of every cached user.
     pub fn user_ids(&self) -> Result<HashSet<String>, Error> {
         let mut statement = self.conn.prepare("SELECT id FROM users")?;
