@@ -10,6 +10,8 @@ import './app/theme.css';
 
 // Asked before React mounts: the core reopens the last workspace while the first render runs.
 const resuming = resumeWorkspace();
+// The app handles a failure once it has mounted; until then it is not an unhandled rejection.
+resuming.catch(() => {});
 
 // Before the first render, so the first paint is already in the admin's theme and language.
 applyPreferences(readPreferences());

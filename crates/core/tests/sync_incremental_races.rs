@@ -22,7 +22,7 @@ const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 
 /// What each listing answers: `full` to the first sync, `changed` to the `meta.lastModified`
 /// filter, `live` to the count, the id-only listing and fetches by id. `id_listings` counts the
-/// id-only listings asked for.
+/// id-only listing's pages asked for.
 #[derive(Default)]
 struct Directory {
     full: Vec<Value>,
@@ -53,7 +53,8 @@ async fn start_directory(directory: Shared) -> (Url, tokio::task::JoinHandle<()>
     ) -> Json<Value> {
         let mut held = directory.lock().expect("lock");
         let filter = q.get("filter").cloned().unwrap_or_default();
-        if q.contains_key("attributes") && q.get("count").is_none_or(|c| c != "0") {
+        // The client counts with a page of one id; its id listings ask for pages of thousands.
+        if q.contains_key("attributes") && q.get("count").is_none_or(|c| c != "1") {
             held.id_listings += 1;
         }
         let all = if q.contains_key("attributes") {
@@ -102,15 +103,16 @@ async fn synced(users: &[&Value]) -> Fixture {
     let client = ScimClient::new(reqwest::Client::new(), base).with_page_size(2).with_pages_in_flight(2);
     let mut fixture = Fixture { directory, client, cache: Cache::open_in_memory().expect("opens"), task };
     let first = fixture.sync(9).await;
-    assert_eq!((first.kind, first.users), (SyncKind::Full, users.len() as u64));
+    assert_eq!((first.kind, first.users + first.out_of_scope_dropped), (SyncKind::Full, users.len() as u64));
     fixture
 }
 
 impl Fixture {
-    async fn sync(&mut self, hour: u32) -> bailiwick_core::sync::SyncReport {
+    /// A sync `hour` hours after 2025-01-01 00:00 UTC.
+    async fn sync(&mut self, hour: i64) -> bailiwick_core::sync::SyncReport {
         let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
         let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
-        let at = Utc.with_ymd_and_hms(2025, 1, 1, hour, 0, 0).single().expect("time");
+        let at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().expect("time") + chrono::Duration::hours(hour);
         let token = AccessToken::new("race-test-token");
         sync_plan(&self.client, &token, &mut self.cache, &plan, at, &mut |_| {}, &SyncCancel::new())
             .await
@@ -192,5 +194,44 @@ async fn a_creation_and_a_deletion_that_balance_the_count_are_put_right_by_the_n
     let third = fixture.sync(11).await;
     assert_eq!((third.added, third.removed), (1, 1), "{third:?}");
     assert_eq!(fixture.cached(), ["anna", "carl"]);
+    fixture.task.abort();
+}
+
+#[tokio::test]
+async fn a_day_after_the_last_listing_the_ids_are_listed_even_when_the_count_matches() {
+    let (anna, bert, carl) = (user("u1", "anna"), user("u2", "bert"), user("u3", "carl"));
+    let mut fixture = synced(&[&anna, &bert]).await;
+    // The balanced race of the test above, a day after the full sync: the count is not trusted.
+    fixture.change(&[], &[&anna, &carl]);
+    let next_day = fixture.sync(9 + 25).await;
+    assert_eq!(fixture.id_listings(), 1, "listed although the count matched");
+    assert_eq!((next_day.added, next_day.removed), (1, 1), "{next_day:?}");
+    assert_eq!(fixture.cached(), ["anna", "carl"]);
+    // Trusted again for a day after that listing.
+    fixture.change(&[], &[&anna, &carl]);
+    fixture.sync(9 + 26).await;
+    assert_eq!(fixture.id_listings(), 1);
+    fixture.task.abort();
+}
+
+#[tokio::test]
+async fn users_the_server_counts_but_the_client_cannot_cache_do_not_hide_a_deletion() {
+    let (anna, bert) = (user("u1", "anna"), user("u2", "bert"));
+    // A division the client does not read as inside EMEA (its match is exact); the server's
+    // filter may match it all the same, and then counts this user.
+    let mut odd = user("u9", "odd");
+    odd[ENTERPRISE]["division"] = json!("emea/de");
+    let mut fixture = synced(&[&anna, &bert, &odd]).await;
+    assert_eq!(fixture.cached(), ["anna", "bert"]);
+
+    // Nothing changed: the count (3) is the cache (2) and the one user the full sync could not cache.
+    let quiet = fixture.sync(10).await;
+    assert_eq!((quiet.removed, fixture.id_listings()), (0, 0), "{quiet:?}");
+
+    // Bert is deleted: the count (2) is one short, whatever the odd user does to it.
+    fixture.change(&[], &[&anna, &odd]);
+    let third = fixture.sync(11).await;
+    assert_eq!(third.removed, 1, "{third:?}");
+    assert_eq!(fixture.cached(), ["anna"]);
     fixture.task.abort();
 }

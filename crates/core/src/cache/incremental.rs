@@ -27,6 +27,23 @@ use crate::scope::BuPath;
 /// whose last change is older than the last sync, which only a full sync fetches.
 pub const SYNC_SCOPE_KEY: &str = "sync_scope";
 
+/// Counts the cached users without `meta.lastModified`, from their partial index (migration 6).
+pub(super) const USERS_WITHOUT_LAST_MODIFIED: &str = "SELECT count(*) FROM users WHERE last_modified IS NULL";
+
+/// The `meta` key of the last time a sync listed everyone in the scopes ([`EveryoneListed`]).
+pub const EVERYONE_LISTED_KEY: &str = "everyone_listed";
+
+/// When a sync last listed every user in the scopes (a full sync, a full scan, or the id
+/// listing of an incremental sync), and how many of the users the server listed then were not
+/// cached (a BU the client cannot read, or outside the scopes by the client's stricter match).
+/// An incremental sync trusts the server's count of the scopes only against this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EveryoneListed {
+    pub at: DateTime<Utc>,
+    pub uncached: u64,
+}
+
 /// What a sync did to the cached users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -69,6 +86,18 @@ impl Cache {
         Ok(uncached)
     }
 
+    /// When a sync last listed everyone in the scopes; `None` before the first, or when the
+    /// record cannot be read (the next sync then lists everyone again).
+    pub fn everyone_listed(&self) -> Result<Option<EveryoneListed>, Error> {
+        Ok(self.meta_get(EVERYONE_LISTED_KEY)?.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// Records a listing of everyone, after the sync that made it has written the cache.
+    pub fn set_everyone_listed(&self, listed: &EveryoneListed) -> Result<(), Error> {
+        let json = serde_json::to_string(listed).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        self.meta_set(EVERYONE_LISTED_KEY, &json)
+    }
+
     /// The ids of every cached user.
     pub fn user_ids(&self) -> Result<HashSet<String>, Error> {
         let mut statement = self.conn.prepare("SELECT id FROM users")?;
@@ -85,7 +114,7 @@ impl Cache {
     /// Cached users the server sent without `meta.lastModified`: a filter on it can never
     /// select them, so their changes would be missed by an incremental sync.
     pub fn users_without_last_modified(&self) -> Result<u64, Error> {
-        Ok(self.conn.query_row("SELECT count(*) FROM users WHERE last_modified IS NULL", [], |row| row.get(0))?)
+        Ok(self.conn.query_row(USERS_WITHOUT_LAST_MODIFIED, [], |row| row.get(0))?)
     }
 
     /// Applies an incremental sync in one transaction and records `synced_at` as the last

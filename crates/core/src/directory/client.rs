@@ -195,11 +195,11 @@ impl ScimClient {
         self.list_all_with("Users", token, query, |u: &UserStub| u.id.as_deref(), on_page, cancelled).await
     }
 
-    /// How many users match `filter`: `totalResults` of a page of none (`count=0`, RFC 7644
-    /// §3.4.2.4). Only ids are asked for, should a server send a page anyway.
+    /// How many users match `filter`: `totalResults` of a page of one id. Not `count=0`
+    /// (RFC 7644 §3.4.2.4 allows it), which some servers read as "no limit".
     pub async fn count_users(&self, token: &AccessToken, filter: Option<&str>) -> Result<u64, Error> {
-        let query = ListQuery { filter, attributes: Some("id"), page_size: 0 };
-        let page: ListResponse<UserStub> = self.list_page_with("Users", token, query, 1, 0).await?;
+        let query = ListQuery { filter, attributes: Some("id"), page_size: 1 };
+        let page: ListResponse<UserStub> = self.list_page_with("Users", token, query, 1, 1).await?;
         Ok(page.total_results)
     }
 

@@ -52,9 +52,16 @@ function usersAnswered(queryClient: QueryClient, within: number): Promise<void> 
   });
 }
 
-/** Resolves once the browser has drawn the next frame: the rows, when they have just arrived. */
+/** How long the session restore waits at most for a frame: a hidden window draws none. */
+const FRAME_AT_THE_LATEST_MS = 100;
+
+/** Resolves once the browser has drawn the next frame (the rows, when they have just arrived), or
+ * after `FRAME_AT_THE_LATEST_MS` when it draws none (the window starts minimised or hidden). */
 function afterTheNextFrame(): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, FRAME_AT_THE_LATEST_MS);
+  });
 }
 
 /**
