@@ -34,7 +34,64 @@ pub fn scope_filter(bu_attribute: &str, scopes: &Scopes) -> Option<String> {
 /// looked up as JSON, so any attribute works, including extensions Bailiwick does not model.
 /// Attribute names are matched case-insensitively, as RFC 7643 §2.1 requires.
 pub fn bu_of(user: &User, bu_attribute: &str) -> Option<String> {
-    bu_in_json(&serde_json::to_value(user).ok()?, bu_attribute)
+    match modelled_attribute(user, bu_attribute) {
+        Some(value) => value.filter(|s| !s.trim().is_empty()).map(str::to_owned),
+        // Turning a whole user into JSON costs more than decoding it (a sync reads every
+        // user's BU): only for attributes `User` does not model.
+        None => bu_in_json(&serde_json::to_value(user).ok()?, bu_attribute),
+    }
+}
+
+/// A single-valued string attribute `User` models, read from its field: `Some(value)`, where
+/// `value` is `None` when the user has none; `None` when the attribute is not one of those.
+fn modelled_attribute<'u>(user: &'u User, bu_attribute: &str) -> Option<Option<&'u str>> {
+    let (urn, attribute) = split_urn(bu_attribute).map_or((None, bu_attribute), |(urn, a)| (Some(urn), a));
+    let is = |name: &str| attribute.eq_ignore_ascii_case(name);
+    let field = |value: &'u Option<String>| Some(value.as_deref());
+    match urn {
+        Some(urn) if urn.eq_ignore_ascii_case(bailiwick_scim::schema::ENTERPRISE_USER) => {
+            let Some(enterprise) = user.enterprise.as_ref() else {
+                // No extension at all; an attribute it does not model would be absent too.
+                return Some(None);
+            };
+            if is("division") {
+                field(&enterprise.division)
+            } else if is("department") {
+                field(&enterprise.department)
+            } else if is("organization") {
+                field(&enterprise.organization)
+            } else if is("costCenter") {
+                field(&enterprise.cost_center)
+            } else if is("employeeNumber") {
+                field(&enterprise.employee_number)
+            } else {
+                None
+            }
+        }
+        Some(urn) if !urn.eq_ignore_ascii_case(bailiwick_scim::schema::USER) => None,
+        _ => {
+            let name = user.name.as_ref();
+            if is("title") {
+                field(&user.title)
+            } else if is("userType") {
+                field(&user.user_type)
+            } else if is("displayName") {
+                field(&user.display_name)
+            } else if is("externalId") {
+                field(&user.external_id)
+            } else if is("userName") {
+                Some(Some(user.user_name.as_str()))
+            } else if is("name.familyName") {
+                Some(name.and_then(|n| n.family_name.as_deref()))
+            } else if is("name.givenName") {
+                Some(name.and_then(|n| n.given_name.as_deref()))
+            } else if is("name.formatted") {
+                Some(name.and_then(|n| n.formatted.as_deref()))
+            } else {
+                None
+            }
+        }
+    }
 }
 
 /// `bu_of` over a user as raw JSON (a partial resource from an `attributes=` listing).
@@ -110,6 +167,51 @@ mod tests {
             ("AMER/US", false),
         ] {
             assert_eq!(filter.matches(&with_division(division)), selected, "{division}");
+        }
+    }
+
+    #[test]
+    fn modelled_attributes_read_from_fields_agree_with_the_json_lookup() {
+        let enterprise = bailiwick_scim::schema::ENTERPRISE_USER;
+        let users = [
+            user(serde_json::json!({
+                "userName": "EMEA/DE/user",
+                "externalId": "EMEA/ext",
+                "displayName": "APAC/JP",
+                "title": "AMER/US",
+                "userType": "EMEA",
+                "name": {"familyName": "APAC", "givenName": "EMEA/FR", "formatted": "AMER"},
+                enterprise: {"division": "EMEA/DE", "department": "APAC/IN", "organization": "AMER",
+                             "costCenter": " ", "employeeNumber": "EMEA/UK", "manager": {"value": "EMEA"}}
+            })),
+            user(serde_json::json!({"userName": "u", enterprise: {"department": "EMEA"}})),
+            user(serde_json::json!({"userName": "u"})),
+        ];
+        let attributes = [
+            "title",
+            "TITLE",
+            "userType",
+            "displayName",
+            "externalId",
+            "userName",
+            "name.familyName",
+            "name.GivenName",
+            "name.formatted",
+            "urn:ietf:params:scim:schemas:core:2.0:User:title",
+            "division",
+            "phoneNumbers",
+        ]
+        .map(str::to_owned)
+        .into_iter()
+        .chain(
+            ["division", "Department", "organization", "costCenter", "employeeNumber", "manager.value", "missing"]
+                .map(|a| format!("{enterprise}:{a}")),
+        );
+        for attribute in attributes {
+            for u in &users {
+                let json = serde_json::to_value(u).expect("serialises");
+                assert_eq!(bu_of(u, &attribute), bu_in_json(&json, &attribute), "{attribute} of {}", u.user_name);
+            }
         }
     }
 
