@@ -35,7 +35,7 @@ fn main() -> Result<(), Failure> {
         let started = Instant::now();
         let directory = (0..users).map(cached_user).collect::<Result<Vec<_>, _>>()?;
         let generated = started.elapsed();
-        cache.replace_directory(&directory, &[], chrono::Utc::now())?;
+        cache.replace_directory(directory, &[], chrono::Utc::now())?;
         println!(
             "cached {users} synthetic users in {:.1} s (generating {:.1} s)",
             started.elapsed().as_secs_f64(),
@@ -49,5 +49,5 @@ fn main() -> Result<(), Failure> {
 fn cached_user(index: usize) -> Result<CachedUser, serde_json::Error> {
     let seed = synthetic_user(index);
     let resource: User = serde_json::from_value(bailiwick_sandbox::user_resource(&seed))?;
-    Ok(CachedUser { resource, bu: BuPath::parse(&seed.division) })
+    Ok(CachedUser { resource, bu: BuPath::parse(&seed.division), json: None })
 }

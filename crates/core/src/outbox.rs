@@ -391,7 +391,7 @@ impl Pusher<'_> {
                 let bu = bu_of(&user, self.bu_attribute).and_then(|b| BuPath::parse(&b));
                 let in_scope = bu.as_ref().is_some_and(|b| self.admin.bu_scopes.covers(b));
                 match (in_scope, user.id.clone()) {
-                    (true, _) => DirectoryChange::User(Box::new(CachedUser { resource: user, bu })),
+                    (true, _) => DirectoryChange::User(Box::new(CachedUser { resource: user, bu, json: None })),
                     (false, Some(user_id)) => DirectoryChange::UserGone { user_id },
                     (false, None) => DirectoryChange::UserGone { user_id: String::new() },
                 }

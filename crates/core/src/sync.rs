@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bailiwick_scim::filter::quote;
-use bailiwick_scim::User;
+use bailiwick_scim::{AsReceived, User};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tracing::Instrument;
@@ -351,7 +351,10 @@ pub async fn sync_plan_with(
             let users = {
                 let mut pace = Pace::start();
                 let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
-                client.list_all_users_cancellable(token, Some(filter), &mut on_page, cancelled).await?
+                client
+                    .list_all_users_cancellable(token, Some(filter), &mut on_page, cancelled)
+                    .instrument(tracing::info_span!("users"))
+                    .await?
             };
             let (in_scope, dropped) = keep_in_scope(users, scopes, bu_attribute);
             out_of_scope_dropped += dropped;
@@ -386,11 +389,11 @@ pub async fn sync_plan_with(
     progress(SyncProgress::Saving);
     // Members outside the scopes are not cached users, so the cache drops their memberships.
     let writing = tracing::info_span!("writing the cache").entered();
-    let (counts, changes) = match &fetched {
+    let (counts, changes) = match fetched {
         Fetched::All(users) => cache.replace_directory_for_sync(users, &groups, grants.as_deref(), now, &key)?,
         Fetched::Diff { upserts, live_ids } => {
             let sync = IncrementalSync {
-                upserts,
+                upserts: &upserts,
                 live_ids: live_ids.as_ref(),
                 groups: &groups,
                 server_grants: grants.as_deref(),
@@ -479,7 +482,7 @@ async fn users_by_id(
     token: &AccessToken,
     ids: &[String],
     cancelled: &std::sync::atomic::AtomicBool,
-) -> Result<Vec<User>, Error> {
+) -> Result<Vec<AsReceived<User>>, Error> {
     let mut users = Vec::new();
     for chunk in ids.chunks(IDS_PER_REQUEST) {
         let filter = chunk.iter().map(|id| format!("id eq {}", quote(id))).collect::<Vec<_>>().join(" or ");
@@ -502,13 +505,13 @@ fn grants_in_scope(raw: &[serde_json::Value], scopes: &Scopes) -> Vec<Grant> {
 }
 
 /// The users whose BU the scopes cover, with that BU, and how many were dropped.
-fn keep_in_scope(users: Vec<User>, scopes: &Scopes, bu_attribute: &str) -> (Vec<CachedUser>, u64) {
+fn keep_in_scope(users: Vec<AsReceived<User>>, scopes: &Scopes, bu_attribute: &str) -> (Vec<CachedUser>, u64) {
     let fetched = users.len();
     let kept: Vec<CachedUser> = users
         .into_iter()
-        .filter_map(|resource| {
+        .filter_map(|AsReceived { resource, json }| {
             let bu = bu_of(&resource, bu_attribute).and_then(|raw| BuPath::parse(&raw))?;
-            scopes.covers(&bu).then_some(CachedUser { resource, bu: Some(bu) })
+            scopes.covers(&bu).then(|| CachedUser { resource, bu: Some(bu), json: Some(json.into()) })
         })
         .collect();
     let dropped = (fetched - kept.len()) as u64;
@@ -550,12 +553,12 @@ mod tests {
     #[test]
     fn users_outside_the_scopes_or_without_a_bu_are_dropped() {
         let attr = crate::profile::DEFAULT_BU_ATTRIBUTE;
-        let user = |name: &str, division: Option<&str>| -> User {
+        let user = |name: &str, division: Option<&str>| -> AsReceived<User> {
             let mut json = json!({"id": name, "userName": name});
             if let Some(d) = division {
                 json[bailiwick_scim::schema::ENTERPRISE_USER] = json!({"division": d});
             }
-            serde_json::from_value(json).expect("valid user")
+            serde_json::from_str(&json.to_string()).expect("valid user")
         };
         let users = vec![
             user("a", Some("EMEA/DE")),

@@ -27,7 +27,7 @@ fn users() -> Vec<CachedUser> {
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"division": "EMEA/DE"}
             }))
             .expect("a valid user");
-            CachedUser { resource, bu: BuPath::parse("EMEA/DE") }
+            CachedUser { resource, bu: BuPath::parse("EMEA/DE"), json: None }
         })
         .collect()
 }
@@ -48,7 +48,7 @@ fn readable_names(bytes: &[u8]) -> Vec<&'static str> {
 }
 
 fn fill(cache: &mut Cache) {
-    cache.replace_directory(&users(), &[], Utc::now()).expect("stored");
+    cache.replace_directory(users(), &[], Utc::now()).expect("stored");
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod filter;
 pub mod list;
 pub mod patch;
+mod received;
 pub mod resource;
 pub mod schema;
 
@@ -18,4 +19,5 @@ pub use error::{ScimError, ScimErrorBody};
 pub use filter::{quote, values_at, AttrPath, CompValue, CompareOp, Filter};
 pub use list::ListResponse;
 pub use patch::{apply_patch, PatchOp, PatchOperation, PatchPath, PatchRequest};
+pub use received::AsReceived;
 pub use resource::{Email, EnterpriseUser, Group, Member, Meta, Name, User, UserGroup};

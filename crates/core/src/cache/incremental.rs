@@ -9,14 +9,14 @@
 
 use std::collections::HashSet;
 
-use bailiwick_scim::Group;
+use bailiwick_scim::{Group, User};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::search_index::TouchedUsers;
 use super::{
-    directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta, to_json, write_users,
-    Cache, CachedUser, DirectoryCounts, Numbering,
+    directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta, write_users, Cache,
+    CachedUser, DirectoryCounts, Numbering,
 };
 use crate::error::Error;
 use crate::grant::Grant;
@@ -153,12 +153,10 @@ impl Cache {
             if sync.live_ids.is_some_and(|live| !live.contains(id)) {
                 continue;
             }
-            match stored_row(&tx, id)? {
-                Some(stored) if stored == (to_json(&cached.resource)?, cached.bu.as_ref().map(BuPath::to_string)) => {
-                    continue
-                }
-                Some(_) => changes.changed += 1,
-                None => changes.added += 1,
+            match stored_as(&tx, id, cached)? {
+                Stored::Same => continue,
+                Stored::Different => changes.changed += 1,
+                Stored::Absent => changes.added += 1,
             }
             touched.add(id)?;
             writes.push(cached);
@@ -184,7 +182,7 @@ impl Cache {
     /// resource when the server sends neither), all in one transaction.
     pub fn replace_directory_for_sync(
         &mut self,
-        users: &[CachedUser],
+        users: Vec<CachedUser>,
         groups: &[Group],
         server_grants: Option<&[Grant]>,
         synced_at: DateTime<Utc>,
@@ -209,7 +207,7 @@ impl Cache {
         };
         tx.execute_batch("DROP TABLE temp.previous_users;")?;
         set_meta(&tx, SYNC_SCOPE_KEY, scope_key)?;
-        tx.commit()?;
+        tracing::info_span!("commit").in_scope(|| tx.commit())?;
         Ok((counts, changes))
     }
 }
@@ -219,8 +217,23 @@ const FINGERPRINT: &str = "ifnull(users.version, '') || char(31) || ifnull(users
     || ifnull(users.bu, '') || char(31)
     || CASE WHEN users.version IS NULL AND users.last_modified IS NULL THEN users.raw ELSE '' END";
 
-/// The cached resource (as stored JSON) and BU of a user, if cached.
-fn stored_row(conn: &Connection, id: &str) -> Result<Option<(String, Option<String>)>, Error> {
+/// How the cached row of a user compares with a fetched one.
+enum Stored {
+    Absent,
+    Same,
+    Different,
+}
+
+/// Compares the cached user `id` with `fetched`: resource and BU. The resources are compared
+/// decoded, not as text: the stored JSON is what the server sent, and a server need not send
+/// the same attributes in the same order twice. A stored resource that no longer decodes is
+/// `Different` (and is then rewritten).
+fn stored_as(conn: &Connection, id: &str, fetched: &CachedUser) -> Result<Stored, Error> {
     let mut statement = conn.prepare_cached("SELECT raw, bu FROM users WHERE id = ?1")?;
-    Ok(statement.query_row([id], |row| Ok((row.get(0)?, row.get(1)?))).optional()?)
+    let stored =
+        statement.query_row([id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))).optional()?;
+    let Some((raw, bu)) = stored else { return Ok(Stored::Absent) };
+    let same_bu = bu.as_deref().and_then(BuPath::parse) == fetched.bu;
+    let same_resource = serde_json::from_str::<User>(&raw).is_ok_and(|stored| stored == fetched.resource);
+    Ok(if same_bu && same_resource { Stored::Same } else { Stored::Different })
 }

@@ -1,6 +1,6 @@
 use bailiwick_scim::{Group, Member, User};
 use chrono::TimeZone;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::*;
 use crate::admin::Capability;
@@ -22,7 +22,7 @@ fn user(id: &str, user_name: &str, display: Option<&str>, bu_path: &str, user_ty
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"division": bu_path}
     }))
     .expect("valid user");
-    CachedUser { resource, bu: Some(bu(bu_path)) }
+    CachedUser { resource, bu: Some(bu(bu_path)), json: None }
 }
 
 fn group(id: &str, name: &str, members: &[&str]) -> Group {
@@ -50,7 +50,7 @@ fn seeded() -> Cache {
     ];
     let groups =
         [group("g1", "Exstream Content Author", &["1", "2", "zed"]), group("g2", "Compliance Reviewer", &["1", "3"])];
-    let counts = cache.replace_directory(&users, &groups, at(9)).expect("replaces");
+    let counts = cache.replace_directory(users.to_vec(), &groups, at(9)).expect("replaces");
     assert_eq!(counts, DirectoryCounts { users: 5, groups: 2, memberships: 4 });
     cache
 }
@@ -191,14 +191,14 @@ fn replacing_the_directory_drops_what_is_gone_and_a_failed_replace_keeps_the_old
     let mut cache = seeded();
     assert_eq!(cache.last_sync_at().expect("reads"), Some(at(9)));
     let next = [user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee")];
-    let counts = cache.replace_directory(&next, &[group("g1", "Author", &["1"])], at(10)).expect("replaces");
+    let counts = cache.replace_directory(next.to_vec(), &[group("g1", "Author", &["1"])], at(10)).expect("replaces");
     assert_eq!(counts, DirectoryCounts { users: 1, groups: 1, memberships: 1 });
     assert_eq!(cache.last_sync_at().expect("reads"), Some(at(10)));
 
     // Make the second insert fail, halfway through the transaction.
     cache.conn.execute_batch("CREATE TEMP TRIGGER fail_on_bob BEFORE INSERT ON users WHEN NEW.user_name = 'bob' BEGIN SELECT RAISE(ABORT, 'boom'); END;").expect("trigger");
     let broken = [user("7", "zoe", None, "EMEA", "Employee"), user("8", "bob", None, "EMEA", "Employee")];
-    assert!(cache.replace_directory(&broken, &[], at(11)).is_err());
+    assert!(cache.replace_directory(broken.to_vec(), &[], at(11)).is_err());
     assert_eq!(ids(&cache.list_users(&UserQuery::default()).expect("lists")), ["1"], "old users kept");
     assert_eq!(cache.roles_of("1").expect("reads"), ["Author"], "old memberships kept");
     assert_eq!(cache.last_sync_at().expect("reads"), Some(at(10)), "old sync time kept");
@@ -222,7 +222,7 @@ fn users_filter_by_status_and_bus_are_listed_with_their_own_counts() {
         .collect();
     users[1].resource.active = Some(false);
     users.push(user("6", "fritz.weber", None, "EMEA/DE", "Employee"));
-    cache.replace_directory(&users, &[], at(10)).expect("replaces");
+    cache.replace_directory(users.to_vec(), &[], at(10)).expect("replaces");
 
     let disabled = cache.list_users(&UserQuery { active: Some(false), ..UserQuery::default() }).expect("lists");
     assert_eq!(ids(&disabled), ["2"]);
@@ -256,7 +256,7 @@ fn a_full_replace_rebuilds_the_users_indexes_as_the_migrations_defined_them_even
 
     let next: Vec<CachedUser> =
         (0..50).map(|i| user(&format!("u{i}"), &format!("user{i:02}"), None, "EMEA/DE", "Employee")).collect();
-    cache.replace_directory(&next, &[], at(10)).expect("replaces");
+    cache.replace_directory(next.to_vec(), &[], at(10)).expect("replaces");
     assert_eq!(user_indexes(&cache), before, "the same indexes, defined the same way");
     let integrity: String = cache.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).expect("checks");
     assert_eq!(integrity, "ok", "every index holds every row");
@@ -271,7 +271,7 @@ fn a_full_replace_rebuilds_the_users_indexes_as_the_migrations_defined_them_even
 
     cache.conn.execute_batch("CREATE TEMP TRIGGER fail_on_bob BEFORE INSERT ON users WHEN NEW.user_name = 'bob' BEGIN SELECT RAISE(ABORT, 'boom'); END;").expect("trigger");
     let broken = [user("7", "zoe", None, "EMEA", "Employee"), user("8", "bob", None, "EMEA", "Employee")];
-    assert!(cache.replace_directory(&broken, &[], at(11)).is_err());
+    assert!(cache.replace_directory(broken.to_vec(), &[], at(11)).is_err());
     assert_eq!(user_indexes(&cache), before, "a failed replace leaves the indexes in place");
 }
 
@@ -325,7 +325,7 @@ fn search_ignores_accents_and_case_beyond_ascii() {
         user("1", "juergen.mueller", Some("Jürgen Müller"), "EMEA/DE", "Employee"),
         user("2", "zoe", Some("ZOË ÅSTRÖM"), "EMEA/SE", "Employee"),
     ];
-    cache.replace_directory(&users, &[], at(9)).expect("replaces");
+    cache.replace_directory(users.to_vec(), &[], at(9)).expect("replaces");
     assert_eq!(search_ids(&cache, "muller"), ["1"]);
     assert_eq!(search_ids(&cache, "jürg MÜLL"), ["1"]);
     assert_eq!(search_ids(&cache, "astrom"), ["2"]);
@@ -370,7 +370,7 @@ fn search_finds_whatever_the_former_substring_search_found() {
         })
         .collect();
     let mut cache = Cache::open_in_memory().expect("opens");
-    cache.replace_directory(&users, &[], at(9)).expect("replaces");
+    cache.replace_directory(users.to_vec(), &[], at(9)).expect("replaces");
 
     // The search before the FTS index: the whole text as a LIKE substring of any field.
     let old_search = |text: &str| -> std::collections::BTreeSet<String> {
@@ -403,7 +403,7 @@ fn search_finds_whatever_the_former_substring_search_found() {
 fn the_search_index_follows_each_replace_and_clear() {
     let mut cache = seeded();
     let next = [user("9", "nora.schulz", Some("Nora Schulz"), "EMEA/DE", "Employee")];
-    cache.replace_directory(&next, &[], at(10)).expect("replaces");
+    cache.replace_directory(next.to_vec(), &[], at(10)).expect("replaces");
     assert_eq!(search_ids(&cache, "schmidt"), Vec::<String>::new(), "a user gone from the directory is not found");
     assert_eq!(search_ids(&cache, "schulz"), ["9"]);
     cache.clear_directory().expect("clears");
@@ -454,7 +454,7 @@ fn users_without_a_last_modified_are_counted_from_their_own_index() {
     let mut users: Vec<CachedUser> =
         (1..=5).map(|i| user(&i.to_string(), &format!("u{i}"), None, "EMEA", "Employee")).collect();
     users.push(undated);
-    cache.replace_directory(&users, &[], at(10)).expect("replaces");
+    cache.replace_directory(users.to_vec(), &[], at(10)).expect("replaces");
     assert_eq!(cache.users_without_last_modified().expect("counts"), 1);
     let plan: String = cache
         .conn
@@ -463,4 +463,51 @@ fn users_without_a_last_modified_are_counted_from_their_own_index() {
         })
         .expect("plans");
     assert!(plan.contains("users_without_last_modified"), "the whole table is not read on every sync: {plan}");
+}
+
+/// `cached` with `json` set to its resource's JSON, attributes in reverse order and spaced:
+/// text that decodes to the same user but is not how Bailiwick would write it.
+fn as_sent_by_a_server(cached: &CachedUser) -> CachedUser {
+    let value = serde_json::to_value(&cached.resource).expect("serialises");
+    let attributes: Vec<String> = value
+        .as_object()
+        .expect("a user is an object")
+        .iter()
+        .rev()
+        .map(|(name, value)| format!("{}: {value}", Value::String(name.clone())))
+        .collect();
+    CachedUser { json: Some(format!("{{ {} }}", attributes.join(", ")).into()), ..cached.clone() }
+}
+
+fn stored_json(cache: &Cache, id: &str) -> String {
+    cache.conn.query_row("SELECT raw FROM users WHERE id = ?1", [id], |row| row.get(0)).expect("cached")
+}
+
+#[test]
+fn users_are_stored_as_the_server_sent_them_and_compared_by_content() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let sent = as_sent_by_a_server(&user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee"));
+    let text = sent.json.as_deref().expect("set").to_owned();
+    cache.replace_directory(vec![sent.clone()], &[], at(9)).expect("replaces");
+    assert_eq!(stored_json(&cache, "1"), text, "the server's text, not a re-serialisation");
+    assert_eq!(cache.user_resource("1").expect("reads"), Some(sent.resource.clone()));
+
+    // The same user again, as Bailiwick would write it: the same content, so no change.
+    let same = CachedUser { json: None, ..sent.clone() };
+    let apply = |cache: &mut Cache, upserts: Vec<CachedUser>| {
+        let sync =
+            IncrementalSync { upserts: &upserts, live_ids: None, groups: &[], server_grants: None, scope_key: "s" };
+        cache.apply_incremental_sync(&sync, at(10)).expect("applies").1
+    };
+    let changes = apply(&mut cache, vec![same]);
+    assert_eq!((changes.added, changes.changed), (0, 0), "{changes:?}");
+    assert_eq!(stored_json(&cache, "1"), text, "an unchanged user is not rewritten");
+
+    let mut retitled = sent.clone();
+    retitled.resource.title = Some("Compliance reviewer".into());
+    retitled.json = None;
+    let changes = apply(&mut cache, vec![retitled]);
+    assert_eq!((changes.added, changes.changed), (0, 1), "{changes:?}");
+    let stored = cache.user_resource("1").expect("reads").expect("cached");
+    assert_eq!(stored.title.as_deref(), Some("Compliance reviewer"));
 }

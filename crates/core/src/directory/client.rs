@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bailiwick_scim::{Group, ListResponse, ScimErrorBody, User};
+use bailiwick_scim::{AsReceived, Group, ListResponse, ScimErrorBody, User};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
@@ -166,19 +166,24 @@ impl ScimClient {
         filter: Option<&str>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
     ) -> Result<Vec<User>, Error> {
-        self.list_all_users_cancellable(token, filter, on_page, &AtomicBool::new(false)).await
+        let users = self.list_all_users_cancellable(token, filter, on_page, &AtomicBool::new(false)).await?;
+        Ok(users.into_iter().map(|user| user.resource).collect())
     }
 
-    /// As `list_all_users`, but stops with `Error::Cancelled` before the next page once
-    /// `cancelled` is set (a page in flight is finished, not torn down).
+    /// As `list_all_users`, each user with the JSON the server sent for it, and stops with
+    /// `Error::Cancelled` before the next page once `cancelled` is set (a page in flight is
+    /// finished, not torn down).
     pub async fn list_all_users_cancellable(
         &self,
         token: &AccessToken,
         filter: Option<&str>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
-    ) -> Result<Vec<User>, Error> {
-        self.list_all("Users", token, filter, |u: &User| u.id.as_deref(), on_page, cancelled).await
+    ) -> Result<Vec<AsReceived<User>>, Error> {
+        fn id_of(user: &AsReceived<User>) -> Option<&str> {
+            user.resource.id.as_deref()
+        }
+        self.list_all("Users", token, filter, id_of, on_page, cancelled).await
     }
 
     /// Every user matching `filter`, each once, with only the `attributes` asked for (the
@@ -252,7 +257,7 @@ impl ScimClient {
     /// `totalResults` or at an empty page. Resources already seen (a page shifted by a
     /// concurrent insert) are dropped; a page with nothing new means the server ignores
     /// `startIndex`, and paging on would never end.
-    async fn list_all<T: DeserializeOwned>(
+    async fn list_all<T: DeserializeOwned + Send + 'static>(
         &self,
         resource: &'static str,
         token: &AccessToken,
@@ -266,7 +271,7 @@ impl ScimClient {
     }
 
     /// `list_all` with the whole query (filter and attribute selection).
-    async fn list_all_with<T: DeserializeOwned>(
+    async fn list_all_with<T: DeserializeOwned + Send + 'static>(
         &self,
         resource: &'static str,
         token: &AccessToken,
@@ -322,7 +327,7 @@ impl ScimClient {
     }
 
     /// One page of a listing, unless the sync was cancelled.
-    async fn next_page<T: DeserializeOwned>(
+    async fn next_page<T: DeserializeOwned + Send + 'static>(
         &self,
         resource: &'static str,
         token: &AccessToken,
@@ -337,7 +342,7 @@ impl ScimClient {
     }
 
     #[tracing::instrument(level = "debug", skip(self, token), fields(base = %self.base))]
-    pub(super) async fn list_page<T: DeserializeOwned>(
+    pub(super) async fn list_page<T: DeserializeOwned + Send + 'static>(
         &self,
         resource: &'static str,
         token: &AccessToken,
@@ -355,7 +360,7 @@ impl ScimClient {
         .await
     }
 
-    async fn list_page_with<T: DeserializeOwned>(
+    async fn list_page_with<T: DeserializeOwned + Send + 'static>(
         &self,
         resource: &'static str,
         token: &AccessToken,
@@ -390,7 +395,11 @@ impl ScimClient {
         Ok(url)
     }
 
-    pub(super) async fn get_json<T: DeserializeOwned>(&self, token: &AccessToken, url: Url) -> Result<T, Error> {
+    pub(super) async fn get_json<T: DeserializeOwned + Send + 'static>(
+        &self,
+        token: &AccessToken,
+        url: Url,
+    ) -> Result<T, Error> {
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 1;
         let (status, content_type, body) = loop {
@@ -429,8 +438,12 @@ impl ScimClient {
                 reason: format!("expected application/scim+json, got {content_type}"),
             });
         }
-        serde_json::from_slice(&body)
-            .map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: e.to_string() })
+        // Decoded on the blocking pool: a page of users takes milliseconds of processor time,
+        // and meanwhile the pages still in flight are received.
+        let decoded = tokio::task::spawn_blocking(move || serde_json::from_slice::<T>(&body))
+            .await
+            .map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: format!("decoding stopped: {e}") })?;
+        decoded.map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: e.to_string() })
     }
 }
 

@@ -566,7 +566,7 @@ impl Workspace {
                 let user: bailiwick_scim::User = serde_json::from_value(theirs.clone()).ok()?;
                 let bu =
                     crate::directory::bu_of(&user, &self.profile.scim.bu_attribute).and_then(|b| BuPath::parse(&b));
-                Some(DirectoryChange::User(Box::new(crate::cache::CachedUser { resource: user, bu })))
+                Some(DirectoryChange::User(Box::new(crate::cache::CachedUser { resource: user, bu, json: None })))
             }
             "Grants" => Grant::from_scim(theirs).map(|mut g| {
                 if let Ok(Some(cached)) = cache.grant(&g.id) {
