@@ -68,6 +68,13 @@ export function formattersFor(locale: string, timeZone?: string): Formatters {
 /** One set of formatters per locale for the whole app (every table cell and header uses them). */
 const SHARED = new Map<string, Formatters>();
 
+// The shared formatters keep the system time zone they were built in, and a laptop that travels
+// changes zone while the app runs: they are built afresh whenever the window comes back into
+// view (after a sleep, or from behind other windows), so what renders next shows the new zone.
+globalThis.document?.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') SHARED.clear();
+});
+
 /** The formatters of the current language, in the system's time zone. */
 export function useFormatters(): Formatters {
   const { i18n } = useTranslation();

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { renderHook, screen, waitFor, within } from '@testing-library/react';
 import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
 
@@ -10,7 +10,7 @@ import { grant, TEMPLATE_DESIGNER } from '../../test/operationFixtures';
 import { WorkspaceShell } from '../WorkspaceShell';
 import { de } from './de';
 import { en } from './en';
-import { formattersFor } from './format';
+import { formattersFor, useFormatters } from './format';
 import { fr } from './fr';
 import { ja } from './ja';
 import { formattingLocale, systemLanguage } from './languages';
@@ -69,6 +69,28 @@ describe('dates and times', () => {
     expect(formattersFor('en-US', 'America/New_York').dateTime(midnightUtc), 'the day before, in New York').toContain(
       'Nov 30',
     );
+  });
+
+  it('follow the system time zone once the window comes back into view', () => {
+    // Node re-reads TZ when it is assigned; the UI's types do not include Node's `process`.
+    const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
+    const shown = () => {
+      document.dispatchEvent(new Event('visibilitychange'));
+      return renderHook(() => useFormatters()).result.current.dateTime('2026-12-01T00:00:00Z');
+    };
+    const saved = env.TZ;
+    try {
+      env.TZ = 'Europe/Berlin';
+      expect(shown()).toContain('01:00');
+      env.TZ = 'Asia/Tokyo';
+      expect(renderHook(() => useFormatters()).result.current.dateTime('2026-12-01T00:00:00Z'), 'still hidden').toContain(
+        '01:00',
+      );
+      expect(shown(), 'back in view').toContain('09:00');
+    } finally {
+      env.TZ = saved;
+      document.dispatchEvent(new Event('visibilitychange'));
+    }
   });
 
   it('leave a value that is not a time as it came', () => {
