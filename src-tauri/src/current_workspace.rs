@@ -5,7 +5,7 @@
 //! another workspace or signing out stops it, so the demo port is free again.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use bailiwick_core::cache::UserQuery;
 use bailiwick_core::{ErrorCode, Profile, Workspace};
@@ -26,6 +26,10 @@ pub struct CurrentWorkspace {
     data_dir: PathBuf,
     demo_port: u16,
     open: tokio::sync::Mutex<Option<OpenWorkspace>>,
+    /// Why `preload` could not open the last workspace, until `resume` reports it: trying again
+    /// at once would ask the admin a second time for what they just refused (the keyring's
+    /// prompt, cancelled).
+    preload_failure: std::sync::Mutex<Option<DesktopError>>,
 }
 
 struct OpenWorkspace {
@@ -37,7 +41,7 @@ struct OpenWorkspace {
 
 impl CurrentWorkspace {
     pub fn new(data_dir: PathBuf, demo_port: u16) -> Self {
-        Self { data_dir, demo_port, open: tokio::sync::Mutex::new(None) }
+        Self { data_dir, demo_port, open: tokio::sync::Mutex::new(None), preload_failure: std::sync::Mutex::new(None) }
     }
 
     /// The open workspace, or `NoWorkspace`.
@@ -80,7 +84,12 @@ impl CurrentWorkspace {
         let Some(origin) = last_workspace::recall(&self.data_dir) else {
             return Ok(None);
         };
-        match self.open(origin).await {
+        let preload_failure = self.preload_failure.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let opened = match preload_failure {
+            Some(error) => Err(error),
+            None => self.open(origin).await,
+        };
+        match opened {
             Ok(workspace) => Ok(Some(workspace)),
             Err(DesktopError::Core(error)) if error.code() == ErrorCode::Usage => {
                 // The profile file is gone or no longer valid: do not try it again on every start.
@@ -98,18 +107,31 @@ impl CurrentWorkspace {
     /// WebKit takes about half a second to load the page on a small machine: opening the cache
     /// and reading its key from the keyring (~0.2 s) and the first page (~0.1 s) fit in that time.
     ///
-    /// A failure is only logged: `resume_workspace` tries again when the UI asks and reports it
-    /// there (and forgets a profile that is gone, which this does not do behind the UI's back).
+    /// A failure is kept for `resume_workspace` to report when the UI asks (and to forget a
+    /// profile that is gone, which this does not do behind the UI's back); the welcome screen
+    /// then offers to open the workspace again.
     #[instrument(skip(self))]
     pub async fn preload(&self) {
         let Some(origin) = last_workspace::recall(&self.data_dir) else {
             return;
         };
-        let workspace = match self.open(origin).await {
-            Ok(workspace) => workspace,
-            Err(error) => {
-                warn!(%error, "the last workspace did not open ahead of the window; the window will try again");
+        let workspace = {
+            // Held until the failure is recorded: a `resume` waiting for it then sees the failure.
+            let mut slot = self.open.lock().await;
+            if slot.is_some() {
                 return;
+            }
+            match self.start(origin).await {
+                Ok(opened) => {
+                    let workspace = opened.workspace.clone();
+                    *slot = Some(opened);
+                    workspace
+                }
+                Err(error) => {
+                    warn!(%error, "the last workspace did not open ahead of the window");
+                    *self.preload_failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+                    return;
+                }
             }
         };
         let first_page = UserQuery { limit: Some(WARM_UP_ROWS), ..UserQuery::default() };
@@ -158,5 +180,32 @@ impl OpenWorkspace {
         if let Some(sandbox) = self.demo_iam {
             sandbox.stop().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workspace_the_preload_could_not_open_is_reported_by_resume_not_opened_a_second_time() {
+        let dir = tempfile::tempdir().expect("a temporary data directory");
+        let path = dir.path().join("emea.toml");
+        let origin = WorkspaceOrigin::Profile { path: path.clone() };
+        last_workspace::remember(dir.path(), &origin).expect("remembered");
+        let current = CurrentWorkspace::new(dir.path().to_path_buf(), 0);
+        tauri::async_runtime::block_on(async {
+            current.preload().await;
+            // Now it would open: a second try (a second keyring prompt, in the case this is for)
+            // would succeed, so an error below comes from the preload's one try.
+            std::fs::write(&path, include_str!("../../profiles/otds-example.toml")).expect("written");
+            let Err(error) = current.resume().await else { panic!("resume must report the preload's failure") };
+            assert!(error.to_string().contains("emea.toml"), "{error}");
+            assert!(current.find().await.is_none(), "nothing opened behind the report");
+            assert!(current.resume().await.expect("resumes").is_none(), "a profile that was gone is forgotten");
+            // The admin opens it again from the welcome screen.
+            let Ok(workspace) = current.open(origin).await else { panic!("the workspace opens when asked") };
+            assert_eq!(workspace.profile().name, "otds-emea");
+        });
     }
 }
