@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo build -p bailiwick-sandbox
-//! cargo run -p bailiwick-tests --example bench-sync -- 100000 [PAGE_SIZE]
+//! cargo run -p bailiwick-tests --example bench-sync -- 100000 [PAGE_SIZE] [--encrypted]
 //! ```
 //!
 //! It starts `target/debug/bailiwick-sandbox --users N` on an ephemeral loopback port, signs in
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use bailiwick_core::cache::{Cache, UserQuery};
 use bailiwick_core::directory::{scope_filter, ScimClient};
 use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
-use bailiwick_core::secret::AccessToken;
+use bailiwick_core::secret::{AccessToken, CacheKey};
 use bailiwick_core::sync::{full_sync, sync_plan_with, Fetching, SyncCancel, SyncOptions, SyncPlan, SyncProgress};
 use bailiwick_core::{BuPath, Scopes};
 use bailiwick_tests::{binary, Server};
@@ -46,7 +46,10 @@ async fn main() -> Result<(), Failure> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .init();
-    let mut args = std::env::args().skip(1);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `--encrypted`: the cache encrypted with SQLCipher, as the desktop app and the CLI keep it.
+    let encrypted = args.iter().any(|arg| arg == "--encrypted");
+    let mut args = args.into_iter().filter(|arg| arg != "--encrypted");
     let users: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
     let page_size: u32 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(500);
 
@@ -67,7 +70,10 @@ async fn main() -> Result<(), Failure> {
     let scopes = Scopes::new(["EMEA", "AMER", "APAC"].iter().filter_map(|p| BuPath::parse(p)).collect());
     let base = Url::parse(&format!("{}/scim/v2", sandbox.url))?;
     let client = ScimClient::new(http.clone(), base.clone()).with_page_size(page_size).with_pages_in_flight(IN_FLIGHT);
-    let mut cache = Cache::open(&dir.path().join("cache.sqlite"))?;
+    let cache_path = dir.path().join("cache.sqlite");
+    let mut cache =
+        if encrypted { Cache::open_encrypted(&cache_path, &CacheKey::generate())? } else { Cache::open(&cache_path)? };
+    println!("cache: {}", if encrypted { "encrypted (SQLCipher, a random key)" } else { "plain SQLite" });
     let (mut user_total, mut group_total, mut saving_at) = (0, 0, None);
     let started = Instant::now();
     let report =

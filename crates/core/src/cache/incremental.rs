@@ -144,6 +144,7 @@ impl Cache {
             touched.clear()?;
         }
 
+        let comparing = tracing::info_span!("comparing", upserts = sync.upserts.len()).entered();
         let mut writes = Vec::new();
         for cached in sync.upserts {
             let Some(id) = cached.resource.id.as_deref() else {
@@ -161,19 +162,21 @@ impl Cache {
             touched.add(id)?;
             writes.push(cached);
         }
+        drop(comparing);
         // Index entries out, rows written, entries in: each step in rowid order (search_index).
-        touched.forget()?;
-        match write_users(&tx, writes)? {
-            Numbering::Kept => touched.index()?,
-            Numbering::Renumbered => super::search_index::reindex_all(&tx)?,
-        }
+        tracing::info_span!("search index out").in_scope(|| touched.forget())?;
+        let numbering = tracing::info_span!("rows", writes = writes.len()).in_scope(|| write_users(&tx, writes))?;
+        tracing::info_span!("search index in").in_scope(|| match numbering {
+            Numbering::Kept => touched.index(),
+            Numbering::Renumbered => super::search_index::reindex_all(&tx),
+        })?;
         drop(touched);
         replace_server_grants(&tx, sync.server_grants)?;
         replace_groups(&tx, sync.groups)?;
         set_meta(&tx, super::meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;
         set_meta(&tx, SYNC_SCOPE_KEY, sync.scope_key)?;
         let counts = directory_counts(&tx)?;
-        tx.commit()?;
+        tracing::info_span!("commit").in_scope(|| tx.commit())?;
         Ok((counts, changes))
     }
 
