@@ -13,7 +13,8 @@ use bailiwick_scim::{Group, User};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::search_index::TouchedUsers;
+use super::search_index::{search_doc, TouchedUsers, SEARCH_DOC};
+use super::user_rows::UserColumns;
 use super::{
     directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta, write_users, Cache,
     CachedUser, DirectoryCounts, Numbering,
@@ -156,14 +157,22 @@ impl Cache {
             }
             match stored_as(&tx, id, cached)? {
                 Stored::Same => continue,
-                Stored::Different => changes.changed += 1,
-                Stored::Absent => changes.added += 1,
+                Stored::Different { searched_fields: false } => changes.changed += 1,
+                Stored::Different { searched_fields: true } => {
+                    changes.changed += 1;
+                    touched.add(id)?;
+                }
+                Stored::Absent => {
+                    changes.added += 1;
+                    touched.add(id)?;
+                }
             }
-            touched.add(id)?;
             writes.push(cached);
         }
         drop(comparing);
         // Index entries out, rows written, entries in: each step in rowid order (search_index).
+        // Only for users whose searched fields changed: a user's entry is keyed by its rowid,
+        // which changes only with its sort key (display name, userName), itself searched.
         tracing::info_span!("search index out").in_scope(|| touched.forget())?;
         let numbering = tracing::info_span!("rows", writes = writes.len()).in_scope(|| write_users(&tx, writes))?;
         tracing::info_span!("search index in").in_scope(|| match numbering {
@@ -224,7 +233,10 @@ const FINGERPRINT: &str = "ifnull(users.version, '') || char(31) || ifnull(users
 enum Stored {
     Absent,
     Same,
-    Different,
+    /// `searched_fields`: what the search index holds for the user changed too.
+    Different {
+        searched_fields: bool,
+    },
 }
 
 /// Compares the cached user `id` with `fetched`: resource and BU. The resources are compared
@@ -232,11 +244,18 @@ enum Stored {
 /// the same attributes in the same order twice. A stored resource that no longer decodes is
 /// `Different` (and is then rewritten).
 fn stored_as(conn: &Connection, id: &str, fetched: &CachedUser) -> Result<Stored, Error> {
-    let mut statement = conn.prepare_cached("SELECT raw, bu FROM users WHERE id = ?1")?;
-    let stored =
-        statement.query_row([id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))).optional()?;
-    let Some((raw, bu)) = stored else { return Ok(Stored::Absent) };
+    let mut statement = conn.prepare_cached(&format!("SELECT raw, bu, {SEARCH_DOC} FROM users WHERE id = ?1"))?;
+    let stored = statement
+        .query_row([id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?, row.get::<_, String>(2)?))
+        })
+        .optional()?;
+    let Some((raw, bu, searched)) = stored else { return Ok(Stored::Absent) };
     let same_bu = bu.as_deref().and_then(BuPath::parse) == fetched.bu;
     let same_resource = serde_json::from_str::<User>(&raw).is_ok_and(|stored| stored == fetched.resource);
-    Ok(if same_bu && same_resource { Stored::Same } else { Stored::Different })
+    if same_bu && same_resource {
+        return Ok(Stored::Same);
+    }
+    let searched_fields = UserColumns::of(fetched)?.is_none_or(|row| search_doc(&row) != searched);
+    Ok(Stored::Different { searched_fields })
 }

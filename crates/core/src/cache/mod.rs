@@ -15,9 +15,9 @@ mod outbox;
 mod reviews;
 mod search_index;
 mod user_order;
+mod user_rows;
 mod users;
 
-use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
@@ -31,6 +31,7 @@ use crate::grant::Grant;
 use crate::scope::BuPath;
 use crate::secret::CacheKey;
 use user_order::SortKey;
+use user_rows::{update_user_row, upsert_user_row};
 
 pub use audit_log::AuditQuery;
 pub use directory_changes::DirectoryChange;
@@ -318,47 +319,6 @@ impl Cache {
     }
 }
 
-/// Inserts a user at `rowid`, or updates the stored one in place (keeping its rowid, so the
-/// search index and memberships stay attached). Users without an id are skipped: nothing could
-/// refer to them. Only `write_users` and the full replace choose rowids (see `user_order`).
-fn upsert_user_row(conn: &Connection, cached: &CachedUser, rowid: Option<i64>) -> Result<bool, Error> {
-    let user = &cached.resource;
-    let Some(id) = user.id.as_deref() else {
-        tracing::warn!(user_name = %user.user_name, "skipping a user without an id");
-        return Ok(false);
-    };
-    let name = user.name.as_ref();
-    let meta = user.meta.as_ref();
-    let mut statement = conn.prepare_cached(
-        "INSERT INTO users (id, user_name, display_name, given_name, family_name, email, bu,
-             user_type, active, raw, version, last_modified, rowid)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, display_name = excluded.display_name,
-             given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email,
-             bu = excluded.bu, user_type = excluded.user_type, active = excluded.active, raw = excluded.raw,
-             version = excluded.version, last_modified = excluded.last_modified",
-    )?;
-    statement.execute(params![
-        id,
-        user.user_name,
-        users::display_name_of(user),
-        name.and_then(|n| n.given_name.as_deref()),
-        name.and_then(|n| n.family_name.as_deref()),
-        user.primary_email(),
-        cached.bu.as_ref().map(BuPath::as_str),
-        UserType::from_scim(user.user_type.as_deref()).as_str(),
-        user.active.unwrap_or(true),
-        match &cached.json {
-            Some(json) => Cow::Borrowed(&**json),
-            None => Cow::Owned(to_json(user)?),
-        },
-        meta.and_then(|m| m.version.as_deref()),
-        meta.and_then(|m| m.last_modified).map(|t| t.to_rfc3339()),
-        rowid,
-    ])?;
-    Ok(true)
-}
-
 /// The key a user is listed by (None without an id).
 fn sort_key(cached: &CachedUser) -> Option<SortKey> {
     let user = &cached.resource;
@@ -410,7 +370,7 @@ fn write_users<'u>(conn: &Connection, users: impl IntoIterator<Item = &'u Cached
             .optional()?;
         match stored {
             Some((display_name, user_name)) if display_name == key.display_name && user_name == key.user_name => {
-                upsert_user_row(conn, cached, None)?;
+                update_user_row(conn, cached)?;
             }
             Some(_) => {
                 user_order::set_aside(conn, &key.id)?;

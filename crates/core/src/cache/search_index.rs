@@ -9,11 +9,25 @@
 
 use rusqlite::Connection;
 
+use super::user_rows::UserColumns;
 use crate::error::Error;
 
 /// The text the index holds for a user row: the fields a search looks in, one per line.
-const SEARCH_DOC: &str = "user_name || char(10) || display_name || char(10) || ifnull(given_name, '') || char(10)
-    || ifnull(family_name, '') || char(10) || ifnull(email, '') || char(10) || ifnull(bu, '')";
+pub(super) const SEARCH_DOC: &str = "user_name || char(10) || display_name || char(10) || ifnull(given_name, '')
+    || char(10) || ifnull(family_name, '') || char(10) || ifnull(email, '') || char(10) || ifnull(bu, '')";
+
+/// `SEARCH_DOC` of a row about to be written.
+pub(super) fn search_doc(row: &UserColumns<'_>) -> String {
+    [
+        row.user_name,
+        &row.display_name,
+        row.given_name.unwrap_or_default(),
+        row.family_name.unwrap_or_default(),
+        row.email.unwrap_or_default(),
+        row.bu.unwrap_or_default(),
+    ]
+    .join("\n")
+}
 
 /// FTS5's buffer of pending index changes, in bytes, while the whole index is rebuilt. With
 /// its default (1 MiB) a rebuild of 100,000 users writes a segment per megabyte and spends a

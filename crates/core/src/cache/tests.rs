@@ -511,3 +511,69 @@ fn users_are_stored_as_the_server_sent_them_and_compared_by_content() {
     let stored = cache.user_resource("1").expect("reads").expect("cached");
     assert_eq!(stored.title.as_deref(), Some("Compliance reviewer"));
 }
+
+#[test]
+fn the_search_text_of_a_row_about_to_be_written_is_the_one_sql_indexes() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let mut sparse = user("2", "b.sparse", None, "AMER", "Partner");
+    sparse.resource.name = None;
+    sparse.resource.emails.clear();
+    let users = vec![user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee"), sparse];
+    cache.replace_directory(users.clone(), &[], at(9)).expect("replaces");
+    for cached in &users {
+        let row = user_rows::UserColumns::of(cached).expect("columns").expect("an id");
+        let indexed: String = cache
+            .conn
+            .query_row(&format!("SELECT {} FROM users WHERE id = ?1", search_index::SEARCH_DOC), [row.id], |r| r.get(0))
+            .expect("cached");
+        assert_eq!(search_index::search_doc(&row), indexed, "user {}", row.id);
+    }
+}
+
+/// Rows of the search index's own table: grows when the index writes entries.
+fn search_index_rows(cache: &Cache) -> i64 {
+    cache.conn.query_row("SELECT count(*) FROM users_search_data", [], |r| r.get(0)).expect("counts")
+}
+
+#[test]
+fn an_incremental_change_rewrites_only_what_it_changes_and_every_index_stays_right() {
+    let mut cache = seeded();
+    let apply = |cache: &mut Cache, upserts: Vec<CachedUser>| {
+        let sync =
+            IncrementalSync { upserts: &upserts, live_ids: None, groups: &[], server_grants: None, scope_key: "s" };
+        cache.apply_incremental_sync(&sync, at(10)).expect("applies").1
+    };
+    let stored = |cache: &Cache, id: &str| cache.user_resource(id).expect("reads").expect("cached");
+    let index_rows = search_index_rows(&cache);
+
+    // A title: nothing searched, nothing indexed changes; the search index is not written.
+    let mut anna = CachedUser { resource: stored(&cache, "1"), ..user("1", "x", None, "EMEA/DE", "Employee") };
+    anna.resource.title = Some("Compliance reviewer".into());
+    assert_eq!(apply(&mut cache, vec![anna.clone()]).changed, 1);
+    assert_eq!(stored(&cache, "1").title.as_deref(), Some("Compliance reviewer"));
+    assert_eq!(search_index_rows(&cache), index_rows, "no entry rewritten for a title");
+    assert_eq!(search_ids(&cache, "schmidt"), ["1"]);
+
+    // A BU, a type and a status: the indexes that hold them follow.
+    anna.bu = Some(bu("EMEA/FR"));
+    anna.resource.user_type = Some("Partner".into());
+    anna.resource.active = Some(false);
+    assert_eq!(apply(&mut cache, vec![anna.clone()]).changed, 1);
+    let in_fr = |cache: &Cache| {
+        let query = UserQuery { bu: Some(bu("EMEA/FR")), ..UserQuery::default() };
+        cache.list_users(&query).expect("lists").into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    assert!(in_fr(&cache).contains(&"1".to_owned()), "{:?}", in_fr(&cache));
+    let partners = UserQuery { user_type: Some(UserType::Partner), active: Some(false), ..UserQuery::default() };
+    assert_eq!(cache.list_users(&partners).expect("lists").into_iter().map(|r| r.id).collect::<Vec<_>>(), ["1"]);
+    assert!(search_ids(&cache, "EMEA/FR").contains(&"1".to_owned()), "the BU is searched too");
+
+    // An e-mail: searched, so the entry is rewritten.
+    anna.resource.emails[0].value = "anna.neu@example.com".into();
+    assert_eq!(apply(&mut cache, vec![anna]).changed, 1);
+    assert_eq!(search_ids(&cache, "anna.neu"), ["1"]);
+    assert!(search_ids(&cache, "anna.schmidt@").is_empty(), "the old e-mail is forgotten");
+
+    let integrity: String = cache.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("checks");
+    assert_eq!(integrity, "ok", "every index agrees with the table");
+}
