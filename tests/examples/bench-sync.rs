@@ -9,7 +9,8 @@
 //! It starts `target/debug/bailiwick-sandbox --users N` on an ephemeral loopback port, signs in
 //! as gina.global (every region) through the sandbox's authorization-code + PKCE flow driven
 //! directly over HTTP, times `full_sync` into a temporary cache, times `curl` alone fetching
-//! the same pages over one connection, and times searches over the cached users.
+//! the same pages over one connection, times the incremental syncs after 1% of the users are
+//! retitled and after another 1% are deleted, and times searches over the cached users.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -111,7 +112,8 @@ async fn main() -> Result<(), Failure> {
         sync.as_secs_f64() / curl.as_secs_f64()
     );
 
-    incremental_after_changing_one_percent(&http, &client, &base, &token, &mut cache, &scopes, sync).await?;
+    incremental_after(ServerChange::Retitle, 0, &http, &client, &base, &token, &mut cache, &scopes, sync).await?;
+    incremental_after(ServerChange::Delete, 50, &http, &client, &base, &token, &mut cache, &scopes, sync).await?;
     // The incremental sync's longest part: every id in the scopes (with its BU), to find deletions.
     let id_attributes = format!("id,{DEFAULT_BU_ATTRIBUTE}");
     let ids = Listing {
@@ -130,9 +132,22 @@ async fn main() -> Result<(), Failure> {
     Ok(())
 }
 
-/// Changes 1% of the cached users on the server (their `title`, by PATCH, eight at a time),
-/// then times the incremental sync that brings the cache up to date, against the full sync.
-async fn incremental_after_changing_one_percent(
+/// What the benchmark does to 1% of the users on the server before an incremental sync.
+#[derive(Debug, Clone, Copy)]
+enum ServerChange {
+    /// A new `title` (PATCH): the sync fetches them as changed.
+    Retitle,
+    /// DELETE: no listing of changes shows them; the count differs and every id is listed.
+    Delete,
+}
+
+/// Applies `change` to 1% of the cached users on the server (every hundredth, from `first`),
+/// eight requests at a time, then times the incremental sync that brings the cache up to date,
+/// against the full sync.
+#[allow(clippy::too_many_arguments)] // the benchmark's context, all independent
+async fn incremental_after(
+    change: ServerChange,
+    first: usize,
     http: &reqwest::Client,
     client: &ScimClient,
     base: &Url,
@@ -142,33 +157,36 @@ async fn incremental_after_changing_one_percent(
     full: Duration,
 ) -> Result<(), Failure> {
     let total = cache.count_users(&UserQuery::default())?;
-    let step = 100;
     let ids: Vec<String> = cache
         .list_users(&UserQuery { limit: Some(total as u32), ..UserQuery::default() })?
         .into_iter()
-        .step_by(step)
+        .skip(first)
+        .step_by(100)
         .map(|row| row.id)
         .collect();
     let started = Instant::now();
-    let patches = futures_util::stream::iter(ids.iter().enumerate())
+    let requests = futures_util::stream::iter(ids.iter().enumerate())
         .map(|(i, id)| {
-            let body = serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "path": "title", "value": format!("Benchmarked {i}")}]
-            });
-            http.patch(format!("{base}/Users/{id}"))
-                .bearer_auth(token.expose())
-                .header("content-type", "application/scim+json")
-                .body(body.to_string())
-                .send()
+            let url = format!("{base}/Users/{id}");
+            let request = match change {
+                ServerChange::Retitle => {
+                    let body = serde_json::json!({
+                        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                        "Operations": [{"op": "replace", "path": "title", "value": format!("Benchmarked {i}")}]
+                    });
+                    http.patch(url).header("content-type", "application/scim+json").body(body.to_string())
+                }
+                ServerChange::Delete => http.delete(url),
+            };
+            request.bearer_auth(token.expose()).send()
         })
         .buffer_unordered(8);
-    let answers: Vec<_> = patches.collect().await;
+    let answers: Vec<_> = requests.collect().await;
     let failed = answers.iter().filter(|a| !a.as_ref().is_ok_and(|r| r.status().is_success())).count();
     if failed > 0 {
-        return Err(format!("{failed} of {} changes were refused", ids.len()).into());
+        return Err(format!("{failed} of {} requests ({change:?}) were refused", ids.len()).into());
     }
-    println!("changed {} users (1%) on the server in {:.1} s", ids.len(), started.elapsed().as_secs_f64());
+    println!("{change:?}: {} users (1%) on the server in {:.1} s", ids.len(), started.elapsed().as_secs_f64());
 
     let plan = SyncPlan { scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
     // The default margin (five minutes before the last sync) would ask for every user here:
@@ -181,9 +199,10 @@ async fn incremental_after_changing_one_percent(
             .await?;
     let took = started.elapsed();
     println!(
-        "incremental sync ({:?}): {} changed of {} in {:.2} s = {:.1}% of the full sync",
+        "incremental sync after {change:?} ({:?}): {} changed, {} removed, {} cached, in {:.2} s = {:.1}% of the full sync",
         report.kind,
         report.changed,
+        report.removed,
         report.users,
         took.as_secs_f64(),
         100.0 * took.as_secs_f64() / full.as_secs_f64()
