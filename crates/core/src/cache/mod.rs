@@ -359,8 +359,9 @@ enum Numbering {
 }
 
 /// Writes users into the table beside the others: updated in place when their sort key is
-/// unchanged, otherwise put where the key now belongs (see `user_order`). Their search
-/// entries must be forgotten before, and indexed again after, by the caller.
+/// unchanged, otherwise put where the key now belongs (see `user_order`). The search entries
+/// of those whose searched fields change must be forgotten before, and indexed again after, by
+/// the caller; a user whose sort key changes (so its rowid, which keys its entry) is one of them.
 fn write_users<'u>(conn: &Connection, users: impl IntoIterator<Item = &'u CachedUser>) -> Result<Numbering, Error> {
     let mut placed: Vec<(SortKey, &CachedUser, bool)> = Vec::new();
     for (key, cached) in keyed_once(users) {
