@@ -194,6 +194,36 @@ fn pages_of_users_and_of_matches_are_read_in_rowid_order_without_sorting() {
 }
 
 #[test]
+fn deep_pages_step_over_the_users_before_them_in_an_index_not_the_table() {
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let users: Vec<CachedUser> = (0..60)
+        .map(|i| {
+            let mut cached = user(&format!("u{i:02}"), &format!("user{i:02}"), &format!("Person {:02}", (i * 7) % 60));
+            cached.resource.active = Some(i % 3 != 0);
+            cached
+        })
+        .collect();
+    cache.replace_directory(users, &[], at(0)).expect("replaces");
+    for search in [None, Some("person")] {
+        let everyone = UserQuery { search: search.map(Into::into), ..UserQuery::default() };
+        let plan = page_plan(&cache, &everyone, None);
+        // A full scan of the table ("SCAN u") would read every earlier user's row to skip it.
+        assert!(!plan.iter().any(|step| step == "SCAN u"), "{search:?} does not walk the table: {plan:?}");
+        assert!(sorts_nothing(&plan), "{search:?} sorts nothing: {plan:?}");
+        // Page by page, active and inactive users alike, in name order: the whole list once.
+        let mut paged = Vec::new();
+        for offset in (0..63).step_by(7) {
+            let page = UserQuery { limit: Some(7), offset, ..everyone.clone() };
+            paged.extend(cache.list_users(&page).expect("lists").into_iter().map(|r| r.display_name));
+        }
+        let expected: Vec<String> = (0..60).map(|n| format!("Person {n:02}")).collect();
+        assert_eq!(paged, expected, "{search:?}");
+    }
+    let unfiltered = page_plan(&cache, &UserQuery::default(), None);
+    assert!(unfiltered.iter().any(|step| step.contains("COVERING INDEX users_by_active")), "{unfiltered:?}");
+}
+
+#[test]
 fn a_bu_filter_merges_its_bus_in_order_and_matches_the_range_it_stands_for() {
     let mut cache = Cache::open_in_memory().expect("opens");
     let bus = ["EMEA", "EMEA/DE", "EMEA/DE/Berlin", "EMEA/FR", "EMEAX", "AMER/US"];

@@ -212,8 +212,8 @@ impl Cache {
 }
 
 /// The tables, sort order, WHERE condition and positional values (`?1`, `?2`, ...) that
-/// select the users of a query. When `merged_bus` holds the positions of several BUs, the
-/// condition leaves the BU out: each BU is an arm of a merge (see `list_users`).
+/// select the users of a query. When there are `arms`, the page is a merge of them, each an
+/// equality on an index that reads its users in rowid order (see `page_sql`).
 pub(super) struct UserSelection {
     pub from: &'static str,
     /// What counting reads: the search index alone when the search is all the query asks.
@@ -221,7 +221,11 @@ pub(super) struct UserSelection {
     pub order: &'static str,
     pub condition: String,
     pub values: Vec<Value>,
-    pub merged_bus: Vec<usize>,
+    /// Conditions that together select exactly the users `condition` leaves in: one per BU of a
+    /// BU filter's subtree, or `active = 0` and `active = 1` when nothing filters the users.
+    pub arms: Vec<String>,
+    /// The search is all the query asks: a page's matches are read from the search index alone.
+    pub search_only: bool,
 }
 
 /// `bus`: the BUs cached in the query's BU subtree, when known; then the BU condition is
@@ -229,7 +233,7 @@ pub(super) struct UserSelection {
 pub(super) fn user_selection(query: &UserQuery, bus: Option<&[String]>) -> UserSelection {
     let mut conditions: Vec<String> = vec!["1".into()];
     let mut values: Vec<Value> = Vec::new();
-    let mut merged_bus = Vec::new();
+    let mut arms = Vec::new();
     let mut searched = false;
     if let Some(search) = query.search.as_deref() {
         searched = search_condition(search, &mut conditions, &mut values);
@@ -240,7 +244,9 @@ pub(super) fn user_selection(query: &UserQuery, bus: Option<&[String]>) -> UserS
             let n = bind(only.clone(), &mut values);
             conditions.push(format!("u.bu = ?{n}"));
         }
-        (Some(_), Some(several)) => merged_bus = several.iter().map(|bu| bind(bu.clone(), &mut values)).collect(),
+        (Some(_), Some(several)) => {
+            arms = several.iter().map(|bu| format!("u.bu = ?{}", bind(bu.clone(), &mut values))).collect();
+        }
         (Some(bu), None) => {
             // The subtree of `EMEA` is `EMEA` and the range ["EMEA/", "EMEA0"): '0' is the byte
             // after '/', so this matches whole segments (never `EMEAX`), case-sensitively like
@@ -274,29 +280,41 @@ pub(super) fn user_selection(query: &UserQuery, bus: Option<&[String]>) -> UserS
     } else {
         ("users u", "u.rowid")
     };
-    // "1" and the MATCH: nothing to read from the rows to count the matches.
-    let count_from = if searched && conditions.len() == 2 && merged_bus.is_empty() { "users_search s" } else { from };
-    UserSelection { from, count_from, order, condition: conditions.join(" AND "), values, merged_bus }
+    // "1" and the MATCH: nothing to read from the rows to count or skip the matches.
+    let search_only = searched && conditions.len() == 2 && arms.is_empty();
+    let count_from = if search_only { "users_search s" } else { from };
+    // Nothing filters the users: a page deep in the list would otherwise step over every row
+    // before it in the table, reading (and decrypting) the pages of all their resources; the
+    // index on `active`, in two arms that hold everyone, steps over them in a fraction of that.
+    if conditions.len() == 1 && arms.is_empty() {
+        arms = vec!["u.active = 0".to_owned(), "u.active = 1".to_owned()];
+    }
+    UserSelection { from, count_from, order, condition: conditions.join(" AND "), values, arms, search_only }
 }
 
 /// The SELECT of `columns` for a page of `selection`, whose last two values are the limit and
 /// the offset.
+///
+/// The users before the page (the offset) are stepped over in an index wherever one selects
+/// them, not in the table, whose rows carry each user's whole resource: a page 90,000 users
+/// down took 0.3–0.6 s in an encrypted cache, and a jump through the table asks for two.
 pub(super) fn page_sql(selection: &UserSelection, columns: &str) -> String {
-    let UserSelection { from, order, condition, values, merged_bus, .. } = selection;
+    let UserSelection { from, order, condition, values, arms, search_only, .. } = selection;
     let (limit, offset) = (values.len() - 1, values.len());
-    if merged_bus.is_empty() {
-        return format!(
-            "SELECT {columns} FROM {from} WHERE {condition} ORDER BY {order} LIMIT ?{limit} OFFSET ?{offset}"
-        );
+    let page = |rowids: String| {
+        format!("SELECT {columns} FROM users u WHERE u.rowid IN ({rowids} LIMIT ?{limit} OFFSET ?{offset}) ORDER BY u.rowid")
+    };
+    if !arms.is_empty() {
+        // Each arm read in rowid order through its index (an equality keeps the rowid order);
+        // SQLite merges the arms and stops after the page.
+        let arms: Vec<String> =
+            arms.iter().map(|arm| format!("SELECT u.rowid FROM users u WHERE {arm} AND {condition}")).collect();
+        return page(format!("{} ORDER BY 1", arms.join(" UNION ALL ")));
     }
-    // One arm per BU, each read in rowid order through the index on `bu` (an equality keeps
-    // the rowid order); SQLite merges the arms and stops after the page.
-    let arms: Vec<String> =
-        merged_bus.iter().map(|n| format!("SELECT u.rowid FROM users u WHERE u.bu = ?{n} AND {condition}")).collect();
-    format!(
-        "SELECT {columns} FROM users u WHERE u.rowid IN ({} ORDER BY 1 LIMIT ?{limit} OFFSET ?{offset}) ORDER BY u.rowid",
-        arms.join(" UNION ALL ")
-    )
+    if *search_only {
+        return page(format!("SELECT s.rowid FROM users_search s WHERE {condition} ORDER BY s.rowid"));
+    }
+    format!("SELECT {columns} FROM {from} WHERE {condition} ORDER BY {order} LIMIT ?{limit} OFFSET ?{offset}")
 }
 
 /// Shortest term the trigram index can look up; shorter ones are matched with LIKE.
