@@ -41,7 +41,7 @@ const DEMO_PORT_VAR: &str = "BAILIWICK_DEMO_PORT";
 fn main() {
     // First: it sets an environment variable, which is only sound before other threads start.
     #[cfg(target_os = "linux")]
-    webkit_env::choose_compositing();
+    webkit_env::configure();
 
     tracing_subscriber::fmt()
         .with_env_filter(

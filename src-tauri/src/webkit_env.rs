@@ -1,30 +1,48 @@
-//! WebKitGTK's compositing mode, chosen before WebKit starts (Linux only; Windows and macOS use
-//! WebView2 and WKWebView).
+//! WebKitGTK's settings that only the environment can change, chosen before WebKit starts
+//! (Linux only; Windows and macOS use WebView2 and WKWebView).
 //!
-//! WebKitGTK composites pages with OpenGL by default. For a table-and-forms app that buys
-//! nothing visible, and it costs: the web process idles at about 230 MiB instead of 135 MiB
-//! with 100,000 cached users (scripts/measure-desktop.sh), and on some drivers the window stays
-//! blank. So the app turns it off, unless the admin chose otherwise: an explicit
-//! `WEBKIT_DISABLE_COMPOSITING_MODE` is left as it is, and `BAILIWICK_WEBKIT_COMPOSITING=1` keeps
-//! WebKit's default.
+//! - **Compositing.** WebKitGTK composites pages with OpenGL by default. For a table-and-forms
+//!   app that buys nothing visible, and it costs: the web process idles at about 230 MiB instead
+//!   of 135 MiB with 100,000 cached users (scripts/measure-desktop.sh), and on some drivers the
+//!   window stays blank. Off, unless `BAILIWICK_WEBKIT_COMPOSITING=1`.
+//! - **JavaScriptCore's optimising compilers** (DFG, and FTL above it). The UI's work per
+//!   keystroke or scroll is small (the core does the searching), and short-lived code runs in
+//!   the interpreter and the baseline JIT anyway; the optimising tiers cost the web process about
+//!   12 MiB, and a search or a jump through the table is 15–30 ms slower without them
+//!   (scripts/measure-desktop.sh). Turning every JIT off saved 21 MiB but made a search 60 ms
+//!   slower: not worth it. Off, unless `BAILIWICK_WEBKIT_JIT=1`.
+//!
+//! A variable the admin set (`WEBKIT_DISABLE_COMPOSITING_MODE`, `JSC_useDFGJIT`) is left as it is.
 
 use std::ffi::OsStr;
 
-/// WebKitGTK's own switch.
-const WEBKIT_VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-/// Ours, to keep WebKit's compositing.
-const KEEP_VAR: &str = "BAILIWICK_WEBKIT_COMPOSITING";
+/// One choice: WebKit's (or JavaScriptCore's) variable, the value that turns the feature off,
+/// and ours that keeps the feature.
+struct Switch {
+    webkit_var: &'static str,
+    off: &'static str,
+    keep_var: &'static str,
+}
 
-/// Turns WebKit's compositing off unless the environment says otherwise. Call it first thing in
-/// `main`, before any thread starts: it changes the process's environment.
-pub fn choose_compositing() {
-    if disables_compositing(std::env::var_os(WEBKIT_VAR).as_deref(), std::env::var_os(KEEP_VAR).as_deref()) {
-        std::env::set_var(WEBKIT_VAR, "1");
+const COMPOSITING: Switch =
+    Switch { webkit_var: "WEBKIT_DISABLE_COMPOSITING_MODE", off: "1", keep_var: "BAILIWICK_WEBKIT_COMPOSITING" };
+/// Read by JavaScriptCore in the web process, which inherits the app's environment; the FTL
+/// tier builds on the DFG, so both go.
+const OPTIMISING_JIT: Switch = Switch { webkit_var: "JSC_useDFGJIT", off: "0", keep_var: "BAILIWICK_WEBKIT_JIT" };
+
+/// Turns WebKit's compositing and JavaScript's optimising compilers off unless the environment
+/// says otherwise.
+/// Call it first thing in `main`, before any thread starts: it changes the process's environment.
+pub fn configure() {
+    for switch in [COMPOSITING, OPTIMISING_JIT] {
+        if turns_off(std::env::var_os(switch.webkit_var).as_deref(), std::env::var_os(switch.keep_var).as_deref()) {
+            std::env::set_var(switch.webkit_var, switch.off);
+        }
     }
 }
 
-/// Whether to set WebKit's switch, given the current values of both variables.
-fn disables_compositing(webkit_var: Option<&OsStr>, keep_var: Option<&OsStr>) -> bool {
+/// Whether to set WebKit's variable, given the current values of it and of ours.
+fn turns_off(webkit_var: Option<&OsStr>, keep_var: Option<&OsStr>) -> bool {
     let keep = keep_var.is_some_and(|value| value == "1");
     webkit_var.is_none() && !keep
 }
@@ -34,11 +52,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compositing_is_off_unless_someone_chose() {
-        assert!(disables_compositing(None, None), "the app's default");
-        assert!(!disables_compositing(None, Some(OsStr::new("1"))), "kept on request");
-        assert!(disables_compositing(None, Some(OsStr::new("0"))), "only 1 keeps it");
-        assert!(!disables_compositing(Some(OsStr::new("0")), None), "WebKit's own switch is left alone");
-        assert!(!disables_compositing(Some(OsStr::new("1")), None), "already set");
+    fn a_feature_is_off_unless_someone_chose() {
+        assert!(turns_off(None, None), "the app's default");
+        assert!(!turns_off(None, Some(OsStr::new("1"))), "kept on request");
+        assert!(turns_off(None, Some(OsStr::new("0"))), "only 1 keeps it");
+        assert!(!turns_off(Some(OsStr::new("0")), None), "WebKit's own switch is left alone");
+        assert!(!turns_off(Some(OsStr::new("1")), None), "already set");
+    }
+
+    #[test]
+    fn each_switch_names_distinct_variables() {
+        assert_ne!(COMPOSITING.webkit_var, OPTIMISING_JIT.webkit_var);
+        assert_ne!(COMPOSITING.keep_var, OPTIMISING_JIT.keep_var);
+        assert_eq!(
+            (COMPOSITING.off, OPTIMISING_JIT.off),
+            ("1", "0"),
+            "WebKit's switch disables, JavaScriptCore's enables"
+        );
     }
 }

@@ -21,8 +21,16 @@
 //! already there at the first poll is the poll's own time used (an upper bound, marked `poll`).
 //! Idle memory is the sum of Pss (`/proc/PID/smaps_rollup`) over the app and every process
 //! below it (WebKit's web and network processes, bubblewrap), read after the rows have been
-//! shown for `--idle-secs`. Both as shipped (WebKit's compositing off) and with WebKit's
-//! compositing kept (`BAILIWICK_WEBKIT_COMPOSITING=1`).
+//! shown for `--idle-secs`. Then, to see what the JavaScript engine's setup costs the admin, the
+//! page times a jump through the table (the scroller set to a far row, until that row's user is
+//! shown) and a search (a term typed, until the first row changes; it includes the UI's 200 ms
+//! debounce), each five times, with no WebDriver in the timed part. As shipped (WebKit's
+//! compositing and JavaScriptCore's optimising compilers off), with those compilers kept
+//! (`BAILIWICK_WEBKIT_JIT=1`) and with compositing kept (`BAILIWICK_WEBKIT_COMPOSITING=1`).
+//!
+//! To see where the memory and the time go: `MEASURE_SMAPS_DIR=DIR` copies each process's
+//! `/proc/PID/smaps` there at the idle reading (which libraries and heaps hold the PSS), and
+//! `MEASURE_JUMP_IPC=1` prints each jump's IPC calls with their start and end.
 //!
 //! Not measured: a start with a cold OS page cache unless `--drop-caches` asks for one before the
 //! first launch of each mode (the priming run reads the binary, WebKit and the cache file, so
@@ -89,6 +97,53 @@ return {
 };
 "#;
 
+/// Run by the page through WebDriver (asynchronously): scrolls the users table to row
+/// `arguments[0]` and times until that row shows its user, then types the first letters of that
+/// user's name into the search and times until the first row shows another user, then clears the
+/// search. Resolves with `[jump ms, search ms]`, or an error text after 10 s.
+const INTERACTION_SCRIPT: &str = r#"
+const [target, done] = [arguments[0], arguments[arguments.length - 1]];
+const scroller = document.querySelector("[data-testid='users-scroll']");
+const input = document.querySelector("[data-testid='user-search']");
+if (!scroller || !input) { done("no users table"); return; }
+const rowAt = (index) => document.querySelector(`[data-testid='user-row'][aria-rowindex='${index + 2}']`);
+const firstName = () => document.querySelector("[data-testid='user-row']")?.dataset.userName;
+const until = (ready) => new Promise((resolve, reject) => {
+  const check = () => { const value = ready(); if (value) { observer.disconnect(); clearTimeout(timer); resolve(value); } };
+  const observer = new MutationObserver(check);
+  observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+  const timer = setTimeout(() => { observer.disconnect(); reject(new Error("timed out")); }, 10000);
+  check();
+});
+const type = (text) => {
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, text);
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+};
+(async () => {
+  const top = rowAt(0)?.dataset.userName;
+  const jumpStart = performance.now();
+  scroller.scrollTop = target * 36;
+  const row = await until(() => rowAt(target));
+  const jump = performance.now() - jumpStart;
+  const calls = performance.getEntriesByType("measure")
+    .filter((m) => m.name.startsWith("ipc:") && m.startTime >= jumpStart)
+    .map((m) => `${m.name.slice(4)} +${Math.round(m.startTime - jumpStart)}..${Math.round(m.startTime + m.duration - jumpStart)}`);
+  const before = firstName();
+  const term = row.dataset.userName.slice(0, 5);
+  const searchStart = performance.now();
+  type(term);
+  await until(() => { const name = firstName(); return name && name !== before; });
+  const search = performance.now() - searchStart;
+  type("");
+  scroller.scrollTop = 0;
+  await until(() => rowAt(0)?.dataset.userName === top);
+  done([jump, search, calls.join(", ")]);
+})().catch((error) => done(String(error)));
+"#;
+
+/// Rows the interaction timings jump to (the cache holds at least 100,000 by default).
+const JUMP_TARGETS: [u64; 5] = [10_000, 30_000, 50_000, 70_000, 90_000];
+
 struct Options {
     users: u64,
     launches: usize,
@@ -138,19 +193,32 @@ fn options() -> Result<Options, Failure> {
     Ok(options)
 }
 
-/// WebKit's compositing mode, the variable that changes the app's memory most under Xvfb. The
-/// app turns it off on Linux (src-tauri/src/webkit_env.rs) unless asked to keep it.
+/// How the app's WebKit is set up for a series of launches (src-tauri/src/webkit_env.rs).
 #[derive(Clone, Copy)]
-enum Compositing {
+enum Mode {
+    /// Compositing and JavaScriptCore's optimising compilers off.
     AsShipped,
-    Kept,
+    /// JavaScriptCore's optimising compilers kept (`BAILIWICK_WEBKIT_JIT=1`).
+    JitKept,
+    /// WebKit's compositing kept (`BAILIWICK_WEBKIT_COMPOSITING=1`).
+    CompositingKept,
 }
 
-impl Compositing {
+impl Mode {
     fn label(self) -> &'static str {
         match self {
-            Compositing::AsShipped => "as shipped (compositing off)",
-            Compositing::Kept => "BAILIWICK_WEBKIT_COMPOSITING=1 (WebKit's compositing)",
+            Mode::AsShipped => "as shipped (compositing and optimising JIT off)",
+            Mode::JitKept => "BAILIWICK_WEBKIT_JIT=1 (optimising JIT kept)",
+            Mode::CompositingKept => "BAILIWICK_WEBKIT_COMPOSITING=1 (WebKit's compositing)",
+        }
+    }
+
+    /// Our variable that keeps a WebKit feature, if this mode keeps one.
+    fn keeps(self) -> Option<&'static str> {
+        match self {
+            Mode::AsShipped => None,
+            Mode::JitKept => Some("BAILIWICK_WEBKIT_JIT"),
+            Mode::CompositingKept => Some("BAILIWICK_WEBKIT_COMPOSITING"),
         }
     }
 }
@@ -169,7 +237,7 @@ async fn main() -> Result<(), Failure> {
     println!("sandbox seeded with {} synthetic users in {:.1} s", options.users, seeding.elapsed().as_secs_f64());
     let browser = FakeBrowser::new(ADMIN, PASSWORD);
     {
-        let driver = start_driver(&data_dir, &browser, Compositing::AsShipped);
+        let driver = start_driver(&data_dir, &browser, Mode::AsShipped);
         let syncing = Instant::now();
         let cached = first_sync_through_the_app(&driver, &options, &profile, &data_dir).await?;
         println!(
@@ -181,9 +249,9 @@ async fn main() -> Result<(), Failure> {
     sandbox.stop();
 
     let mut series = Vec::new();
-    for compositing in [Compositing::AsShipped, Compositing::Kept] {
-        println!("\n{}:", compositing.label());
-        let driver = start_driver(&data_dir, &browser, compositing);
+    for mode in [Mode::AsShipped, Mode::JitKept, Mode::CompositingKept] {
+        println!("\n{}:", mode.label());
+        let driver = start_driver(&data_dir, &browser, mode);
         let mut launches = Vec::new();
         for number in 1..=options.launches {
             if number == 1 && options.drop_caches {
@@ -200,7 +268,7 @@ async fn main() -> Result<(), Failure> {
             launch.print(number);
             launches.push(launch);
         }
-        series.push((compositing, launches));
+        series.push((mode, launches));
     }
     print_summary(&options, &series);
     Ok(())
@@ -229,7 +297,7 @@ fn start_sandbox(users: u64, profile: &Path, state: &Path) -> Server {
 
 /// tauri-driver whose apps use `data_dir` and sign in through `browser`, with English text (the
 /// priming run finds its fields by test id, but the app follows the system language).
-fn start_driver(data_dir: &Path, browser: &FakeBrowser, compositing: Compositing) -> TauriDriver {
+fn start_driver(data_dir: &Path, browser: &FakeBrowser, mode: Mode) -> TauriDriver {
     let demo_port = free_port();
     TauriDriver::start(|command| {
         browser.apply(command);
@@ -240,11 +308,14 @@ fn start_driver(data_dir: &Path, browser: &FakeBrowser, compositing: Compositing
             .env("LANGUAGE", "en_US")
             // The app's info lines for every start would bury the figures.
             .env("RUST_LOG", "warn");
-        match compositing {
-            Compositing::AsShipped => command.env_remove("BAILIWICK_WEBKIT_COMPOSITING"),
-            Compositing::Kept => command.env("BAILIWICK_WEBKIT_COMPOSITING", "1"),
-        };
-        command.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE");
+        for var in
+            ["BAILIWICK_WEBKIT_COMPOSITING", "BAILIWICK_WEBKIT_JIT", "WEBKIT_DISABLE_COMPOSITING_MODE", "JSC_useDFGJIT"]
+        {
+            command.env_remove(var);
+        }
+        if let Some(keep) = mode.keeps() {
+            command.env(keep, "1");
+        }
     })
 }
 
@@ -311,6 +382,15 @@ struct Launch {
     memory: Vec<ProcessMemory>,
     /// The machine's 1-minute load average at the start: other work on the cores slows a start.
     load: Option<f64>,
+    /// Jumps through the table and searches, timed in the page after the idle memory was read.
+    interactions: Interactions,
+}
+
+/// Medians of INTERACTION_SCRIPT's timings over JUMP_TARGETS.
+#[derive(Default)]
+struct Interactions {
+    jump: Duration,
+    search: Duration,
 }
 
 impl Launch {
@@ -329,7 +409,8 @@ impl Launch {
         println!(
             "  launch {number}: first row {:.0} ms after exec ({}, polls took {:.0} ms), next frame {frame}, {:.0} ms \
              after the session request (page load started {page_start}, DOMContentLoaded {dom_ready}); {} users \
-             shown{}; idle PSS {:.1} MiB (RSS {:.1} MiB); load {}",
+             shown{}; idle PSS {:.1} MiB (RSS {:.1} MiB); load {}; then a jump through the table {:.0} ms, a \
+             search {:.0} ms (medians)",
             millis(self.to_row),
             self.seen_by,
             millis(self.poll_round_trip),
@@ -339,6 +420,8 @@ impl Launch {
             mib(self.pss_kib()),
             mib(self.rss_kib()),
             self.load.map_or("?".to_owned(), |l| format!("{l:.2}")),
+            millis(self.interactions.jump),
+            millis(self.interactions.search),
         );
         if !self.ipc.is_empty() {
             let calls: Vec<String> = self
@@ -377,8 +460,15 @@ async fn measure_launch(
     let first_row = wait_for_first_row(&client).await?;
 
     tokio::time::sleep(options.idle).await;
-    let memory = process_tree(app.pid).into_iter().filter_map(ProcessMemory::read).collect();
+    let tree = process_tree(app.pid);
+    if let Some(dir) = std::env::var_os("MEASURE_SMAPS_DIR") {
+        for pid in &tree {
+            let _ = std::fs::copy(format!("/proc/{pid}/smaps"), Path::new(&dir).join(format!("{pid}.smaps")));
+        }
+    }
+    let memory = tree.into_iter().filter_map(ProcessMemory::read).collect();
     let shown_users = shown_users(&client).await;
+    let interactions = interact(&client, options.users).await?;
     let offline = webdriver(client.find(Locator::Css("[data-testid='offline-badge']"))).await.is_ok();
     let _ = webdriver(client.close()).await;
     app.wait_for_exit(Duration::from_secs(30)).await;
@@ -405,7 +495,29 @@ async fn measure_launch(
         offline,
         memory,
         load,
+        interactions,
     })
+}
+
+/// Runs INTERACTION_SCRIPT for each of JUMP_TARGETS below `users`.
+async fn interact(client: &Client, users: u64) -> Result<Interactions, Failure> {
+    let (mut jumps, mut searches) = (Vec::new(), Vec::new());
+    for target in JUMP_TARGETS.into_iter().filter(|row| *row < users) {
+        let answer = webdriver(client.execute_async(INTERACTION_SCRIPT, vec![target.into()])).await?;
+        let ms = |i: usize| answer.get(i).and_then(serde_json::Value::as_f64);
+        let (Some(jump), Some(search)) = (ms(0), ms(1)) else {
+            return Err(format!("timing a jump to row {target} and a search failed: {answer}").into());
+        };
+        if std::env::var_os("MEASURE_JUMP_IPC").is_some() {
+            println!(
+                "      jump to {target}: {jump:.0} ms; IPC {}",
+                answer.get(2).and_then(|c| c.as_str()).unwrap_or("")
+            );
+        }
+        jumps.push(Duration::from_secs_f64(jump / 1000.0));
+        searches.push(Duration::from_secs_f64(search / 1000.0));
+    }
+    Ok(Interactions { jump: median(&jumps), search: median(&searches) })
 }
 
 struct FirstRow {
@@ -652,7 +764,7 @@ fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
 }
 
-fn print_summary(options: &Options, series: &[(Compositing, Vec<Launch>)]) {
+fn print_summary(options: &Options, series: &[(Mode, Vec<Launch>)]) {
     println!(
         "\nSummary: {} cached users, offline, {} launches per mode (the first right after the priming run, {}), \
          poll every {} ms plus a WebDriver round trip, rows stamped by a MutationObserver; idle = {} s after the \
@@ -669,17 +781,19 @@ fn print_summary(options: &Options, series: &[(Compositing, Vec<Launch>)]) {
     );
     println!(
         "| mode | first row, 1st launch | first row, median | min – max | next frame, median | page load start, \
-         median | DOMContentLoaded, median | idle PSS median | idle RSS median | load |"
+         median | DOMContentLoaded, median | idle PSS median | idle RSS median | jump, median | search, median | load |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
-    for (compositing, launches) in series {
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (mode, launches) in series {
         let rows: Vec<Duration> = launches.iter().map(|l| l.to_row).collect();
         let pss: Vec<u64> = launches.iter().map(Launch::pss_kib).collect();
         let rss: Vec<u64> = launches.iter().map(Launch::rss_kib).collect();
         let loads: Vec<f64> = launches.iter().filter_map(|l| l.load).collect();
+        let jumps: Vec<Duration> = launches.iter().map(|l| l.interactions.jump).collect();
+        let searches: Vec<Duration> = launches.iter().map(|l| l.interactions.search).collect();
         println!(
-            "| {} | {:.0} ms | {:.0} ms | {:.0} – {:.0} ms | {} | {} | {} | {:.1} MiB | {:.1} MiB | {:.1} – {:.1} |",
-            compositing.label(),
+            "| {} | {:.0} ms | {:.0} ms | {:.0} – {:.0} ms | {} | {} | {} | {:.1} MiB | {:.1} MiB | {:.0} ms | {:.0} ms | {:.1} – {:.1} |",
+            mode.label(),
             rows.first().map_or(0.0, |d| millis(*d)),
             millis(median(&rows)),
             rows.iter().min().map_or(0.0, |d| millis(*d)),
@@ -689,6 +803,8 @@ fn print_summary(options: &Options, series: &[(Compositing, Vec<Launch>)]) {
             median_of(launches, |l| l.to_dom_ready),
             mib(median(&pss)),
             mib(median(&rss)),
+            millis(median(&jumps)),
+            millis(median(&searches)),
             loads.iter().copied().fold(f64::INFINITY, f64::min),
             loads.iter().copied().fold(0.0, f64::max),
         );

@@ -41,6 +41,9 @@ fn start_driver(data_dir: &tempfile::TempDir, browser: &FakeBrowser) -> TauriDri
             // The app as shipped: it turns WebKit's compositing off itself (webkit_env.rs).
             .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
             .env_remove("BAILIWICK_WEBKIT_COMPOSITING")
+            // ... and JavaScriptCore's optimising compilers.
+            .env_remove("JSC_useDFGJIT")
+            .env_remove("BAILIWICK_WEBKIT_JIT")
             // The app follows the system language; these tests find buttons by their English names.
             // (WebKitGTK takes navigator.language from LANGUAGE; C.UTF-8 exists on every machine.)
             .env("LANG", "C.UTF-8")
