@@ -105,6 +105,26 @@ pub fn search_latency(cache: &Cache) -> Result<(), Box<dyn std::error::Error>> {
         let counted = format!("{}{}", counted.count, if counted.more { "+" } else { "" });
         println!("  {name:>14}: {counted:>7} matches; first page {:.2} ms, count {:.2} ms", ms(page), ms(count));
     }
+    deep_pages(cache)
+}
+
+/// A jump through the table: a page 10%, 50% and 90% down the list of everyone, and down the
+/// matches of a search (the table asks for the page under the scrollbar, not the ones before).
+fn deep_pages(cache: &Cache) -> Result<(), Box<dyn std::error::Error>> {
+    let everyone = cache.count_users(&UserQuery::default())?;
+    for (name, query, total) in [
+        ("everyone", UserQuery::default(), everyone),
+        ("northwind", UserQuery { search: Some("northwind".into()), ..UserQuery::default() }, everyone),
+    ] {
+        let mut figures = Vec::new();
+        for percent in [10, 50, 90] {
+            let offset = u32::try_from(total * percent / 100)?;
+            let started = Instant::now();
+            let rows = cache.list_users(&UserQuery { limit: Some(PAGE), offset, ..query.clone() })?.len();
+            figures.push(format!("{percent}% down {:.2} ms ({rows} rows)", ms(started.elapsed())));
+        }
+        println!("  {name:>14}: a page {}", figures.join(", "));
+    }
     Ok(())
 }
 
