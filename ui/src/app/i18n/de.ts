@@ -390,6 +390,28 @@ export const de: Messages = {
       'Das Verzeichnis führt keine eigenen Audit-Ereignisse; das lokale Protokoll oben ist der Nachweis.',
     serverEmpty: 'Das Verzeichnis hat noch keine Audit-Ereignisse.',
     serverTable: 'Audit-Ereignisse des Verzeichnisses',
+    actions: {
+      user: { create: 'Benutzer angelegt', edit: 'Benutzer bearbeitet', enable: 'Benutzer aktiviert', disable: 'Benutzer deaktiviert' },
+      role: { assign: 'Rolle zugewiesen', remove: 'Rolle entzogen' },
+      grant: {
+        issue: 'Freigabe erteilt',
+        extend: 'Freigabe verlängert',
+        revoke: 'Freigabe widerrufen',
+        approve: 'Freigabe genehmigt',
+        reject: 'Freigabe abgelehnt',
+        start: 'Freigabe begonnen',
+        expire: 'Freigabe abgelaufen',
+      },
+      review: { start: 'Überprüfung begonnen', decide: 'Überprüfungsentscheidung', submit: 'Überprüfung eingereicht' },
+    },
+    outcomes: {
+      queued: 'eingereiht',
+      applied: 'ausgeführt',
+      refused: 'abgelehnt',
+      failed: 'fehlgeschlagen',
+      conflict: 'Konflikt',
+      resolved: 'gelöst',
+    },
   },
   reviews: {
     title: 'Zugriffsüberprüfungen',

@@ -377,6 +377,28 @@ export const en = {
     serverNone: 'The directory keeps no audit events of its own; the local log above is the record.',
     serverEmpty: 'The directory has no audit events yet.',
     serverTable: "Directory's audit events",
+    actions: {
+      user: { create: 'user created', edit: 'user edited', enable: 'user enabled', disable: 'user disabled' },
+      role: { assign: 'role assigned', remove: 'role removed' },
+      grant: {
+        issue: 'grant issued',
+        extend: 'grant extended',
+        revoke: 'grant revoked',
+        approve: 'grant approved',
+        reject: 'grant rejected',
+        start: 'grant started',
+        expire: 'grant expired',
+      },
+      review: { start: 'review started', decide: 'review decision', submit: 'review submitted' },
+    },
+    outcomes: {
+      queued: 'queued',
+      applied: 'applied',
+      refused: 'refused',
+      failed: 'failed',
+      conflict: 'conflict',
+      resolved: 'resolved',
+    },
   },
   reviews: {
     title: 'Access reviews',

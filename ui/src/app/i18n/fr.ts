@@ -391,6 +391,28 @@ export const fr: Messages = {
       'L’annuaire ne conserve pas d’événements d’audit propres ; le journal local ci-dessus fait foi.',
     serverEmpty: 'L’annuaire n’a encore aucun événement d’audit.',
     serverTable: 'Événements d’audit de l’annuaire',
+    actions: {
+      user: { create: 'utilisateur créé', edit: 'utilisateur modifié', enable: 'utilisateur activé', disable: 'utilisateur désactivé' },
+      role: { assign: 'rôle attribué', remove: 'rôle retiré' },
+      grant: {
+        issue: 'autorisation accordée',
+        extend: 'autorisation prolongée',
+        revoke: 'autorisation révoquée',
+        approve: 'autorisation approuvée',
+        reject: 'autorisation rejetée',
+        start: 'autorisation commencée',
+        expire: 'autorisation expirée',
+      },
+      review: { start: 'revue commencée', decide: 'décision de revue', submit: 'revue soumise' },
+    },
+    outcomes: {
+      queued: 'en file',
+      applied: 'appliquée',
+      refused: 'refusée',
+      failed: 'échouée',
+      conflict: 'conflit',
+      resolved: 'résolue',
+    },
   },
   reviews: {
     title: 'Revues des accès',

@@ -376,6 +376,28 @@ export const ja: Messages = {
     serverNone: 'ディレクトリは独自の監査イベントを保持していません。上のローカルログが記録です。',
     serverEmpty: 'ディレクトリにはまだ監査イベントがありません。',
     serverTable: 'ディレクトリの監査イベント',
+    actions: {
+      user: { create: 'ユーザー作成', edit: 'ユーザー編集', enable: 'ユーザー有効化', disable: 'ユーザー無効化' },
+      role: { assign: 'ロール割り当て', remove: 'ロール削除' },
+      grant: {
+        issue: '付与の発行',
+        extend: '付与の延長',
+        revoke: '付与の取り消し',
+        approve: '付与の承認',
+        reject: '付与の却下',
+        start: '付与の開始',
+        expire: '付与の期限切れ',
+      },
+      review: { start: 'レビュー開始', decide: 'レビューの判断', submit: 'レビュー提出' },
+    },
+    outcomes: {
+      queued: 'キュー済み',
+      applied: '適用済み',
+      refused: '拒否',
+      failed: '失敗',
+      conflict: '競合',
+      resolved: '解決済み',
+    },
   },
   reviews: {
     title: 'アクセスレビュー',

@@ -1,4 +1,5 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
+import i18next from 'i18next';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { formattersFor } from '../../app/i18n/format';
@@ -28,8 +29,9 @@ function entry(seq: number, fields: Partial<AuditEntry> = {}): AuditEntry {
 
 const ENTRIES = [entry(1), entry(2, { outcome: 'refused', rule: 'four-eyes', detail: 'needs a second admin' })];
 
-afterEach(() => {
+afterEach(async () => {
   vi.restoreAllMocks();
+  await i18next.changeLanguage('en');
 });
 
 describe('audit', () => {
@@ -42,6 +44,26 @@ describe('audit', () => {
     const rows = await screen.findAllByTestId('audit-row');
     expect(rows).toHaveLength(2);
     expect(rows[1]?.textContent).toContain('rule four-eyes');
+  });
+
+  it('names actions and outcomes in the admin’s language, keeping the code the log records', async () => {
+    await i18next.changeLanguage('de');
+    const entries = [
+      entry(1),
+      entry(2, { action: 'grant.expire', outcome: 'refused' }),
+      entry(3, { action: 'ledger.rebuild', outcome: 'postponed' }),
+    ];
+    mockCommands({ list_audit: () => entries });
+    renderWithClient(<AuditScreen />);
+    const rows = await screen.findAllByTestId('audit-row');
+    const cells = rows.map((row) => Array.from(row.querySelectorAll('td')).map((cell) => cell.textContent));
+    expect(cells.map((row) => [row[3], row[5]])).toEqual([
+      ['Rolle zugewiesen', 'ausgeführt'],
+      ['Freigabe abgelaufen', 'abgelehnt'],
+      // A code this version has no words for (a newer Bailiwick wrote it) is shown as recorded.
+      ['ledger.rebuild', 'postponed'],
+    ]);
+    expect(rows[0]?.querySelector('[data-action]')?.getAttribute('title')).toBe('role.assign');
   });
 
   it('explains an empty log', async () => {

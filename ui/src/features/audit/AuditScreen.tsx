@@ -18,6 +18,7 @@ import {
 } from '../../ipc';
 import { useDebouncedValue } from '../users/useDebouncedValue';
 import { AUDIT_KEY } from '../changes/queryKeys';
+import { actionLabel, outcomeLabel } from './auditLabels';
 import { offerDownload } from './offerDownload';
 
 /** The newest entries shown; the export has the same filter and limit. */
@@ -122,10 +123,12 @@ function AuditTable({ entries }: { entries: AuditEntry[] }) {
             <td>{entry.seq}</td>
             <td title={entry.at}>{format.dateTime(entry.at)}</td>
             <td>{entry.actor}</td>
-            <td className="mono">{entry.action}</td>
+            <td title={entry.action} data-action={entry.action}>
+              {actionLabel(t, entry.action)}
+            </td>
             <td>{entry.target}</td>
             <td>
-              <span className={`chip chip--${entry.outcome}`}>{entry.outcome}</span>
+              <span className={`chip chip--${entry.outcome}`}>{outcomeLabel(t, entry.outcome)}</span>
               {entry.rule && <span className="chip"> {t('common.rule', { rule: entry.rule })}</span>}
             </td>
             <td>{entry.detail ?? ''}</td>
