@@ -426,3 +426,37 @@ fn an_admin_cannot_disable_their_own_account_through_the_client_or_the_server() 
     assert_eq!(after["active"], me["active"], "ada is still active");
     assert_eq!(after["meta"]["version"], me["meta"]["version"], "ada was not written at all");
 }
+
+#[test]
+fn an_admin_cannot_take_from_themselves_a_role_that_confers_capabilities() {
+    let sandbox = SandboxProcess::start();
+    let directory = Directory::of(&sandbox);
+    let truth = directory.token("gina.global");
+    let ada_token = directory.token("ada.emea");
+    let my_id = id_of(&directory.existing_user(&truth, "ada.emea"));
+    let other = id_of(&directory.existing_user(&truth, "anna.schmidt"));
+
+    // Exstream Administrator confers manage-users and manage-roles: ada holds it, and so does anna.
+    let admin_role = id_of(&directory.group(&truth, "Exstream Administrator"));
+    let path = format!("/Groups/{admin_role}");
+    let add = json!([{"op": "add", "path": "members", "value": [{"value": my_id}, {"value": other}]}]);
+    let added = directory.patch(&ada_token, &path, add, None);
+    assert_eq!(added.status, 200, "ada makes herself and anna administrators: {}", added.body);
+    let ada = synced(&sandbox, "ada.emea");
+
+    let remove = ada.run(&["roles", "remove", "ada.emea", "Exstream Administrator", "--json"]);
+    assert_refused(&remove, "self-lockout", "ada removes her own administrator role");
+    let direct = directory.patch(
+        &ada_token,
+        &path,
+        json!([{"op": "remove", "path": format!("members[value eq \"{my_id}\"]")}]),
+        None,
+    );
+    direct.assert_scim_error(403, "ada's PATCH removing herself from Exstream Administrator");
+    assert!(directory.is_member(&truth, "Exstream Administrator", &my_id), "ada is still an administrator");
+
+    // Taking it from someone else is an ordinary change.
+    ada.run(&["roles", "remove", "anna.schmidt", "Exstream Administrator", "--json"])
+        .assert_code(0, "ada removes anna's administrator role");
+    assert!(!directory.is_member(&truth, "Exstream Administrator", &other), "anna is no longer one");
+}

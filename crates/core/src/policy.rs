@@ -186,8 +186,8 @@ pub struct Verdict {
 }
 
 /// Checks every rule for `action` by `admin` at `now`. The first refusal wins, in this order:
-/// capability, scope, role-catalog, no-escalation, grant-state, four-eyes, partner-allowed,
-/// grant-window, grant-length, separation-of-duties.
+/// capability, scope, role-catalog, no-escalation, grant-state, four-eyes, self-lockout,
+/// partner-allowed, grant-window, grant-length, separation-of-duties.
 pub fn check(
     admin: &AdminContext,
     catalog: &RoleCatalog,
@@ -205,7 +205,7 @@ pub fn check(
     }
     check_grant_state(action, now)?;
     check_four_eyes(admin, action)?;
-    check_self_lockout(admin, action)?;
+    check_self_lockout(admin, role, action)?;
     if let Some(role) = role {
         check_partner_allowed(role, action)?;
     }
@@ -385,15 +385,32 @@ fn is_admin(admin: &AdminContext, name: &str) -> bool {
     name.eq_ignore_ascii_case(admin.display_name.trim()) || name.eq_ignore_ascii_case(admin.subject.trim())
 }
 
-/// An admin may not disable their own account: they would lock themselves out mid-change, with
-/// nobody signed in to undo it.
-fn check_self_lockout(admin: &AdminContext, action: &Action<'_>) -> Result<(), Refusal> {
+/// An admin may not lock themselves out mid-change, with nobody signed in to undo it: disable
+/// their own account, or take from themselves a role that confers capabilities (the power to
+/// give it back may be among them).
+fn check_self_lockout(admin: &AdminContext, role: Option<&Role>, action: &Action<'_>) -> Result<(), Refusal> {
     match action {
         Action::SetUserActive { user, active: false } if is_admin(admin, user.user_name) => Err(Refusal::new(
             Rule::SelfLockout,
             format!("{} may not disable their own account", admin.display_name),
             "Another admin of your business unit can disable it, if it must be.",
         )),
+        Action::RemoveRole { user, .. } if is_admin(admin, user.user_name) => match role {
+            Some(role) if !role.confers.is_empty() => {
+                let confers: Vec<&str> = role.confers.iter().map(|c| c.as_str()).collect();
+                Err(Refusal::new(
+                    Rule::SelfLockout,
+                    format!(
+                        "{} may not remove their own role {}: it confers {}, which they would lose",
+                        admin.display_name,
+                        role.name,
+                        confers.join(", ")
+                    ),
+                    "Another admin of your business unit can remove it, if it must go.",
+                ))
+            }
+            _ => Ok(()),
+        },
         _ => Ok(()),
     }
 }
@@ -828,6 +845,33 @@ mod tests {
                     active: false,
                 },
                 Err(SelfLockout),
+            ),
+            (
+                "remove one's own role that confers a capability",
+                &f.ada,
+                Action::RemoveRole {
+                    user: subject("Ada", Some(&f.emea_de), UserType::Employee, &f.none),
+                    role: "user admin",
+                },
+                Err(SelfLockout),
+            ),
+            (
+                "remove one's own role that confers nothing",
+                &f.ada,
+                Action::RemoveRole {
+                    user: subject("ada", Some(&f.emea_de), UserType::Employee, &f.viewer),
+                    role: "Viewer",
+                },
+                Ok(false),
+            ),
+            (
+                "remove someone else's role that confers a capability",
+                &f.ada,
+                Action::RemoveRole {
+                    user: subject("bob", Some(&f.emea_de), UserType::Employee, &f.none),
+                    role: "User Admin",
+                },
+                Ok(false),
             ),
             (
                 "enable one's own account",

@@ -2,7 +2,8 @@
 //! stays the authority): no escalation (the caller holds every capability the role confers),
 //! partners only on roles open to them, and no separation-of-duties pair in one person.
 //! Applied to new members of a role's group and to issued grants; taking a role away is never
-//! held back by these rules.
+//! held back by these rules, except from the caller themselves when the role confers
+//! capabilities (self-lockout).
 
 use axum::http::StatusCode;
 
@@ -54,6 +55,28 @@ pub fn check_new_holder(caller: &Caller, group_id: &str, user: &UserEntry) -> Re
         }
     }
     Ok(())
+}
+
+/// Refuses taking from the caller their own role whose group is `group_id`, when the role
+/// confers capabilities: they could lose the power to give it back, with nobody signed in to
+/// undo it (the client's `self-lockout` rule).
+pub fn check_removed_holder(caller: &Caller, group_id: &str, user: &UserEntry) -> Result<(), ScimRefusal> {
+    let Some(role) = role_index(group_id) else { return Ok(()) };
+    let confers = seed::ROLE_CONFERS[role];
+    let own = user.resource["userName"].as_str().is_some_and(|name| name.eq_ignore_ascii_case(caller.admin.user_name));
+    if !own || confers.is_empty() {
+        return Ok(());
+    }
+    Err(ScimRefusal::new(
+        StatusCode::FORBIDDEN,
+        None,
+        format!(
+            "self-lockout: {} may not remove their own role {}: it confers {}",
+            caller.admin.user_name,
+            seed::ROLES[role],
+            confers.join(", ")
+        ),
+    ))
 }
 
 /// The member ids in `requested` that `current` lacks.

@@ -419,6 +419,12 @@ fn store_group_change(
         .cloned()
         .collect();
     members.extend(wanted);
+    // ... and whoever leaves it must not be the caller losing a role that gives them power.
+    for gone in crate::directory::membership_difference(&group.member_ids, &members).1 {
+        if let Some(user) = directory.user(gone) {
+            role_rules::check_removed_holder(caller, &group.id, user)?;
+        }
+    }
     let external_id = requested.get("externalId").and_then(Value::as_str).map(str::to_owned);
     let change = GroupChange { display_name, external_id, members, version: group.version + 1 };
     let (id, version) = (group.id.clone(), change.version);
