@@ -506,8 +506,12 @@ impl Directory {
         {
             self.name_index.remove(&name);
         }
-        for (i, user) in self.users.iter().enumerate().skip(index) {
-            self.user_index.insert(user.id.clone(), i);
+        // Everyone after the removed user moved up one place: shift their positions in place
+        // (cloning and re-inserting every id made each DELETE of 100,000 users take ~23 ms).
+        for user in &self.users[index..] {
+            if let Some(position) = self.user_index.get_mut(&user.id) {
+                *position -= 1;
+            }
         }
         let mut left = Vec::new();
         for (gi, group) in self.groups.iter_mut().enumerate() {
@@ -616,5 +620,33 @@ mod tests {
         assert!(!scope_covers("EMEA", "EMEAX/DE"), "a string prefix is not a parent BU");
         assert!(!scope_covers("APAC/IN", "APAC"));
         assert!(!scope_covers("", "EMEA"));
+    }
+
+    #[test]
+    fn removing_users_keeps_every_other_user_found_by_id_and_name() {
+        let mut directory = Directory {
+            scim_base: "http://127.0.0.1/scim/v2".into(),
+            users: Vec::new(),
+            user_index: HashMap::new(),
+            name_index: HashMap::new(),
+            groups: Vec::new(),
+            recent_matches: Mutex::default(),
+        };
+        let ids: Vec<String> = (0..6).map(|i| format!("u{i}")).collect();
+        for id in &ids {
+            let stored = json!({"id": id, "userName": format!("name.{id}")});
+            directory.put_user(stored, "EMEA".into(), 1, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+        }
+        for gone in ["u2", "u5", "u0"] {
+            directory.remove_user(gone);
+            assert!(directory.user(gone).is_none(), "{gone} is gone");
+            assert!(directory.user_by_name(&format!("name.{gone}")).is_none());
+        }
+        let left: Vec<&str> = directory.users.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(left, ["u1", "u3", "u4"], "the others keep their order");
+        for id in left {
+            assert_eq!(directory.user(id).map(|u| u.id.as_str()), Some(id), "{id} by id");
+            assert_eq!(directory.user_by_name(&format!("NAME.{id}")).map(|u| u.id.as_str()), Some(id), "{id} by name");
+        }
     }
 }
