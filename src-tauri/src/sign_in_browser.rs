@@ -20,7 +20,11 @@ pub struct WindowReportingBrowser {
 
 impl WindowReportingBrowser {
     pub fn new(events: Channel<SignInEvent>) -> Self {
-        Self { system: SystemBrowser::from_env(), events }
+        #[cfg(target_os = "linux")]
+        let system = SystemBrowser::from_env().withholding_env(crate::webkit_env::set_by_app().iter().copied());
+        #[cfg(not(target_os = "linux"))]
+        let system = SystemBrowser::from_env();
+        Self { system, events }
     }
 }
 

@@ -13,8 +13,11 @@
 //!   slower: not worth it. Off, unless `BAILIWICK_WEBKIT_JIT=1`.
 //!
 //! A variable the admin set (`WEBKIT_DISABLE_COMPOSITING_MODE`, `JSC_useDFGJIT`) is left as it is.
+//! The ones the app sets are for its own web view only: the browser it opens for a sign-in does
+//! not inherit them ([`set_by_app`]), since a WebKit-based browser would take them too.
 
 use std::ffi::OsStr;
+use std::sync::OnceLock;
 
 /// One choice: WebKit's (or JavaScriptCore's) variable, the value that turns the feature off,
 /// and ours that keeps the feature.
@@ -30,15 +33,27 @@ const COMPOSITING: Switch =
 /// tier builds on the DFG, so both go.
 const OPTIMISING_JIT: Switch = Switch { webkit_var: "JSC_useDFGJIT", off: "0", keep_var: "BAILIWICK_WEBKIT_JIT" };
 
+/// The variables `configure` set (not those the admin had set).
+static SET_BY_APP: OnceLock<Vec<&'static str>> = OnceLock::new();
+
 /// Turns WebKit's compositing and JavaScript's optimising compilers off unless the environment
 /// says otherwise.
 /// Call it first thing in `main`, before any thread starts: it changes the process's environment.
 pub fn configure() {
+    let mut set = Vec::new();
     for switch in [COMPOSITING, OPTIMISING_JIT] {
         if turns_off(std::env::var_os(switch.webkit_var).as_deref(), std::env::var_os(switch.keep_var).as_deref()) {
             std::env::set_var(switch.webkit_var, switch.off);
+            set.push(switch.webkit_var);
         }
     }
+    let _ = SET_BY_APP.set(set);
+}
+
+/// The variables the app set for its own web view, which the processes it starts (the sign-in
+/// browser) must not inherit.
+pub fn set_by_app() -> &'static [&'static str] {
+    SET_BY_APP.get().map_or(&[], Vec::as_slice)
 }
 
 /// Whether to set WebKit's variable, given the current values of it and of ours.

@@ -168,7 +168,14 @@ impl FakeBrowser {
         let dir = tempfile::tempdir().expect("temp dir");
         let script = workspace_root().join("tests/support/fake-browser.py");
         let shim = dir.path().join("xdg-open");
-        std::fs::write(&shim, format!("#!/bin/sh\nexec python3 '{}' \"$@\"\n", script.display())).expect("write shim");
+        // It records the environment it was started with (what the app passed on), then browses.
+        let environment = dir.path().join("browser.env");
+        let shim_text = format!(
+            "#!/bin/sh\n/usr/bin/env > '{}'\nexec python3 '{}' \"$@\"\n",
+            environment.display(),
+            script.display()
+        );
+        std::fs::write(&shim, shim_text).expect("write shim");
         make_executable(&shim);
         FakeBrowser { dir, user: user.to_owned(), password: password.to_owned() }
     }
@@ -181,6 +188,15 @@ impl FakeBrowser {
 
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("browser.log")
+    }
+
+    /// The names of the environment variables the browser was last started with (empty before).
+    pub fn environment_names(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("browser.env"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split_once('=').map(|(name, _)| name.to_owned()))
+            .collect()
     }
 
     /// What the browser saw, one JSON object per page that ended its run.

@@ -106,6 +106,12 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
             "the stand-in browser reached the app's loopback callback: {:?}",
             browser.events()
         );
+        // The app's WebKit switches are for its own web view: a WebKit browser must not take them.
+        let inherited = browser.environment_names();
+        assert!(inherited.iter().any(|name| name == "FAKE_BROWSER_USER"), "the browser's environment was recorded");
+        for own in ["WEBKIT_DISABLE_COMPOSITING_MODE", "JSC_useDFGJIT"] {
+            assert!(!inherited.iter().any(|name| name == own), "the sign-in browser inherited {own}: {inherited:?}");
+        }
 
         let first_screen = visible_rows(&client).await;
         assert!(!first_screen.is_empty(), "the table shows users after the first sync");

@@ -26,17 +26,54 @@ pub trait Browser: Send + Sync {
 pub struct SystemBrowser {
     /// The `$BROWSER` value, read at construction so that tests can set it explicitly.
     browser_var: Option<String>,
+    /// Environment variables the browser must not inherit.
+    withheld_env: Vec<String>,
 }
 
 impl SystemBrowser {
     /// Reads `$BROWSER` from the environment.
     pub fn from_env() -> Self {
-        Self { browser_var: std::env::var("BROWSER").ok().filter(|v| !v.trim().is_empty()) }
+        Self::with_browser_var(std::env::var("BROWSER").ok().filter(|v| !v.trim().is_empty()))
     }
 
     /// Uses the given `$BROWSER`-style value (None: the platform's opener).
     pub fn with_browser_var(browser_var: Option<String>) -> Self {
-        Self { browser_var }
+        Self { browser_var, withheld_env: Vec::new() }
+    }
+
+    /// Starts the browser without these environment variables: settings the app made for its
+    /// own process (the desktop app's WebKit switches), which a WebKit-based browser would
+    /// otherwise take for itself.
+    pub fn withholding_env<S: Into<String>>(mut self, vars: impl IntoIterator<Item = S>) -> Self {
+        self.withheld_env.extend(vars.into_iter().map(Into::into));
+        self
+    }
+
+    /// Starts the first of `commands` that can be started, detached (reaped in the background
+    /// so it leaves no zombie); the names of those that could not be, otherwise.
+    fn spawn_first(&self, commands: impl IntoIterator<Item = Command>) -> Result<(), Vec<String>> {
+        let mut failures = Vec::new();
+        for mut command in commands {
+            for var in &self.withheld_env {
+                command.env_remove(var);
+            }
+            let program = command.get_program().to_string_lossy().into_owned();
+            match command.stdin(Stdio::null()).spawn() {
+                Ok(mut child) => {
+                    // Its exit status only matters for diagnostics.
+                    std::thread::spawn(move || match child.wait() {
+                        Ok(status) if !status.success() => {
+                            tracing::warn!(%program, %status, "the browser command failed")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(%program, error = %e, "cannot wait for the browser command"),
+                    });
+                    return Ok(());
+                }
+                Err(e) => failures.push(format!("{program}: {e}")),
+            }
+        }
+        Err(failures)
     }
 }
 
@@ -50,31 +87,26 @@ impl Default for SystemBrowser {
 impl Browser for SystemBrowser {
     fn open(&self, url: &Url) -> Result<(), Error> {
         let Some(var) = &self.browser_var else {
-            return open::that_detached(url.as_str()).map_err(|e| {
-                SignInFailure::Browser(format!("no way to open a browser was found ({e}); set $BROWSER")).into()
+            if self.withheld_env.is_empty() {
+                return open::that_detached(url.as_str()).map_err(|e| {
+                    SignInFailure::Browser(format!("no way to open a browser was found ({e}); set $BROWSER")).into()
+                });
+            }
+            // The platform's openers, started the same way with the variables withheld.
+            return self.spawn_first(open::commands(url.as_str())).map_err(|failures| {
+                let tried = failures.join("; ");
+                SignInFailure::Browser(format!("no way to open a browser was found ({tried}); set $BROWSER")).into()
             });
         };
-        let mut failures = Vec::new();
-        for argv in browser_commands(var, url.as_str()) {
-            let Some((program, args)) = argv.split_first() else { continue };
-            match Command::new(program).args(args).stdin(Stdio::null()).spawn() {
-                Ok(mut child) => {
-                    let program = program.clone();
-                    // Reap the child in the background so it leaves no zombie; its exit
-                    // status only matters for diagnostics.
-                    std::thread::spawn(move || match child.wait() {
-                        Ok(status) if !status.success() => {
-                            tracing::warn!(%program, %status, "the browser command failed")
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(%program, error = %e, "cannot wait for the browser command"),
-                    });
-                    return Ok(());
-                }
-                Err(e) => failures.push(format!("{program}: {e}")),
-            }
-        }
-        Err(SignInFailure::Browser(format!("no command in $BROWSER could be started ({})", failures.join("; "))).into())
+        let commands = browser_commands(var, url.as_str()).into_iter().filter_map(|argv| {
+            let (program, args) = argv.split_first()?;
+            let mut command = Command::new(program);
+            command.args(args);
+            Some(command)
+        });
+        self.spawn_first(commands).map_err(|failures| {
+            SignInFailure::Browser(format!("no command in $BROWSER could be started ({})", failures.join("; "))).into()
+        })
     }
 }
 
@@ -135,6 +167,26 @@ mod tests {
     fn first_startable_command_wins() {
         let browser = SystemBrowser::with_browser_var(Some("/nonexistent/browser:true".into()));
         browser.open(&Url::parse(URL).expect("url")).expect("`true` can be started after the missing one");
+    }
+
+    #[test]
+    fn withheld_variables_do_not_reach_the_browser() {
+        assert!(std::env::var_os("HOME").is_some(), "the test needs HOME set, to see it withheld");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let seen = dir.path().join("env");
+        let script = dir.path().join("browser");
+        std::fs::write(&script, format!("#!/bin/sh\n/usr/bin/env > '{}.tmp' && mv '{0}.tmp' '{0}'\n", seen.display()))
+            .expect("writes the stand-in browser");
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("executable");
+        let browser = SystemBrowser::with_browser_var(Some(script.display().to_string())).withholding_env(["HOME"]);
+        browser.open(&Url::parse(URL).expect("url")).expect("the stand-in browser starts");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !seen.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let env = std::fs::read_to_string(&seen).expect("the browser wrote its environment");
+        assert!(!env.lines().any(|line| line.starts_with("HOME=")), "HOME was withheld: {env}");
+        assert!(env.lines().any(|line| line.starts_with("PATH=")), "the rest is inherited: {env}");
     }
 
     #[test]
