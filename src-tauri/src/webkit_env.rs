@@ -8,7 +8,7 @@
 //! - **JavaScriptCore's optimising compilers** (DFG, and FTL above it). The UI's work per
 //!   keystroke or scroll is small (the core does the searching), and short-lived code runs in
 //!   the interpreter and the baseline JIT anyway; the optimising tiers cost the web process about
-//!   12 MiB, and a search or a jump through the table is 15–30 ms slower without them
+//!   12 MiB, and a search or a jump through the table is 13–25 ms slower without them
 //!   (scripts/measure-desktop.sh). Turning every JIT off saved 21 MiB but made a search 60 ms
 //!   slower: not worth it. Off, unless `BAILIWICK_WEBKIT_JIT=1`.
 //!
