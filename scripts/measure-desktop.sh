@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cold start and idle memory of the desktop app with 100,000 cached users (issue 7), on an
 # optimised build: `scripts/measure-desktop.sh [--no-build] [--app PATH] [--users N] [--launches N]
-# [--idle-secs N] [--drop-caches]`.
+# [--idle-secs N] [--modes shipped,jit,compositing] [--drop-caches]`.
 #
 # Builds the UI, the sandbox and the app (the `bench` profile: release optimisation without LTO),
 # then runs tests/examples/measure-desktop.rs inside what the app needs on a headless machine: a
@@ -30,12 +30,12 @@ while (($#)); do
             app=${2:?--app needs a path}
             shift
             ;;
-        --users | --launches | --idle-secs)
+        --users | --launches | --idle-secs | --modes)
             example_args+=("$1" "${2:?$1 needs a value}")
             shift
             ;;
         *)
-            echo "unknown option $1 (--no-build, --app PATH, --users N, --launches N, --idle-secs N, --drop-caches)" >&2
+            echo "unknown option $1 (--no-build, --app PATH, --users N, --launches N, --idle-secs N, --modes LIST, --drop-caches)" >&2
             exit 2
             ;;
     esac

@@ -26,7 +26,8 @@
 //! shown) and a search (a term typed, until the first row changes; it includes the UI's 200 ms
 //! debounce), each five times, with no WebDriver in the timed part. As shipped (WebKit's
 //! compositing and JavaScriptCore's optimising compilers off), with those compilers kept
-//! (`BAILIWICK_WEBKIT_JIT=1`) and with compositing kept (`BAILIWICK_WEBKIT_COMPOSITING=1`).
+//! (`BAILIWICK_WEBKIT_JIT=1`) and with compositing kept (`BAILIWICK_WEBKIT_COMPOSITING=1`);
+//! `--modes shipped,jit,compositing` chooses which of the three, in which order.
 //!
 //! To see where the memory and the time go: `MEASURE_SMAPS_DIR=DIR` copies each process's
 //! `/proc/PID/smaps` there at the idle reading (which libraries and heaps hold the PSS), and
@@ -153,6 +154,8 @@ struct Options {
     /// binary, WebKit and the cache from disk, as the first start after a boot does. Needs root,
     /// and slows everything else on the machine for a moment: off unless asked for.
     drop_caches: bool,
+    /// The modes measured, in order (`--modes shipped,jit,compositing`, the default).
+    modes: Vec<Mode>,
 }
 
 fn options() -> Result<Options, Failure> {
@@ -162,6 +165,7 @@ fn options() -> Result<Options, Failure> {
         idle: Duration::from_secs(10),
         app: workspace_root().join("target/release/bailiwick-desktop"),
         drop_caches: false,
+        modes: vec![Mode::AsShipped, Mode::JitKept, Mode::CompositingKept],
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -175,10 +179,12 @@ fn options() -> Result<Options, Failure> {
             "--launches" => options.launches = value.parse()?,
             "--idle-secs" => options.idle = Duration::from_secs(value.parse()?),
             "--app" => options.app = std::path::absolute(value)?,
+            "--modes" => options.modes = value.split(',').map(Mode::parse).collect::<Result<_, _>>()?,
             other => {
-                return Err(
-                    format!("unknown option {other} (--users, --launches, --idle-secs, --app, --drop-caches)").into()
+                return Err(format!(
+                    "unknown option {other} (--users, --launches, --idle-secs, --app, --modes, --drop-caches)"
                 )
+                .into())
             }
         }
     }
@@ -205,6 +211,15 @@ enum Mode {
 }
 
 impl Mode {
+    fn parse(name: &str) -> Result<Self, Failure> {
+        match name.trim() {
+            "shipped" => Ok(Mode::AsShipped),
+            "jit" => Ok(Mode::JitKept),
+            "compositing" => Ok(Mode::CompositingKept),
+            other => Err(format!("unknown mode {other:?} (shipped, jit, compositing)").into()),
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Mode::AsShipped => "as shipped (compositing and optimising JIT off)",
@@ -249,7 +264,7 @@ async fn main() -> Result<(), Failure> {
     sandbox.stop();
 
     let mut series = Vec::new();
-    for mode in [Mode::AsShipped, Mode::JitKept, Mode::CompositingKept] {
+    for &mode in &options.modes {
         println!("\n{}:", mode.label());
         let driver = start_driver(&data_dir, &browser, mode);
         let mut launches = Vec::new();
