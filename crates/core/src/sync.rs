@@ -12,7 +12,7 @@
 //! are gone or moved out. Groups are few and fetched whole every time. A server that cannot
 //! filter gets a full scan whose differences alone are written.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,7 +24,7 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use crate::cache::{Cache, CachedUser, EveryoneListed, IncrementalSync, UserQuery};
-use crate::directory::{bu_in_json, bu_of, scope_filter, PageFetched, ScimClient};
+use crate::directory::{bu_of, bu_str_in_json, scope_filter, PageFetched, ScimClient};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::scope::{BuPath, Scopes};
@@ -261,79 +261,15 @@ pub async fn sync_plan_with(
     };
 
     let mut out_of_scope_dropped = 0;
-    // Set when this sync lists everyone in the scopes: recorded once the cache is written.
+    // Set when this sync lists everyone in the scopes: recorded with the cache's write.
     let mut everyone_listed = None;
     let fetched = match (kind, filter.as_deref()) {
         ((SyncKind::Incremental, Some(last)), Some(filter)) => {
             let since = last - options.since_margin;
-            let changed_filter = format!(
-                "({filter}) and meta.lastModified gt {}",
-                quote(&since.to_rfc3339_opts(SecondsFormat::Millis, true))
-            );
-            // How many users the scopes hold now, and who changed, asked for together.
-            let mut pace = Pace::start();
-            let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
-            let (listed, changed) = futures_util::future::join(
-                client.count_users(token, Some(filter)).instrument(tracing::info_span!("count")),
-                client
-                    .list_all_users_cancellable(token, Some(&changed_filter), &mut on_page, cancelled)
-                    .instrument(tracing::info_span!("changed users")),
-            )
-            .await;
-            let (mut upserts, dropped) = keep_in_scope(changed?, scopes, bu_attribute);
-            out_of_scope_dropped += dropped;
-            let listed = listed
-                .inspect_err(|error| tracing::warn!(%error, "the directory did not count the scopes; listing every id"))
-                .ok();
-            // Users deleted or moved out of the scopes show in no listing of changes, only as
-            // missing from a listing of everyone (most of an incremental sync's time). The count
-            // says when nobody is missing: everyone the server lists is cached, new, or one of
-            // those the last listing of everyone could not cache. A user created and another
-            // deleted while this runs can balance the count; the next sync then lists the new
-            // user as changed, the count is off by one, and the listing below puts both right.
-            // Whatever a count cannot see (a user skipped while the server paged, a clock far
-            // off) is put right by listing everyone at least every `COUNT_TRUSTED_FOR`.
-            let trusted = cache.everyone_listed()?.filter(|last| now - last.at < COUNT_TRUSTED_FOR);
-            let nobody_left = match (listed, trusted) {
-                (Some(listed), Some(last)) if dropped == 0 => {
-                    let cached = cache.count_users(&UserQuery::default())?;
-                    let new = cache.count_uncached(upserts.iter().filter_map(|u| u.resource.id.as_deref()))?;
-                    listed == cached + new as u64 + last.uncached
-                }
-                _ => false,
-            };
-            let live_ids = if nobody_left {
-                tracing::info!(?listed, "the count matches the cache and the new users: nobody left the scopes");
-                None
-            } else {
-                let (live_ids, uncached) = live_user_ids(client, token, filter, plan, cancelled)
-                    .instrument(tracing::info_span!("live ids"))
-                    .await?;
-                everyone_listed = Some(EveryoneListed { at: now, uncached });
-                // Listed after the changes: a user created in between is listed here and
-                // fetched below; one deleted in between is not listed, and not written.
-                let missing: Vec<String> = {
-                    let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
-                    let cached = cache.user_ids()?;
-                    live_ids
-                        .iter()
-                        .filter(|id| !cached.contains(*id) && !known.contains(id.as_str()))
-                        .cloned()
-                        .collect()
-                };
-                if !missing.is_empty() {
-                    tracing::info!(
-                        missing = missing.len(),
-                        "users listed but neither cached nor changed; fetching them"
-                    );
-                    let users = users_by_id(client, token, &missing, cancelled).await?;
-                    let (found, dropped) = keep_in_scope(users, scopes, bu_attribute);
-                    out_of_scope_dropped += dropped;
-                    upserts.extend(found);
-                }
-                Some(live_ids)
-            };
-            Fetched::Diff { upserts, live_ids }
+            let changes = fetch_changes(client, token, cache, plan, filter, since, now, progress, cancel).await?;
+            out_of_scope_dropped += changes.out_of_scope_dropped;
+            everyone_listed = changes.everyone_listed;
+            Fetched::Diff { upserts: changes.upserts, live_ids: changes.live_ids }
         }
         ((SyncKind::FullScanDiff, _), Some(filter)) => {
             let users = {
@@ -390,7 +326,9 @@ pub async fn sync_plan_with(
     // Members outside the scopes are not cached users, so the cache drops their memberships.
     let writing = tracing::info_span!("writing the cache").entered();
     let (counts, changes) = match fetched {
-        Fetched::All(users) => cache.replace_directory_for_sync(users, &groups, grants.as_deref(), now, &key)?,
+        Fetched::All(users) => {
+            cache.replace_directory_for_sync(users, &groups, grants.as_deref(), now, &key, everyone_listed.as_ref())?
+        }
         Fetched::Diff { upserts, live_ids } => {
             let sync = IncrementalSync {
                 upserts: &upserts,
@@ -398,16 +336,12 @@ pub async fn sync_plan_with(
                 groups: &groups,
                 server_grants: grants.as_deref(),
                 scope_key: &key,
+                everyone_listed,
             };
             cache.apply_incremental_sync(&sync, now)?
         }
     };
     drop(writing);
-    // After the write: had the sync stopped before, the next one must not trust a count
-    // against a listing whose result was never cached.
-    if let Some(listed) = &everyone_listed {
-        cache.set_everyone_listed(listed)?;
-    }
     let finished_at = now + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let report = SyncReport {
         kind: kind.0,
@@ -425,6 +359,130 @@ pub async fn sync_plan_with(
     };
     tracing::info!(?report, "sync finished");
     Ok(report)
+}
+
+/// What an incremental sync fetched: the users changed (and those found uncached), and the ids
+/// of everyone in the scopes when it had to list them.
+struct Changes {
+    upserts: Vec<CachedUser>,
+    /// `None` when the count showed that nobody left the scopes.
+    live_ids: Option<HashSet<String>>,
+    everyone_listed: Option<EveryoneListed>,
+    out_of_scope_dropped: u64,
+}
+
+/// The users changed since `since` inside `filter`, and, when someone may have left the
+/// scopes, the ids of everyone still in them.
+#[allow(clippy::too_many_arguments)] // sync_plan_with's own arguments, passed on.
+async fn fetch_changes(
+    client: &ScimClient,
+    token: &AccessToken,
+    // `&mut`: a `&Cache` held across an await would make the sync's future not `Send`.
+    cache: &mut Cache,
+    plan: &SyncPlan<'_>,
+    filter: &str,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    progress: &mut (dyn FnMut(SyncProgress) + Send),
+    cancel: &SyncCancel,
+) -> Result<Changes, Error> {
+    let (scopes, bu_attribute) = (plan.scopes, plan.bu_attribute);
+    let cancelled = cancel.0.as_ref();
+    let mut out_of_scope_dropped = 0;
+    let mut everyone_listed = None;
+    let changed_filter =
+        format!("({filter}) and meta.lastModified gt {}", quote(&since.to_rfc3339_opts(SecondsFormat::Millis, true)));
+    // Users deleted or moved out of the scopes show in no listing of changes, only as
+    // missing from a listing of everyone (most of an incremental sync's time). The count
+    // says when nobody is missing: everyone the server lists is cached, new, or one of
+    // those the last listing of everyone could not cache. A user created and another
+    // deleted while this runs can balance the count; the next sync then lists the new
+    // user as changed, the count is off by one, and the listing puts both right.
+    // Whatever a count cannot see (a user skipped while the server paged, a clock far
+    // off) is put right by listing everyone at least every `COUNT_TRUSTED_FOR`.
+    let trusted = cache.everyone_listed()?.filter(|last| now - last.at < COUNT_TRUSTED_FOR);
+    let cached = cache.count_users(&UserQuery::default())?;
+    let list_ids = || live_user_ids(client, token, filter, plan, cancelled).instrument(tracing::info_span!("live ids"));
+    // The count and the changes are asked for together. When the count alone shows that
+    // someone left (fewer listed than cached, whatever the changes add), or cannot be
+    // trusted, every id is listed at once, while the changes still arrive.
+    let counted = async {
+        let listed = client
+            .count_users(token, Some(filter))
+            .instrument(tracing::info_span!("count"))
+            .await
+            .inspect_err(|error| tracing::warn!(%error, "the directory did not count the scopes; listing every id"))
+            .ok();
+        let someone_left = match (listed, trusted) {
+            (Some(listed), Some(last)) => listed < cached + last.uncached,
+            _ => true,
+        };
+        let ids = if someone_left { Some(list_ids().await) } else { None };
+        (listed, ids)
+    };
+    let mut pace = Pace::start();
+    let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
+    let ((listed, listed_early), changed) = futures_util::future::join(
+        counted,
+        client
+            .list_all_users_cancellable(token, Some(&changed_filter), &mut on_page, cancelled)
+            .instrument(tracing::info_span!("changed users")),
+    )
+    .await;
+    let (mut upserts, dropped) = keep_in_scope(changed?, scopes, bu_attribute);
+    out_of_scope_dropped += dropped;
+    let live = match (listed_early, listed, trusted) {
+        (Some(ids), _, _) => Some(ids?),
+        (None, Some(listed), Some(last)) if dropped == 0 => {
+            let new = cache.count_uncached(upserts.iter().filter_map(|u| u.resource.id.as_deref()))?;
+            if listed == cached + new as u64 + last.uncached {
+                tracing::info!(listed, "the count matches the cache and the new users: nobody left the scopes");
+                None
+            } else {
+                Some(list_ids().await?)
+            }
+        }
+        (None, _, _) => Some(list_ids().await?),
+    };
+    let live_ids = match live {
+        None => None,
+        Some((live_ids, uncached)) => {
+            everyone_listed = Some(EveryoneListed { at: now, uncached });
+            // A user listed here but neither cached nor among the changes (created after
+            // the changes were listed) is fetched below; one among the changes but not
+            // listed here (deleted in between) is not written. Listed together with the
+            // changes, a user created after this listing passed its place, but before the
+            // changes did, is among the changes only: not written now, and listed as
+            // changed by the next sync.
+            let missing: Vec<String> = {
+                let _span = tracing::info_span!("uncached ids").entered();
+                // Usually every id listed is cached or among the changes: counted, not copied.
+                let changes_listed =
+                    upserts.iter().filter_map(|u| u.resource.id.as_deref()).filter(|id| live_ids.contains(*id));
+                let accounted = cache.count_cached_among(&live_ids)? + cache.count_uncached(changes_listed)?;
+                if accounted == live_ids.len() {
+                    Vec::new()
+                } else {
+                    let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
+                    let cached = cache.user_ids()?;
+                    live_ids
+                        .iter()
+                        .filter(|id| !cached.contains(*id) && !known.contains(id.as_str()))
+                        .cloned()
+                        .collect()
+                }
+            };
+            if !missing.is_empty() {
+                tracing::info!(missing = missing.len(), "users listed but neither cached nor changed; fetching them");
+                let users = users_by_id(client, token, &missing, cancelled).await?;
+                let (found, dropped) = keep_in_scope(users, scopes, bu_attribute);
+                out_of_scope_dropped += dropped;
+                upserts.extend(found);
+            }
+            Some(live_ids)
+        }
+    };
+    Ok(Changes { upserts, live_ids, everyone_listed, out_of_scope_dropped })
 }
 
 /// The users a sync fetched, and how they are to be written.
@@ -457,14 +515,25 @@ async fn live_user_ids(
     let stubs =
         client.list_all_user_stubs_cancellable(token, Some(filter), &attributes, &mut |_| {}, cancelled).await?;
     let listed = stubs.len() as u64;
-    let live: HashSet<String> = stubs
-        .into_iter()
-        .filter_map(|stub| {
-            let bu = bu_in_json(&serde_json::Value::Object(stub.rest), plan.bu_attribute)
-                .and_then(|raw| BuPath::parse(&raw))?;
-            plan.scopes.covers(&bu).then_some(stub.id).flatten()
-        })
-        .collect();
+    // A directory holds far fewer BUs than users: each BU is parsed and checked once.
+    let mut inside: HashMap<String, bool> = HashMap::new();
+    let mut live = HashSet::with_capacity(stubs.len());
+    for stub in stubs {
+        let Some(id) = stub.id else { continue };
+        let json = serde_json::Value::Object(stub.rest);
+        let Some(bu) = bu_str_in_json(&json, plan.bu_attribute) else { continue };
+        let covered = match inside.get(bu) {
+            Some(&covered) => covered,
+            None => {
+                let covered = BuPath::parse(bu).is_some_and(|bu| plan.scopes.covers(&bu));
+                inside.insert(bu.to_owned(), covered);
+                covered
+            }
+        };
+        if covered {
+            live.insert(id);
+        }
+    }
     let uncached = listed.saturating_sub(live.len() as u64);
     Ok((live, uncached))
 }

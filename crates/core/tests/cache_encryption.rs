@@ -231,8 +231,14 @@ fn search_still_finds_each_user_after_a_cache_with_removed_users_is_encrypted_in
     fill(&mut plain);
     // The first user is deleted by an incremental sync: the rows left keep their rowids, with a gap.
     let live: std::collections::HashSet<String> = ["u1".to_owned(), "u2".to_owned()].into();
-    let sync =
-        IncrementalSync { upserts: &[], live_ids: Some(&live), groups: &[], server_grants: None, scope_key: "EMEA" };
+    let sync = IncrementalSync {
+        upserts: &[],
+        live_ids: Some(&live),
+        groups: &[],
+        server_grants: None,
+        scope_key: "EMEA",
+        everyone_listed: None,
+    };
     plain.apply_incremental_sync(&sync, Utc::now()).expect("applied");
     drop(plain);
 

@@ -19,8 +19,9 @@ use serde_json::{Map, Value};
 use crate::resource::{EnterpriseUser, Group, User};
 use crate::schema;
 
-/// An attribute name, borrowed from the input when it has no escapes.
-struct AttributeName<'de>(Cow<'de, str>);
+/// An attribute name as a decoder reads it: borrowed from the input when it has no escapes,
+/// so that attributes a decoder skips cost no allocation.
+pub struct AttributeName<'de>(Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for AttributeName<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -45,8 +46,14 @@ impl<'de> Deserialize<'de> for AttributeName<'de> {
 }
 
 impl AttributeName<'_> {
-    fn is(&self, name: &str) -> bool {
+    /// Whether this is `name`: attribute names are case-insensitive (RFC 7643 §2.1).
+    pub fn is(&self, name: &str) -> bool {
         self.0.eq_ignore_ascii_case(name)
+    }
+
+    /// The name as the server spelled it.
+    pub fn into_owned(self) -> String {
+        self.0.into_owned()
     }
 }
 

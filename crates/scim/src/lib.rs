@@ -15,6 +15,7 @@ pub mod resource;
 pub mod schema;
 
 pub use attributes::select_attributes;
+pub use decode::AttributeName;
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{quote, values_at, AttrPath, CompValue, CompareOp, Filter};
 pub use list::ListResponse;

@@ -71,6 +71,9 @@ pub struct IncrementalSync<'a> {
     pub server_grants: Option<&'a [Grant]>,
     /// What the users were selected by (see [`SYNC_SCOPE_KEY`]).
     pub scope_key: &'a str,
+    /// Set when this sync listed everyone in the scopes: recorded with the write, never without
+    /// it (a count is trusted only against a listing whose result was cached).
+    pub everyone_listed: Option<EveryoneListed>,
 }
 
 impl Cache {
@@ -93,17 +96,26 @@ impl Cache {
         Ok(self.meta_get(EVERYONE_LISTED_KEY)?.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
-    /// Records a listing of everyone, after the sync that made it has written the cache.
+    /// Records a listing of everyone (a sync records its own with its write).
     pub fn set_everyone_listed(&self, listed: &EveryoneListed) -> Result<(), Error> {
-        let json = serde_json::to_string(listed).map_err(|e| Error::Io(std::io::Error::other(e)))?;
-        self.meta_set(EVERYONE_LISTED_KEY, &json)
+        set_everyone_listed_in(&self.conn, listed)
     }
 
     /// The ids of every cached user.
     pub fn user_ids(&self) -> Result<HashSet<String>, Error> {
-        let mut statement = self.conn.prepare("SELECT id FROM users")?;
-        let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+        let mut ids = HashSet::new();
+        each_user_id(&self.conn, |id| {
+            ids.insert(id.to_owned());
+        })?;
         Ok(ids)
+    }
+
+    /// How many of `ids` are cached: every cached id is read once, none copied (an incremental
+    /// sync asks this of the id listing's 100,000s of ids).
+    pub fn count_cached_among(&self, ids: &HashSet<String>) -> Result<usize, Error> {
+        let mut cached = 0;
+        each_user_id(&self.conn, |id| cached += usize::from(ids.contains(id)))?;
+        Ok(cached)
     }
 
     /// What the cached users were selected by at the last sync; `None` before the first sync
@@ -131,15 +143,17 @@ impl Cache {
         let mut changes = UserChanges::default();
         let touched = TouchedUsers::new(&tx)?;
         if let Some(live_ids) = sync.live_ids {
-            let cached: Vec<String> = {
-                let mut statement = tx.prepare("SELECT id FROM users")?;
-                let ids = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<_, _>>()?;
-                ids
-            };
-            for user_id in cached.iter().filter(|id| !live_ids.contains(*id)) {
+            let _span = tracing::info_span!("removals").entered();
+            let mut gone = Vec::new();
+            each_user_id(&tx, |id| {
+                if !live_ids.contains(id) {
+                    gone.push(id.to_owned());
+                }
+            })?;
+            for user_id in &gone {
                 touched.add(user_id)?;
-                changes.removed += 1;
             }
+            changes.removed = gone.len() as u64;
             touched.forget()?;
             touched.delete_rows()?;
             touched.clear()?;
@@ -184,6 +198,9 @@ impl Cache {
         replace_groups(&tx, sync.groups)?;
         set_meta(&tx, super::meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;
         set_meta(&tx, SYNC_SCOPE_KEY, sync.scope_key)?;
+        if let Some(listed) = &sync.everyone_listed {
+            set_everyone_listed_in(&tx, listed)?;
+        }
         let counts = directory_counts(&tx)?;
         tracing::info_span!("commit").in_scope(|| tx.commit())?;
         Ok((counts, changes))
@@ -199,6 +216,7 @@ impl Cache {
         server_grants: Option<&[Grant]>,
         synced_at: DateTime<Utc>,
         scope_key: &str,
+        everyone_listed: Option<&EveryoneListed>,
     ) -> Result<(DirectoryCounts, UserChanges), Error> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // A fingerprint rather than the resource: a million raw resources copied aside would
@@ -219,9 +237,31 @@ impl Cache {
         };
         tx.execute_batch("DROP TABLE temp.previous_users;")?;
         set_meta(&tx, SYNC_SCOPE_KEY, scope_key)?;
+        if let Some(listed) = everyone_listed {
+            set_everyone_listed_in(&tx, listed)?;
+        }
         tracing::info_span!("commit").in_scope(|| tx.commit())?;
         Ok((counts, changes))
     }
+}
+
+/// Calls `each` with every cached user's id, borrowed from its row.
+fn each_user_id(conn: &Connection, mut each: impl FnMut(&str)) -> Result<(), Error> {
+    let mut statement = conn.prepare_cached("SELECT id FROM users")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        each(
+            row.get_ref(0)?
+                .as_str()
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))?,
+        );
+    }
+    Ok(())
+}
+
+fn set_everyone_listed_in(conn: &Connection, listed: &EveryoneListed) -> Result<(), Error> {
+    let json = serde_json::to_string(listed).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    set_meta(conn, EVERYONE_LISTED_KEY, &json)
 }
 
 /// What tells one version of a cached user from another (over the `users` columns).

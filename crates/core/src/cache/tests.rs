@@ -495,8 +495,14 @@ fn users_are_stored_as_the_server_sent_them_and_compared_by_content() {
     // The same user again, as Bailiwick would write it: the same content, so no change.
     let same = CachedUser { json: None, ..sent.clone() };
     let apply = |cache: &mut Cache, upserts: Vec<CachedUser>| {
-        let sync =
-            IncrementalSync { upserts: &upserts, live_ids: None, groups: &[], server_grants: None, scope_key: "s" };
+        let sync = IncrementalSync {
+            upserts: &upserts,
+            live_ids: None,
+            groups: &[],
+            server_grants: None,
+            scope_key: "s",
+            everyone_listed: None,
+        };
         cache.apply_incremental_sync(&sync, at(10)).expect("applies").1
     };
     let changes = apply(&mut cache, vec![same]);
@@ -539,8 +545,14 @@ fn search_index_rows(cache: &Cache) -> i64 {
 fn an_incremental_change_rewrites_only_what_it_changes_and_every_index_stays_right() {
     let mut cache = seeded();
     let apply = |cache: &mut Cache, upserts: Vec<CachedUser>| {
-        let sync =
-            IncrementalSync { upserts: &upserts, live_ids: None, groups: &[], server_grants: None, scope_key: "s" };
+        let sync = IncrementalSync {
+            upserts: &upserts,
+            live_ids: None,
+            groups: &[],
+            server_grants: None,
+            scope_key: "s",
+            everyone_listed: None,
+        };
         cache.apply_incremental_sync(&sync, at(10)).expect("applies").1
     };
     let stored = |cache: &Cache, id: &str| cache.user_resource(id).expect("reads").expect("cached");

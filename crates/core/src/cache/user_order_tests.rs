@@ -111,6 +111,7 @@ fn incremental_syncs_keep_the_list_order_through_adds_renames_and_removals() {
             groups: &[],
             server_grants: None,
             scope_key: "s",
+            everyone_listed: None,
         };
         cache.apply_incremental_sync(&sync, at(round)).expect("applies");
         assert_in_list_order(&cache, &format!("round {round}"));

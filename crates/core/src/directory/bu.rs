@@ -96,6 +96,11 @@ fn modelled_attribute<'u>(user: &'u User, bu_attribute: &str) -> Option<Option<&
 
 /// `bu_of` over a user as raw JSON (a partial resource from an `attributes=` listing).
 pub fn bu_in_json(json: &Value, bu_attribute: &str) -> Option<String> {
+    bu_str_in_json(json, bu_attribute).map(str::to_owned)
+}
+
+/// `bu_in_json`, borrowed from `json`.
+pub fn bu_str_in_json<'j>(json: &'j Value, bu_attribute: &str) -> Option<&'j str> {
     let (container, attribute) = match split_urn(bu_attribute) {
         Some((urn, attribute)) if urn.eq_ignore_ascii_case(bailiwick_scim::schema::USER) => (json, attribute),
         Some((urn, attribute)) => (get_ignore_case(json, urn)?, attribute),
@@ -103,7 +108,7 @@ pub fn bu_in_json(json: &Value, bu_attribute: &str) -> Option<String> {
     };
     let value = attribute.split('.').try_fold(container, |node, name| get_ignore_case(node, name))?;
     match value {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::String(s) if !s.trim().is_empty() => Some(s),
         _ => None,
     }
 }

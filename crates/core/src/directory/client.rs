@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bailiwick_scim::{AsReceived, Group, ListResponse, ScimErrorBody, User};
+use bailiwick_scim::{AsReceived, AttributeName, Group, ListResponse, ScimErrorBody, User};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
@@ -27,23 +27,45 @@ pub struct ServerFeatures {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserStub {
     pub id: Option<String>,
-    /// Everything else the server sent (the BU attribute, `schemas`, and what it adds anyway).
+    /// The other attributes the server sent (the BU attribute, and what it adds anyway), but
+    /// `schemas` and `meta`, which servers add to every resource and which hold no BU.
     pub rest: serde_json::Map<String, serde_json::Value>,
 }
 
 // By hand rather than `#[serde(flatten)]`, which buffers every attribute before sorting them
-// out: a deletion check lists every user in the scopes, and that buffering was most of its time.
+// out: a deletion check lists every user in the scopes, and decoding (then freeing) what it
+// never reads was most of its time.
 impl<'de> serde::Deserialize<'de> for UserStub {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut rest = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
-        let id = match rest.remove("id") {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(id)) => Some(id),
-            Some(other) => {
-                return Err(serde::de::Error::custom(format!("a user's id must be a string, not {other}")));
+        struct StubVisitor;
+        impl<'de> serde::de::Visitor<'de> for StubVisitor {
+            type Value = UserStub;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a SCIM User (a JSON object)")
             }
-        };
-        Ok(Self { id, rest })
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UserStub, A::Error> {
+                let mut stub = UserStub { id: None, rest: serde_json::Map::new() };
+                while let Some(name) = map.next_key::<AttributeName<'de>>()? {
+                    if name.is("id") {
+                        stub.id = match map.next_value::<serde_json::Value>()? {
+                            serde_json::Value::Null => None,
+                            serde_json::Value::String(id) => Some(id),
+                            other => {
+                                return Err(serde::de::Error::custom(format!(
+                                    "a user's id must be a string, not {other}"
+                                )));
+                            }
+                        };
+                    } else if name.is("schemas") || name.is("meta") {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    } else {
+                        stub.rest.insert(name.into_owned(), map.next_value()?);
+                    }
+                }
+                Ok(stub)
+            }
+        }
+        deserializer.deserialize_map(StubVisitor)
     }
 }
 
@@ -648,6 +670,33 @@ mod tests {
                 json!({"totalResults": total, "startIndex": start, "itemsPerPage": users.len(), "Resources": users}),
             )
         }
+    }
+
+    #[test]
+    fn an_id_listing_keeps_the_id_and_the_attributes_that_may_hold_a_bu() {
+        let division = bailiwick_scim::schema::ENTERPRISE_USER;
+        let page = json!({"totalResults": 3, "Resources": [
+            {"schemas": [bailiwick_scim::schema::USER], "ID": "u1", division: {"division": "EMEA/DE"},
+             "meta": {"resourceType": "User"}},
+            {"id": null, "title": "EMEA"},
+            {"id": "u3"},
+        ]});
+        let page: ListResponse<UserStub> = serde_json::from_value(page).expect("a valid id listing decodes");
+        let ids: Vec<_> = page.resources.iter().map(|stub| stub.id.as_deref()).collect();
+        assert_eq!(ids, [Some("u1"), None, Some("u3")], "`id` is matched in any case");
+        let kept: Vec<Vec<&str>> =
+            page.resources.iter().map(|stub| stub.rest.keys().map(String::as_str).collect()).collect();
+        assert_eq!(kept, [vec![division], vec!["title"], vec![]], "schemas and meta are left out");
+        assert_eq!(
+            crate::directory::bu_in_json(
+                &serde_json::Value::Object(page.resources[0].rest.clone()),
+                &format!("{division}:division")
+            )
+            .as_deref(),
+            Some("EMEA/DE")
+        );
+        let refused = serde_json::from_value::<UserStub>(json!({"id": 7}));
+        assert!(refused.expect_err("a numeric id is refused").to_string().contains("must be a string"));
     }
 
     fn token() -> AccessToken {
