@@ -29,7 +29,15 @@ struct Directory {
     changed: Vec<Value>,
     live: Vec<Value>,
     id_listings: usize,
+    /// When set, the changes listing answers only once an id listing has been asked for (or
+    /// after `CHANGES_WAIT`), and records which came first in `changes_waited_for_ids`.
+    changes_wait_for_ids: bool,
+    changes_waited_for_ids: Option<bool>,
+    ids_asked: Arc<tokio::sync::Notify>,
 }
+
+/// How long a held changes listing waits for the id listing before it answers anyway.
+const CHANGES_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 type Shared = Arc<Mutex<Directory>>;
 
@@ -51,11 +59,20 @@ async fn start_directory(directory: Shared) -> (Url, tokio::task::JoinHandle<()>
         State(directory): State<Shared>,
         Query(q): Query<std::collections::HashMap<String, String>>,
     ) -> Json<Value> {
-        let mut held = directory.lock().expect("lock");
         let filter = q.get("filter").cloned().unwrap_or_default();
+        let held_changes = {
+            let held = directory.lock().expect("lock");
+            (held.changes_wait_for_ids && filter.contains("meta.lastModified")).then(|| held.ids_asked.clone())
+        };
+        if let Some(ids_asked) = held_changes {
+            let waited = tokio::time::timeout(CHANGES_WAIT, ids_asked.notified()).await.is_ok();
+            directory.lock().expect("lock").changes_waited_for_ids = Some(waited);
+        }
+        let mut held = directory.lock().expect("lock");
         // The client counts with a page of one id; its id listings ask for pages of thousands.
         if q.contains_key("attributes") && q.get("count").is_none_or(|c| c != "1") {
             held.id_listings += 1;
+            held.ids_asked.notify_one();
         }
         let all = if q.contains_key("attributes") {
             held.live.iter().map(|u| json!({"id": u["id"], ENTERPRISE: u[ENTERPRISE]})).collect()
@@ -161,6 +178,28 @@ async fn changes_alone_need_no_id_listing_and_a_deletion_is_found_through_the_co
     let third = fixture.sync(11).await;
     assert_eq!((third.added, third.changed, third.removed), (0, 0, 1), "{third:?}");
     assert_eq!(fixture.id_listings(), 1);
+    assert_eq!(fixture.cached(), ["anna", "carl"]);
+    fixture.task.abort();
+}
+
+#[tokio::test]
+async fn when_the_count_shows_that_someone_left_the_ids_are_listed_while_the_changes_still_arrive() {
+    let (anna, bert, carl) = (user("u1", "anna"), user("u2", "bert"), user("u3", "carl"));
+    let mut fixture = synced(&[&anna, &bert, &carl]).await;
+    // Bert is deleted and Anna changed. The changes listing answers only after the id listing
+    // was asked for: a client that waited for the changes before listing the ids would wait
+    // for nothing (and the listing would answer after `CHANGES_WAIT` anyway).
+    fixture.change(&[&renamed(&anna, "Anna Changed")], &[&anna, &carl]);
+    fixture.directory.lock().expect("lock").changes_wait_for_ids = true;
+    let started = std::time::Instant::now();
+    let report = fixture.sync(10).await;
+    assert_eq!(
+        fixture.directory.lock().expect("lock").changes_waited_for_ids,
+        Some(true),
+        "the ids were listed while the changes were still being asked for (sync took {:?})",
+        started.elapsed()
+    );
+    assert_eq!((report.kind, report.changed, report.removed), (SyncKind::Incremental, 1, 1), "{report:?}");
     assert_eq!(fixture.cached(), ["anna", "carl"]);
     fixture.task.abort();
 }
