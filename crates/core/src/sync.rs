@@ -269,7 +269,7 @@ pub async fn sync_plan_with(
             let changes = fetch_changes(client, token, cache, plan, filter, since, now, progress, cancel).await?;
             out_of_scope_dropped += changes.out_of_scope_dropped;
             everyone_listed = changes.everyone_listed;
-            Fetched::Diff { upserts: changes.upserts, live_ids: changes.live_ids }
+            Fetched::Diff { upserts: changes.upserts, listing: changes.listing }
         }
         ((SyncKind::FullScanDiff, _), Some(filter)) => {
             let users = {
@@ -280,8 +280,8 @@ pub async fn sync_plan_with(
             let (upserts, dropped) = keep_in_scope(users, scopes, bu_attribute);
             out_of_scope_dropped += dropped;
             everyone_listed = Some(EveryoneListed { at: now, uncached: dropped });
-            let live_ids = Some(upserts.iter().filter_map(|u| u.resource.id.clone()).collect());
-            Fetched::Diff { upserts, live_ids }
+            let live_ids = upserts.iter().filter_map(|u| u.resource.id.clone()).collect();
+            Fetched::Diff { upserts, listing: Some(Listing { live_ids, gone: None }) }
         }
         (_, Some(filter)) => {
             let users = {
@@ -329,10 +329,11 @@ pub async fn sync_plan_with(
         Fetched::All(users) => {
             cache.replace_directory_for_sync(users, &groups, grants.as_deref(), now, &key, everyone_listed.as_ref())?
         }
-        Fetched::Diff { upserts, live_ids } => {
+        Fetched::Diff { upserts, listing } => {
             let sync = IncrementalSync {
                 upserts: &upserts,
-                live_ids: live_ids.as_ref(),
+                live_ids: listing.as_ref().map(|l| &l.live_ids),
+                gone: listing.as_ref().and_then(|l| l.gone.as_deref()),
                 groups: &groups,
                 server_grants: grants.as_deref(),
                 scope_key: &key,
@@ -366,7 +367,7 @@ pub async fn sync_plan_with(
 struct Changes {
     upserts: Vec<CachedUser>,
     /// `None` when the count showed that nobody left the scopes.
-    live_ids: Option<HashSet<String>>,
+    listing: Option<Listing>,
     everyone_listed: Option<EveryoneListed>,
     out_of_scope_dropped: u64,
 }
@@ -444,7 +445,7 @@ async fn fetch_changes(
         }
         (None, _, _) => Some(list_ids().await?),
     };
-    let live_ids = match live {
+    let listing = match live {
         None => None,
         Some((live_ids, uncached)) => {
             everyone_listed = Some(EveryoneListed { at: now, uncached });
@@ -454,13 +455,12 @@ async fn fetch_changes(
             // changes, a user created after this listing passed its place, but before the
             // changes did, is among the changes only: not written now, and listed as
             // changed by the next sync.
+            let against = tracing::info_span!("cached ids").in_scope(|| cache.cached_against(&live_ids))?;
             let missing: Vec<String> = {
-                let _span = tracing::info_span!("uncached ids").entered();
                 // Usually every id listed is cached or among the changes: counted, not copied.
                 let changes_listed =
                     upserts.iter().filter_map(|u| u.resource.id.as_deref()).filter(|id| live_ids.contains(*id));
-                let accounted = cache.count_cached_among(&live_ids)? + cache.count_uncached(changes_listed)?;
-                if accounted == live_ids.len() {
+                if against.listed + cache.count_uncached(changes_listed)? == live_ids.len() {
                     Vec::new()
                 } else {
                     let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
@@ -479,19 +479,26 @@ async fn fetch_changes(
                 out_of_scope_dropped += dropped;
                 upserts.extend(found);
             }
-            Some(live_ids)
+            Some(Listing { live_ids, gone: Some(against.gone) })
         }
     };
-    Ok(Changes { upserts, live_ids, everyone_listed, out_of_scope_dropped })
+    Ok(Changes { upserts, listing, everyone_listed, out_of_scope_dropped })
+}
+
+/// The ids of everyone in the scopes, and the cached users they leave out.
+struct Listing {
+    live_ids: HashSet<String>,
+    /// `None`: not compared with the cache yet.
+    gone: Option<Vec<String>>,
 }
 
 /// The users a sync fetched, and how they are to be written.
 enum Fetched {
     /// Every user in the scopes: replace the cache.
     All(Vec<CachedUser>),
-    /// Users to write where they differ, and the ids of all users that remain.
-    /// `live_ids` is `None` when nobody left the scopes.
-    Diff { upserts: Vec<CachedUser>, live_ids: Option<HashSet<String>> },
+    /// Users to write where they differ, and everyone that remains; `listing` is `None` when
+    /// nobody left the scopes.
+    Diff { upserts: Vec<CachedUser>, listing: Option<Listing> },
 }
 
 /// What the cached users were selected by: the BU attribute and the scope paths, in order.

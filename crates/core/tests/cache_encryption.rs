@@ -234,6 +234,7 @@ fn search_still_finds_each_user_after_a_cache_with_removed_users_is_encrypted_in
     let sync = IncrementalSync {
         upserts: &[],
         live_ids: Some(&live),
+        gone: None,
         groups: &[],
         server_grants: None,
         scope_key: "EMEA",

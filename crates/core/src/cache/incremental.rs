@@ -45,6 +45,15 @@ pub struct EveryoneListed {
     pub uncached: u64,
 }
 
+/// The cached users against a listing of everyone in the scopes ([`Cache::cached_against`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedAgainst {
+    /// Cached users the listing holds.
+    pub listed: usize,
+    /// Cached users the listing does not hold: deleted, or moved out of the scopes.
+    pub gone: Vec<String>,
+}
+
 /// What a sync did to the cached users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,6 +74,9 @@ pub struct IncrementalSync<'a> {
     /// (deleted between the two requests). `None` when nobody left the scopes (the server's
     /// count said so): nothing is removed.
     pub live_ids: Option<&'a HashSet<String>>,
+    /// The cached users `live_ids` leaves out, when the caller has found them already (with
+    /// [`Cache::cached_against`], which it needed anyway); `None`: they are found here.
+    pub gone: Option<&'a [String]>,
     /// Every group, with its members: groups and memberships are replaced as a whole.
     pub groups: &'a [Group],
     /// Server-mode grants, replaced as a whole when given.
@@ -110,12 +122,19 @@ impl Cache {
         Ok(ids)
     }
 
-    /// How many of `ids` are cached: every cached id is read once, none copied (an incremental
-    /// sync asks this of the id listing's 100,000s of ids).
-    pub fn count_cached_among(&self, ids: &HashSet<String>) -> Result<usize, Error> {
-        let mut cached = 0;
-        each_user_id(&self.conn, |id| cached += usize::from(ids.contains(id)))?;
-        Ok(cached)
+    /// The cached users against the ids of everyone in the scopes, in one read of every cached
+    /// id that copies only the ids of the users gone (an incremental sync asks this of the id
+    /// listing's 100,000s of ids).
+    pub fn cached_against(&self, live_ids: &HashSet<String>) -> Result<CachedAgainst, Error> {
+        let mut against = CachedAgainst { listed: 0, gone: Vec::new() };
+        each_user_id(&self.conn, |id| {
+            if live_ids.contains(id) {
+                against.listed += 1;
+            } else {
+                against.gone.push(id.to_owned());
+            }
+        })?;
+        Ok(against)
     }
 
     /// What the cached users were selected by at the last sync; `None` before the first sync
@@ -144,13 +163,21 @@ impl Cache {
         let touched = TouchedUsers::new(&tx)?;
         if let Some(live_ids) = sync.live_ids {
             let _span = tracing::info_span!("removals").entered();
-            let mut gone = Vec::new();
-            each_user_id(&tx, |id| {
-                if !live_ids.contains(id) {
-                    gone.push(id.to_owned());
+            let found;
+            let gone = match sync.gone {
+                Some(gone) => gone,
+                None => {
+                    let mut gone = Vec::new();
+                    each_user_id(&tx, |id| {
+                        if !live_ids.contains(id) {
+                            gone.push(id.to_owned());
+                        }
+                    })?;
+                    found = gone;
+                    &found
                 }
-            })?;
-            for user_id in &gone {
+            };
+            for user_id in gone {
                 touched.add(user_id)?;
             }
             changes.removed = gone.len() as u64;

@@ -37,7 +37,7 @@ pub use audit_log::AuditQuery;
 pub use directory_changes::DirectoryChange;
 pub use encryption::{CacheKeyStore, KeyringCacheKeyStore};
 pub use grants::{GrantQuery, LedgerMembership};
-pub use incremental::{EveryoneListed, IncrementalSync, UserChanges};
+pub use incremental::{CachedAgainst, EveryoneListed, IncrementalSync, UserChanges};
 pub use outbox::{Conflict, Finish, OutboxEntry, OutboxState};
 pub use reviews::Review;
 pub use users::{BusinessUnitCount, GroupRow, MatchCount, UserQuery, UserRow, UserType, COUNT_CAP};

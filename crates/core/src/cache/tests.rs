@@ -498,6 +498,7 @@ fn users_are_stored_as_the_server_sent_them_and_compared_by_content() {
         let sync = IncrementalSync {
             upserts: &upserts,
             live_ids: None,
+            gone: None,
             groups: &[],
             server_grants: None,
             scope_key: "s",
@@ -548,6 +549,7 @@ fn an_incremental_change_rewrites_only_what_it_changes_and_every_index_stays_rig
         let sync = IncrementalSync {
             upserts: &upserts,
             live_ids: None,
+            gone: None,
             groups: &[],
             server_grants: None,
             scope_key: "s",

@@ -108,6 +108,7 @@ fn incremental_syncs_keep_the_list_order_through_adds_renames_and_removals() {
         let sync = IncrementalSync {
             upserts: &upserts,
             live_ids: Some(&live_ids),
+            gone: None,
             groups: &[],
             server_grants: None,
             scope_key: "s",
