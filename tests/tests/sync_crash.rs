@@ -1,7 +1,9 @@
 //! Crash safety of the sync (issue 5): `bailiwick sync --full` processes are killed (SIGKILL)
 //! at random moments against a sandbox of 3,000 extra users, while the directory changes
 //! between rounds. After each kill the cache opens, `users list` works and shows either the
-//! state before that sync or the complete new one, never a mix; the next sync completes.
+//! state before that sync or the complete new one, never a mix; the next sync completes. The
+//! kills are timed by a first sync's own pace (a page, the write): fixed delays let the syncs of
+//! a fast machine finish before the kill.
 //!
 //! "The new state" is the server's own listing for the same admin, read over SCIM by the
 //! tests' own client (tests/common), not through Bailiwick.
@@ -49,6 +51,38 @@ fn progress_lines(stderr: ChildStderr) -> mpsc::Receiver<bool> {
     rx
 }
 
+/// How long a full sync's steps take on this machine: a page (the time between two progress
+/// lines) and the write (from the line announcing it to the process's exit). Kills are placed
+/// by these, so that they land midway on a fast machine as on a slow one.
+struct SyncPace {
+    page: Duration,
+    write: Duration,
+}
+
+/// Runs one `sync --full` to completion and times its steps.
+fn measure_pace(cli: &Cli) -> SyncPace {
+    let started = Instant::now();
+    let mut child = cli.command(&["sync", "--full"]).stderr(Stdio::piped()).spawn().expect("spawn a sync");
+    let progress = progress_lines(child.stderr.take().expect("the sync's stderr"));
+    let mut lines = Vec::new();
+    // The channel closes with the process's stderr; the timeout only bounds a hung sync.
+    while let Ok(saving) = progress.recv_timeout(Duration::from_secs(60)) {
+        lines.push((started.elapsed(), saving));
+    }
+    let status = child.wait().expect("wait for the sync");
+    let ended = started.elapsed();
+    assert!(status.success(), "the timed sync completes: {status}");
+    let first = lines.first().map(|(at, _)| *at).expect("the sync printed its progress");
+    let saving = lines.iter().find(|(_, saving)| *saving).map(|(at, _)| *at).expect("the sync announced its write");
+    let steps = u32::try_from(lines.len().saturating_sub(1).max(1)).unwrap_or(u32::MAX);
+    let pace = SyncPace {
+        page: ((saving - first) / steps).max(Duration::from_millis(1)),
+        write: (ended - saving).max(Duration::from_millis(1)),
+    };
+    eprintln!("a full sync here: {:?} a page, {:?} the write (then the exit)", pace.page, pace.write);
+    pace
+}
+
 /// Every userName `token` may see on the server, paging through the listing.
 fn server_user_names(directory: &Directory, token: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
@@ -87,6 +121,7 @@ fn a_killed_sync_leaves_the_old_or_the_new_cache_and_the_next_sync_completes() {
     let mut previous = cached_user_names(&cli, "users list after the first sync");
     assert_eq!(previous, server_user_names(&directory, &ada), "the first sync caches the server's listing");
     assert!(previous.len() > 1_000, "a sync of this size takes long enough to be cut: {}", previous.len());
+    let pace = measure_pace(&cli);
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5EED_CAFE);
     let bus = ["EMEA/DE", "EMEA/FR", "EMEA/UK", "EMEA/NL"];
@@ -115,10 +150,16 @@ fn a_killed_sync_leaves_the_old_or_the_new_cache_and_the_next_sync_completes() {
         let progress = progress_lines(child.stderr.take().expect("the sync's stderr"));
         let lines = previous.len().div_ceil(PAGE_SIZE) + 3;
         // Every other round, on average, aims at the write itself: the moment that matters.
-        // The write of ~1,500 users takes a few hundred milliseconds in a debug build.
+        // The kill comes somewhere within the write's measured time, or a little after it (a
+        // few hundred milliseconds for ~1,500 users in a debug build on a slow machine, tens on
+        // a fast one), else within a page's time after the chosen progress line.
         let at_write = rng.gen_bool(0.5);
         let trigger = if at_write { lines } else { rng.gen_range(1..=lines) };
-        let extra = Duration::from_millis(rng.gen_range(0..if at_write { 600 } else { 150 }));
+        let extra = if at_write {
+            pace.write.mul_f64(rng.gen_range(0.0..1.25))
+        } else {
+            pace.page.mul_f64(rng.gen_range(0.0..1.0))
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut seen = 0;
         while seen < trigger && Instant::now() < deadline {

@@ -108,11 +108,6 @@ impl Cache {
         Ok(self.meta_get(EVERYONE_LISTED_KEY)?.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
-    /// Records a listing of everyone (a sync records its own with its write).
-    pub fn set_everyone_listed(&self, listed: &EveryoneListed) -> Result<(), Error> {
-        set_everyone_listed_in(&self.conn, listed)
-    }
-
     /// The ids of every cached user.
     pub fn user_ids(&self) -> Result<HashSet<String>, Error> {
         let mut ids = HashSet::new();
@@ -286,6 +281,7 @@ fn each_user_id(conn: &Connection, mut each: impl FnMut(&str)) -> Result<(), Err
     Ok(())
 }
 
+/// Records a listing of everyone, inside the transaction of the sync that made it.
 fn set_everyone_listed_in(conn: &Connection, listed: &EveryoneListed) -> Result<(), Error> {
     let json = serde_json::to_string(listed).map_err(|e| Error::Io(std::io::Error::other(e)))?;
     set_meta(conn, EVERYONE_LISTED_KEY, &json)
