@@ -82,8 +82,8 @@ async fn main() -> Result<(), Failure> {
             SyncProgress::Users(Fetching { total, .. }) => user_total = total,
             SyncProgress::Groups(Fetching { total, .. }) => group_total = total,
             SyncProgress::Saving => saving_at = Some(started.elapsed()),
-            // full_sync never fetches grants.
-            SyncProgress::Grants(_) => {}
+            // full_sync never fetches grants, and lists no ids apart from the users.
+            SyncProgress::Grants(_) | SyncProgress::UserIds(_) => {}
         })
         .await?;
     let sync = started.elapsed();

@@ -41,6 +41,7 @@ impl Output {
             SyncProgress::Users(f) => format!("users: {}", fetching_text(f)),
             SyncProgress::Groups(f) => format!("groups: {}", fetching_text(f)),
             SyncProgress::Grants(f) => format!("grants: {}", fetching_text(f)),
+            SyncProgress::UserIds(f) => format!("user ids, to find removed users: {}", fetching_text(f)),
             SyncProgress::Saving => "saving to the local cache".to_owned(),
         };
         eprintln!("  {line}");

@@ -41,6 +41,9 @@ pub enum SyncProgress {
     Groups(Fetching),
     /// A page of grants arrived (server mode).
     Grants(Fetching),
+    /// A page of the listing of every id in the scopes arrived: an incremental sync looking for
+    /// the users deleted or moved out of the scopes.
+    UserIds(Fetching),
     /// Everything is fetched; writing the cache.
     Saving,
 }
@@ -403,7 +406,18 @@ async fn fetch_changes(
     // off) is put right by listing everyone at least every `COUNT_TRUSTED_FOR`.
     let trusted = cache.everyone_listed()?.filter(|last| now - last.at < COUNT_TRUSTED_FOR);
     let cached = cache.count_users(&UserQuery::default())?;
-    let list_ids = || live_user_ids(client, token, filter, plan, cancelled).instrument(tracing::info_span!("live ids"));
+    // The changes and the id listing may arrive together: both report through this.
+    let progress = std::sync::Mutex::new(progress);
+    let report = |step: SyncProgress| {
+        if let Ok(mut progress) = progress.lock() {
+            progress(step);
+        }
+    };
+    let list_ids = || {
+        let mut pace = Pace::start();
+        let on_page = move |p: PageFetched| report(SyncProgress::UserIds(pace.page(p)));
+        live_user_ids(client, token, filter, plan, on_page, cancelled).instrument(tracing::info_span!("live ids"))
+    };
     // The count and the changes are asked for together. When the count alone shows that
     // someone left (fewer listed than cached, whatever the changes add), or cannot be
     // trusted, every id is listed at once, while the changes still arrive.
@@ -422,7 +436,7 @@ async fn fetch_changes(
         (listed, ids)
     };
     let mut pace = Pace::start();
-    let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
+    let mut on_page = |p: PageFetched| report(SyncProgress::Users(pace.page(p)));
     let ((listed, listed_early), changed) = futures_util::future::join(
         counted,
         client
@@ -516,11 +530,12 @@ async fn live_user_ids(
     token: &AccessToken,
     filter: &str,
     plan: &SyncPlan<'_>,
+    mut on_page: impl FnMut(PageFetched) + Send,
     cancelled: &std::sync::atomic::AtomicBool,
 ) -> Result<(HashSet<String>, u64), Error> {
     let attributes = format!("id,{}", plan.bu_attribute);
     let stubs =
-        client.list_all_user_stubs_cancellable(token, Some(filter), &attributes, &mut |_| {}, cancelled).await?;
+        client.list_all_user_stubs_cancellable(token, Some(filter), &attributes, &mut on_page, cancelled).await?;
     let listed = stubs.len() as u64;
     // A directory holds far fewer BUs than users: each BU is parsed and checked once.
     let mut inside: HashMap<String, bool> = HashMap::new();

@@ -12,7 +12,7 @@ use bailiwick_core::cache::{Cache, UserQuery};
 use bailiwick_core::directory::ScimClient;
 use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
 use bailiwick_core::secret::AccessToken;
-use bailiwick_core::sync::{sync_plan, SyncCancel, SyncKind, SyncPlan};
+use bailiwick_core::sync::{sync_plan, SyncCancel, SyncKind, SyncPlan, SyncProgress};
 use bailiwick_core::{BuPath, Scopes};
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
@@ -127,13 +127,28 @@ async fn synced(users: &[&Value]) -> Fixture {
 impl Fixture {
     /// A sync `hour` hours after 2025-01-01 00:00 UTC.
     async fn sync(&mut self, hour: i64) -> bailiwick_core::sync::SyncReport {
+        self.sync_reporting(hour).await.0
+    }
+
+    /// `sync`, with the progress it reported.
+    async fn sync_reporting(&mut self, hour: i64) -> (bailiwick_core::sync::SyncReport, Vec<SyncProgress>) {
         let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
         let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
         let at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().expect("time") + chrono::Duration::hours(hour);
         let token = AccessToken::new("race-test-token");
-        sync_plan(&self.client, &token, &mut self.cache, &plan, at, &mut |_| {}, &SyncCancel::new())
-            .await
-            .expect("syncs")
+        let mut reported = Vec::new();
+        let report = sync_plan(
+            &self.client,
+            &token,
+            &mut self.cache,
+            &plan,
+            at,
+            &mut |step| reported.push(step),
+            &SyncCancel::new(),
+        )
+        .await
+        .expect("syncs");
+        (report, reported)
     }
 
     /// Changes the directory: who the changes listing returns, and who is there.
@@ -165,19 +180,30 @@ async fn changes_alone_need_no_id_listing_and_a_deletion_is_found_through_the_co
 
     // Anna changed, Carl is new: the count (3) is the cache (2) and the new user (1).
     fixture.change(&[&renamed(&anna, "Anna Changed"), &carl], &[&anna, &bert, &carl]);
-    let second = fixture.sync(10).await;
+    let (second, reported) = fixture.sync_reporting(10).await;
     assert_eq!(second.kind, SyncKind::Incremental);
     assert_eq!((second.added, second.changed, second.removed), (1, 1, 0), "{second:?}");
     assert_eq!(fixture.id_listings(), 0, "nobody left: the ids were not listed");
+    assert!(!reported.iter().any(|step| matches!(step, SyncProgress::UserIds(_))), "{reported:?}");
     assert_eq!(fixture.cached(), ["anna", "bert", "carl"]);
     let anna_now = fixture.cache.user("anna").expect("reads").expect("cached");
     assert_eq!(anna_now.display_name, "Anna Changed");
 
     // Bert is deleted: the count (2) is one short of the cache (3), so the ids are listed.
     fixture.change(&[], &[&anna, &carl]);
-    let third = fixture.sync(11).await;
+    let (third, reported) = fixture.sync_reporting(11).await;
     assert_eq!((third.added, third.changed, third.removed), (0, 0, 1), "{third:?}");
     assert_eq!(fixture.id_listings(), 1);
+    // The id listing reports its pages, as the other listings do: the desktop and the CLI say
+    // that the sync looks for removed users, and how far it has come.
+    let listed: Vec<(u64, u64)> = reported
+        .iter()
+        .filter_map(|step| match step {
+            SyncProgress::UserIds(page) => Some((page.fetched, page.total)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed.last(), Some(&(2, 2)), "the id listing's pages are reported: {reported:?}");
     assert_eq!(fixture.cached(), ["anna", "carl"]);
     fixture.task.abort();
 }

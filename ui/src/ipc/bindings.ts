@@ -404,7 +404,7 @@ export type SyncKind = "full" | "incremental" | "fullScanDiff";
 /**
  * What a sync is doing, reported as it goes (to a progress bar or stderr).
  */
-export type SyncProgress = { "phase": "users" } & Fetching | { "phase": "groups" } & Fetching | { "phase": "grants" } & Fetching | { "phase": "saving" };
+export type SyncProgress = { "phase": "users" } & Fetching | { "phase": "groups" } & Fetching | { "phase": "grants" } & Fetching | { "phase": "userIds" } & Fetching | { "phase": "saving" };
 
 export type SyncReport = {
 /**

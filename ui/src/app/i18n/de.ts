@@ -113,6 +113,7 @@ export const de: Messages = {
     signIn: 'Anmelden',
     saving: 'Wird im Cache gespeichert…',
     fetching: '{{phase}} werden abgerufen: {{fetched}} von {{total}}',
+    checkingRemoved: 'Suche nach entfernten Benutzern: {{fetched}} von {{total}} aufgelistet',
     pace: '{{perSecond}}/s, noch etwa {{remaining}}',
     cancelSync: 'Abbrechen',
     cancelSyncTitle: 'Synchronisierung beenden; der Cache bleibt, wie er war',

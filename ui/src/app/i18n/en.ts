@@ -113,6 +113,7 @@ export const en = {
     signIn: 'Sign in',
     saving: 'Saving to the cache…',
     fetching: 'Fetching {{phase}}: {{fetched}} of {{total}}',
+    checkingRemoved: 'Checking for removed users: {{fetched}} of {{total}} listed',
     pace: '{{perSecond}}/s, about {{remaining}} left',
     cancelSync: 'Cancel',
     cancelSyncTitle: 'Stop the sync; the cache stays as it was',

@@ -114,6 +114,7 @@ export const fr: Messages = {
     signIn: 'Se connecter',
     saving: 'Enregistrement dans le cache…',
     fetching: 'Récupération des {{phase}} : {{fetched}} sur {{total}}',
+    checkingRemoved: 'Recherche des utilisateurs supprimés : {{fetched}} sur {{total}} listés',
     pace: '{{perSecond}}/s, encore environ {{remaining}}',
     cancelSync: 'Annuler',
     cancelSyncTitle: 'Arrêter la synchronisation ; le cache reste tel quel',

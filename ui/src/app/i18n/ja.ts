@@ -112,6 +112,7 @@ export const ja: Messages = {
     signIn: 'サインイン',
     saving: 'キャッシュに保存しています…',
     fetching: '{{phase}}を取得しています：{{total}} 件中 {{fetched}} 件',
+    checkingRemoved: '削除されたユーザーを確認しています：{{total}} 件中 {{fetched}} 件',
     pace: '毎秒 {{perSecond}} 件、残り約 {{remaining}}',
     cancelSync: 'キャンセル',
     cancelSyncTitle: '同期を中止します。キャッシュは元のままです',

@@ -44,6 +44,14 @@ describe('sync progress in the header', () => {
     expect(screen.getByTestId('data-age').textContent).toContain('about 19 minutes left');
   });
 
+  it('says the id listing of an incremental sync looks for removed users, with its pace', () => {
+    renderHeader({ phase: 'userIds', fetched: 40_000, total: 99_279, pages: 20, perSecond: 80_000, remainingSeconds: 1 });
+    const text = screen.getByTestId('data-age').textContent ?? '';
+    expect(text).toContain('Checking for removed users: 40,000 of 99,279 listed');
+    expect(text).toContain('80,000/s');
+    expect(text).not.toContain('Fetching');
+  });
+
   it('has no pace before the first page, and no cancel button when no sync runs', () => {
     renderHeader({ phase: 'groups', fetched: 0, total: 0, pages: 0, perSecond: 0, remainingSeconds: null });
     expect(screen.getByTestId('data-age').textContent).not.toContain('/s');

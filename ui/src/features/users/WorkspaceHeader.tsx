@@ -126,11 +126,12 @@ export function WorkspaceHeader({
 function describeProgress(progress: SyncProgress | null, t: TFunction, format: Formatters): string {
   if (!progress) return t('header.syncing');
   if (progress.phase === 'saving') return t('header.saving');
-  const fetching = t('header.fetching', {
-    phase: t(`header.phase.${progress.phase}`),
-    fetched: format.number(progress.fetched),
-    total: format.number(progress.total),
-  });
+  const counts = { fetched: format.number(progress.fetched), total: format.number(progress.total) };
+  // The id listing that finds deleted users fetches no users to show: said as what it is for.
+  const fetching =
+    progress.phase === 'userIds'
+      ? t('header.checkingRemoved', counts)
+      : t('header.fetching', { phase: t(`header.phase.${progress.phase}`), ...counts });
   if (progress.remainingSeconds === null || progress.fetched >= progress.total) return fetching;
   const pace = t('header.pace', {
     perSecond: format.number(Math.round(progress.perSecond)),
