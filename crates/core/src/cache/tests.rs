@@ -410,6 +410,84 @@ fn the_search_index_follows_each_replace_and_clear() {
     assert_eq!(search_ids(&cache, "schulz"), Vec::<String>::new());
 }
 
+/// The opcodes SQLite compiles `sql` into.
+fn opcodes(cache: &Cache, sql: &str) -> Vec<String> {
+    let mut statement = cache.conn.prepare(&format!("EXPLAIN {sql}")).expect("explains");
+    let unbound = std::iter::repeat_n(rusqlite::types::Null, statement.parameter_count());
+    let rows = statement.query_map(rusqlite::params_from_iter(unbound), |row| row.get(1)).expect("queries");
+    rows.collect::<Result<_, _>>().expect("reads")
+}
+
+#[test]
+fn writing_a_user_builds_no_temporary_table_for_the_checks_yet_the_checks_hold() {
+    let cache = Cache::open_in_memory().expect("opens");
+    let opcodes = opcodes(&cache, user_rows::UPSERT_USER);
+    assert!(opcodes.iter().any(|op| op == "Insert"), "{opcodes:?}");
+    // An IN list of more than two constants is a B-tree built each time the statement runs.
+    assert!(!opcodes.iter().any(|op| op == "OpenEphemeral"), "{opcodes:?}");
+    let insert = |user_type: &str, active: i64| {
+        cache.conn.execute(
+            "INSERT INTO users (id, user_name, display_name, user_type, active, raw) VALUES (?1, 'u', 'U', ?2, ?3, '{}')",
+            params![format!("{user_type}-{active}"), user_type, active],
+        )
+    };
+    for user_type in ["employee", "partner", "service", "other"] {
+        insert(user_type, 1).expect("a known type");
+    }
+    insert("employee", 0).expect("inactive");
+    for (user_type, active) in [("robot", 1), ("Employee", 1), ("employee", 2)] {
+        let refused = insert(user_type, active).expect_err("the checks refuse it");
+        assert!(refused.to_string().contains("CHECK constraint failed"), "{user_type} {active}: {refused}");
+    }
+}
+
+#[test]
+fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_checks_are_rewritten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    {
+        let conn = Connection::open(&path).expect("raw open");
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).expect("schema 6");
+        }
+        conn.execute_batch(
+            "INSERT INTO users (rowid, id, user_name, display_name, bu, user_type, active, raw) VALUES
+                 (1024, '2', 'anna', 'Anna', 'EMEA', 'partner', 0, '{}'),
+                 (2048, '1', 'zoe', 'Zoe', 'EMEA', 'employee', 1, '{}');
+             INSERT INTO users_search (rowid, doc) SELECT rowid, user_name || char(10) || display_name FROM users;
+             INSERT INTO groups (id, display_name, raw) VALUES ('g1', 'Compliance Reviewer', '{}');
+             INSERT INTO memberships (group_id, user_id) VALUES ('g1', '1');
+             PRAGMA user_version = 6;",
+        )
+        .expect("a version 6 cache");
+    }
+    let mut cache = Cache::open(&path).expect("migrates");
+    assert_eq!(cache.schema_version().expect("version"), SCHEMA_VERSION);
+    let rows: Vec<(i64, String, String, bool)> = {
+        let mut statement =
+            cache.conn.prepare("SELECT rowid, id, user_type, active FROM users ORDER BY rowid").expect("prepares");
+        let rows =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))).expect("reads");
+        rows.collect::<Result<_, _>>().expect("reads")
+    };
+    assert_eq!(rows, [(1024, "2".into(), "partner".into(), false), (2048, "1".into(), "employee".into(), true)]);
+    assert_eq!(search_ids(&cache, "zoe"), ["1"], "the search index still points at the rows");
+    assert_eq!(cache.roles_of("1").expect("reads"), ["Compliance Reviewer"], "the membership survived the copy");
+    let indexes: i64 = cache
+        .conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("counts");
+    assert_eq!(indexes, 5, "the secondary indexes are back");
+    assert!(!opcodes(&cache, user_rows::UPSERT_USER).iter().any(|op| op == "OpenEphemeral"));
+    cache.clear_directory().expect("clears");
+    let memberships: i64 = cache.conn.query_row("SELECT count(*) FROM memberships", [], |r| r.get(0)).expect("counts");
+    assert_eq!(memberships, 0, "memberships still follow their users");
+}
+
 #[test]
 fn a_version_one_cache_is_migrated_and_its_users_become_searchable() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -11,6 +11,7 @@
 //! spread evenly over the gap. A gap halves at worst with each sync that adds there, so after
 //! about ten of them it can be used up: then every user is numbered afresh (`renumber_all`).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -24,15 +25,16 @@ use crate::error::Error;
 pub(super) const GAP: i64 = 1 << 10;
 
 /// What users are listed by, compared as `ORDER BY display_name COLLATE NOCASE,
-/// user_name COLLATE NOCASE, id` compares them.
+/// user_name COLLATE NOCASE, id` compares them; borrowed from the user to write, or read from
+/// a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct SortKey {
-    pub display_name: String,
-    pub user_name: String,
-    pub id: String,
+pub(super) struct SortKey<'a> {
+    pub display_name: Cow<'a, str>,
+    pub user_name: Cow<'a, str>,
+    pub id: Cow<'a, str>,
 }
 
-impl Ord for SortKey {
+impl Ord for SortKey<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
         nocase_cmp(&self.display_name, &other.display_name)
             .then_with(|| nocase_cmp(&self.user_name, &other.user_name))
@@ -40,7 +42,7 @@ impl Ord for SortKey {
     }
 }
 
-impl PartialOrd for SortKey {
+impl PartialOrd for SortKey<'_> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
@@ -56,7 +58,7 @@ fn nocase_cmp(a: &str, b: &str) -> Ordering {
 /// `set_aside`), in the order of `keys`: each between the neighbours its key falls between,
 /// users sharing a gap spread evenly over it. `None` when some gap is too small for the users
 /// it must take: then number everything afresh.
-pub(super) fn place(conn: &Connection, keys: &[SortKey]) -> Result<Option<Vec<i64>>, Error> {
+pub(super) fn place(conn: &Connection, keys: &[SortKey<'_>]) -> Result<Option<Vec<i64>>, Error> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
     let mut rowids = vec![0; keys.len()];
@@ -98,14 +100,19 @@ fn spread(run: &[usize], (after, before): (i64, Option<i64>), rowids: &mut [i64]
 
 /// The rowids of the last stored user before `key` (0 if none) and of the first after it
 /// (`None` if none), by a binary search over rowids: the rows are in key order.
-fn gap_for(conn: &Connection, key: &SortKey) -> Result<(i64, Option<i64>), Error> {
+fn gap_for(conn: &Connection, key: &SortKey<'_>) -> Result<(i64, Option<i64>), Error> {
     let mut first_at_or_after = conn.prepare_cached(
         "SELECT rowid, display_name, user_name, id FROM users WHERE rowid >= ?1 ORDER BY rowid LIMIT 1",
     )?;
-    let mut row_at = |rowid: i64| -> Result<Option<(i64, SortKey)>, Error> {
+    let mut row_at = |rowid: i64| -> Result<Option<(i64, SortKey<'static>)>, Error> {
         Ok(first_at_or_after
             .query_row([rowid], |row| {
-                Ok((row.get(0)?, SortKey { display_name: row.get(1)?, user_name: row.get(2)?, id: row.get(3)? }))
+                let key = SortKey {
+                    display_name: Cow::Owned(row.get(1)?),
+                    user_name: Cow::Owned(row.get(2)?),
+                    id: Cow::Owned(row.get(3)?),
+                };
+                Ok((row.get(0)?, key))
             })
             .optional()?)
     };

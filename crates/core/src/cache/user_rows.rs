@@ -14,7 +14,7 @@ use crate::scope::BuPath;
 pub(super) struct UserColumns<'u> {
     pub id: &'u str,
     pub user_name: &'u str,
-    pub display_name: String,
+    pub display_name: Cow<'u, str>,
     pub given_name: Option<&'u str>,
     pub family_name: Option<&'u str>,
     pub email: Option<&'u str>,
@@ -56,6 +56,16 @@ impl<'u> UserColumns<'u> {
     }
 }
 
+/// `upsert_user_row`'s statement: a full sync runs it once per user.
+pub(super) const UPSERT_USER: &str =
+    "INSERT INTO users (id, user_name, display_name, given_name, family_name, email, bu,
+         user_type, active, raw, version, last_modified, rowid)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+     ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, display_name = excluded.display_name,
+         given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email,
+         bu = excluded.bu, user_type = excluded.user_type, active = excluded.active, raw = excluded.raw,
+         version = excluded.version, last_modified = excluded.last_modified";
+
 /// Inserts a user at `rowid`, or updates the stored one in place (keeping its rowid, so the
 /// search index and memberships stay attached). Users without an id are skipped: nothing could
 /// refer to them. Only `write_users` and the full replace choose rowids (see `user_order`).
@@ -64,15 +74,7 @@ pub(super) fn upsert_user_row(conn: &Connection, cached: &CachedUser, rowid: Opt
         tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
         return Ok(false);
     };
-    let mut statement = conn.prepare_cached(
-        "INSERT INTO users (id, user_name, display_name, given_name, family_name, email, bu,
-             user_type, active, raw, version, last_modified, rowid)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, display_name = excluded.display_name,
-             given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email,
-             bu = excluded.bu, user_type = excluded.user_type, active = excluded.active, raw = excluded.raw,
-             version = excluded.version, last_modified = excluded.last_modified",
-    )?;
+    let mut statement = conn.prepare_cached(UPSERT_USER)?;
     statement.execute(params![
         row.id,
         row.user_name,

@@ -1,6 +1,8 @@
 //! Reading users and roles out of the cache: the queries behind `users list`, `users show`
 //! and the desktop's users table.
 
+use std::borrow::Cow;
+
 use bailiwick_scim::User;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
@@ -374,14 +376,14 @@ fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
 }
 
 /// `displayName`, else the formatted name, else given and family name, else `userName`.
-pub(super) fn display_name_of(user: &User) -> String {
+pub(super) fn display_name_of(user: &User) -> Cow<'_, str> {
     let non_blank = |s: &&str| !s.trim().is_empty();
     if let Some(name) = user.display_name.as_deref().filter(non_blank) {
-        return name.trim().to_owned();
+        return Cow::Borrowed(name.trim());
     }
     let name = user.name.as_ref();
     if let Some(formatted) = name.and_then(|n| n.formatted.as_deref()).filter(non_blank) {
-        return formatted.trim().to_owned();
+        return Cow::Borrowed(formatted.trim());
     }
     let parts: Vec<&str> = [name.and_then(|n| n.given_name.as_deref()), name.and_then(|n| n.family_name.as_deref())]
         .into_iter()
@@ -389,8 +391,8 @@ pub(super) fn display_name_of(user: &User) -> String {
         .filter(non_blank)
         .collect();
     if parts.is_empty() {
-        user.user_name.clone()
+        Cow::Borrowed(&user.user_name)
     } else {
-        parts.join(" ")
+        Cow::Owned(parts.join(" "))
     }
 }
