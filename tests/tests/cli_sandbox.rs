@@ -29,6 +29,16 @@ fn an_admin_sees_exactly_the_users_of_their_business_units() {
     sync.assert_code(0, "sync");
     let expected = in_scopes(&seeded, &["EMEA"]);
     assert_eq!(sync.json()["users"].as_u64(), Some(expected.len() as u64), "sync reports the count it cached");
+    // The sync's WAL checkpoint runs after it has reported, on a thread the CLI waits for
+    // before it exits: nothing is left in a WAL.
+    let workspaces = ada.data_dir.path().join("workspaces");
+    let wal_left: Vec<_> = std::fs::read_dir(&workspaces)
+        .expect("the workspaces folder")
+        .flatten()
+        .map(|workspace| workspace.path().join("cache.sqlite-wal"))
+        .filter(|wal| std::fs::metadata(wal).is_ok_and(|m| m.len() > 0))
+        .collect();
+    assert!(wal_left.is_empty(), "pages left in {wal_left:?}");
 
     let listed = ada.run(&["users", "list", "--json"]);
     listed.assert_code(0, "users list");

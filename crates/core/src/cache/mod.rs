@@ -7,6 +7,7 @@
 //! Bailiwick is refused rather than misread.
 
 mod audit_log;
+mod checkpoint;
 mod directory_changes;
 mod encryption;
 mod grants;
@@ -36,6 +37,7 @@ use user_order::SortKey;
 use user_rows::{update_user_row, upsert_user_row};
 
 pub use audit_log::AuditQuery;
+pub use checkpoint::BackgroundCheckpoint;
 pub use directory_changes::DirectoryChange;
 pub use encryption::{CacheKeyStore, KeyringCacheKeyStore};
 pub use grants::{GrantQuery, LedgerMembership};

@@ -19,7 +19,7 @@ use crate::admin::AdminContext;
 use crate::auth::{
     self, Browser, KeyringTokenStore, OidcClient, Revocation, Session, SignInFailure, SignOutToken, TokenStore,
 };
-use crate::cache::{Cache, CacheKeyStore, KeyringCacheKeyStore, OutboxState, UserQuery, UserRow};
+use crate::cache::{BackgroundCheckpoint, Cache, CacheKeyStore, KeyringCacheKeyStore, OutboxState, UserQuery, UserRow};
 use crate::directory::ScimClient;
 use crate::error::Error;
 use crate::grant::GrantMode;
@@ -97,6 +97,8 @@ pub struct Workspace {
     offline_only: bool,
     /// The last network attempt failed with `Error::Offline`.
     unreachable: std::sync::atomic::AtomicBool,
+    /// The last sync's WAL checkpoint, which runs after the sync has reported.
+    checkpoint: Mutex<Option<BackgroundCheckpoint>>,
 }
 
 impl Workspace {
@@ -137,6 +139,7 @@ impl Workspace {
             oidc: tokio::sync::OnceCell::new(),
             offline_only: false,
             unreachable: std::sync::atomic::AtomicBool::new(false),
+            checkpoint: Mutex::new(None),
         })
     }
 
@@ -307,12 +310,34 @@ impl Workspace {
         let client = self.scim_client();
         let mode = self.detect_grant_mode(&client, token).await?;
         let mut writer = self.open_cache()?;
+        writer.defer_checkpoints()?;
         let plan = sync::SyncPlan {
             scopes: &admin.bu_scopes,
             bu_attribute: &self.profile.scim.bu_attribute,
             server_grants: mode == GrantMode::Server,
         };
-        sync::sync_plan_with(&client, token, &mut writer, &plan, options, Utc::now(), progress, cancel).await
+        let report =
+            sync::sync_plan_with(&client, token, &mut writer, &plan, options, Utc::now(), progress, cancel).await;
+        self.checkpoint_after_sync(writer);
+        report
+    }
+
+    /// Checkpoints the WAL with the sync's `writer` on a thread of its own (see
+    /// `cache::checkpoint`), once the last sync's checkpoint has finished.
+    fn checkpoint_after_sync(&self, writer: Cache) {
+        let mut running = self.checkpoint.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(previous) = running.take() {
+            previous.wait();
+        }
+        *running = Some(BackgroundCheckpoint::start(writer));
+    }
+
+    /// Waits for the last sync's checkpoint, if it is still running.
+    fn wait_for_checkpoint(&self) {
+        let previous = self.checkpoint.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(previous) = previous {
+            previous.wait();
+        }
     }
 
     fn scim_client(&self) -> ScimClient {
@@ -401,6 +426,7 @@ impl Workspace {
         self.sign_out().await?;
         self.cache_keys.delete()?;
         // Close the file before deleting it (Windows refuses to delete an open file).
+        self.wait_for_checkpoint();
         *self.unchecked_cache() = Cache::open_in_memory()?;
         if let Some(dir) = self.cache_path.parent() {
             remove_dir(dir)?;
