@@ -34,7 +34,7 @@ use crate::grant::Grant;
 use crate::scope::BuPath;
 use crate::secret::CacheKey;
 use user_order::SortKey;
-use user_rows::{update_user_row, upsert_user_row};
+use user_rows::{insert_user_row, update_user_row, upsert_user_row};
 
 pub use audit_log::AuditQuery;
 pub use checkpoint::BackgroundCheckpoint;
@@ -54,7 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_reviews.sql"),
     include_str!("migrations/0005_users_in_list_order.sql"),
     include_str!("migrations/0006_users_without_last_modified.sql"),
-    include_str!("migrations/0007_users_checks_without_in_lists.sql"),
+    include_str!("migrations/0007_users_rebuilt_for_bulk_inserts.sql"),
 ];
 
 /// The first row that points at a missing row (foreign keys), described.
@@ -444,7 +444,7 @@ fn insert_users_and_indexes(
     // Keys are unique (each ends with the user's id): no order among equals to keep.
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (position, (_, cached)) in (1_i64..).zip(keyed) {
-        upsert_user_row(tx, cached, Some(position * user_order::GAP))?;
+        insert_user_row(tx, cached, position * user_order::GAP)?;
     }
     drop(rows);
     // The users are in the table now, and their memory goes to the page cache the indexes

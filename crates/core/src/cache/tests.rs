@@ -252,7 +252,7 @@ fn user_indexes(cache: &Cache) -> Vec<(String, String)> {
 fn a_full_replace_rebuilds_the_users_indexes_as_the_migrations_defined_them_even_when_it_fails() {
     let mut cache = seeded();
     let before = user_indexes(&cache);
-    assert_eq!(before.len(), 5, "the migrations' secondary indexes on users: {before:?}");
+    assert_eq!(before.len(), 6, "the migrations' secondary indexes on users: {before:?}");
 
     let next: Vec<CachedUser> =
         (0..50).map(|i| user(&format!("u{i}"), &format!("user{i:02}"), None, "EMEA/DE", "Employee")).collect();
@@ -421,10 +421,12 @@ fn opcodes(cache: &Cache, sql: &str) -> Vec<String> {
 #[test]
 fn writing_a_user_builds_no_temporary_table_for_the_checks_yet_the_checks_hold() {
     let cache = Cache::open_in_memory().expect("opens");
-    let opcodes = opcodes(&cache, user_rows::UPSERT_USER);
-    assert!(opcodes.iter().any(|op| op == "Insert"), "{opcodes:?}");
-    // An IN list of more than two constants is a B-tree built each time the statement runs.
-    assert!(!opcodes.iter().any(|op| op == "OpenEphemeral"), "{opcodes:?}");
+    for sql in [user_rows::UPSERT_USER, user_rows::INSERT_USER] {
+        let opcodes = opcodes(&cache, sql);
+        assert!(opcodes.iter().any(|op| op == "Insert"), "{opcodes:?}");
+        // An IN list of more than two constants is a B-tree built each time the statement runs.
+        assert!(!opcodes.iter().any(|op| op == "OpenEphemeral"), "{opcodes:?}");
+    }
     let insert = |user_type: &str, active: i64| {
         cache.conn.execute(
             "INSERT INTO users (id, user_name, display_name, user_type, active, raw) VALUES (?1, 'u', 'U', ?2, ?3, '{}')",
@@ -442,7 +444,7 @@ fn writing_a_user_builds_no_temporary_table_for_the_checks_yet_the_checks_hold()
 }
 
 #[test]
-fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_checks_are_rewritten() {
+fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_table_is_rebuilt() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cache.sqlite");
     {
@@ -481,7 +483,12 @@ fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_ch
             |r| r.get(0),
         )
         .expect("counts");
-    assert_eq!(indexes, 5, "the secondary indexes are back");
+    assert_eq!(indexes, 6, "the indexes are back, and the one on id");
+    let twice = cache.conn.execute(
+        "INSERT INTO users (id, user_name, display_name, user_type, active, raw) VALUES ('1', 'z', 'Z', 'employee', 1, '{}')",
+        [],
+    );
+    assert!(twice.is_err_and(|e| e.to_string().contains("UNIQUE constraint failed: users.id")), "ids stay unique");
     assert!(!opcodes(&cache, user_rows::UPSERT_USER).iter().any(|op| op == "OpenEphemeral"));
     cache.clear_directory().expect("clears");
     let memberships: i64 = cache.conn.query_row("SELECT count(*) FROM memberships", [], |r| r.get(0)).expect("counts");

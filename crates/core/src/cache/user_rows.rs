@@ -56,26 +56,47 @@ impl<'u> UserColumns<'u> {
     }
 }
 
-/// `upsert_user_row`'s statement: a full sync runs it once per user.
-pub(super) const UPSERT_USER: &str =
-    "INSERT INTO users (id, user_name, display_name, given_name, family_name, email, bu,
-         user_type, active, raw, version, last_modified, rowid)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-     ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, display_name = excluded.display_name,
+/// A user's row written as a new row (`?13` is its rowid).
+macro_rules! insert_user_sql {
+    () => {
+        "INSERT INTO users (id, user_name, display_name, given_name, family_name, email, bu,
+             user_type, active, raw, version, last_modified, rowid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    };
+}
+
+/// `insert_user_row`'s statement: a plain append, for a full sync into the emptied table.
+pub(super) const INSERT_USER: &str = insert_user_sql!();
+
+/// `upsert_user_row`'s statement.
+pub(super) const UPSERT_USER: &str = concat!(
+    insert_user_sql!(),
+    " ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, display_name = excluded.display_name,
          given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email,
          bu = excluded.bu, user_type = excluded.user_type, active = excluded.active, raw = excluded.raw,
-         version = excluded.version, last_modified = excluded.last_modified";
+         version = excluded.version, last_modified = excluded.last_modified"
+);
 
 /// Inserts a user at `rowid`, or updates the stored one in place (keeping its rowid, so the
 /// search index and memberships stay attached). Users without an id are skipped: nothing could
 /// refer to them. Only `write_users` and the full replace choose rowids (see `user_order`).
 pub(super) fn upsert_user_row(conn: &Connection, cached: &CachedUser, rowid: Option<i64>) -> Result<bool, Error> {
+    write_user_row(conn, UPSERT_USER, cached, rowid)
+}
+
+/// Inserts a user at `rowid`, into a table that has no row with its id: a full sync's, whose
+/// indexes (the unique one on `id` too) are dropped until every user is in. A user already there
+/// makes the index's rebuild fail, and with it the sync.
+pub(super) fn insert_user_row(conn: &Connection, cached: &CachedUser, rowid: i64) -> Result<bool, Error> {
+    write_user_row(conn, INSERT_USER, cached, Some(rowid))
+}
+
+fn write_user_row(conn: &Connection, sql: &str, cached: &CachedUser, rowid: Option<i64>) -> Result<bool, Error> {
     let Some(row) = UserColumns::of(cached)? else {
         tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
         return Ok(false);
     };
-    let mut statement = conn.prepare_cached(UPSERT_USER)?;
-    statement.execute(params![
+    conn.prepare_cached(sql)?.execute(params![
         row.id,
         row.user_name,
         row.display_name,
