@@ -453,9 +453,11 @@ fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_ta
             conn.execute_batch(sql).expect("schema 6");
         }
         conn.execute_batch(
-            "INSERT INTO users (rowid, id, user_name, display_name, bu, user_type, active, raw) VALUES
-                 (1024, '2', 'anna', 'Anna', 'EMEA', 'partner', 0, '{}'),
-                 (2048, '1', 'zoe', 'Zoe', 'EMEA', 'employee', 1, '{}');
+            "INSERT INTO users (rowid, id, user_name, display_name, given_name, family_name, email, bu, user_type,
+                                active, raw) VALUES
+                 (1024, '2', 'anna.schmidt', 'Anna Schmidt', 'Anna', 'Schmidt', 'anna.schmidt@example.com', 'EMEA',
+                  'partner', 0, '{}'),
+                 (2048, '1', 'zoe', 'Zoe Quinn', 'Zoe', 'Quinn', 'zq@example.com', 'EMEA', 'employee', 1, '{}');
              INSERT INTO users_search (rowid, doc) SELECT rowid, user_name || char(10) || display_name FROM users;
              INSERT INTO groups (id, display_name, raw) VALUES ('g1', 'Compliance Reviewer', '{}');
              INSERT INTO memberships (group_id, user_id) VALUES ('g1', '1');
@@ -474,6 +476,13 @@ fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_ta
     };
     assert_eq!(rows, [(1024, "2".into(), "partner".into(), false), (2048, "1".into(), "employee".into(), true)]);
     assert_eq!(search_ids(&cache, "zoe"), ["1"], "the search index still points at the rows");
+    for (term, found) in [("schmidt", "2"), ("anna.sch", "2"), ("quinn", "1"), ("zq@", "1")] {
+        assert_eq!(search_ids(&cache, term), [found], "{term}: fields held by others are found through them");
+    }
+    search_index::forget_user(&cache.conn, "2").expect("forgets");
+    assert_eq!(search_ids(&cache, "schmidt"), Vec::<String>::new());
+    assert_eq!(search_ids(&cache, "example"), ["1"]);
+    search_index::index_user(&cache.conn, "2").expect("indexes again");
     assert_eq!(cache.roles_of("1").expect("reads"), ["Compliance Reviewer"], "the membership survived the copy");
     let indexes: i64 = cache
         .conn
@@ -493,6 +502,23 @@ fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_ta
     cache.clear_directory().expect("clears");
     let memberships: i64 = cache.conn.query_row("SELECT count(*) FROM memberships", [], |r| r.get(0)).expect("counts");
     assert_eq!(memberships, 0, "memberships still follow their users");
+}
+
+#[test]
+fn migration_seven_indexed_the_users_with_the_text_the_code_removes_entries_by() {
+    // The index is contentless: an entry is removed by giving back the text it was made of,
+    // so the migration's text and SEARCH_DOC must be the same expression.
+    let words = |sql: &str| sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    let migration = MIGRATIONS[6];
+    let Some((_, indexed)) = migration.rsplit_once("INSERT INTO users_search (rowid, doc)") else {
+        panic!("migration 7 rebuilds the search index")
+    };
+    let indexed = words(indexed);
+    let expression = indexed
+        .strip_prefix("SELECT rowid, ")
+        .and_then(|rest| rest.strip_suffix(" FROM users ORDER BY rowid;"))
+        .expect("SELECT rowid, <text> FROM users ORDER BY rowid;");
+    assert_eq!(expression, words(search_index::SEARCH_DOC));
 }
 
 #[test]
