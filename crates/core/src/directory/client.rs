@@ -875,7 +875,7 @@ mod tests {
         let client =
             ScimClient::new(reqwest::Client::new(), server.base.clone()).with_page_size(2).with_pages_in_flight(3);
         let keep: Keep<AsReceived<User>, String> = Arc::new(|user: AsReceived<User>| {
-            (user.resource.title.as_deref() == Some("in")).then(|| user.resource.user_name)
+            (user.resource.title.as_deref() == Some("in")).then_some(user.resource.user_name)
         });
         let mut fetched = Vec::new();
         let kept = client
