@@ -202,10 +202,29 @@ impl Cache {
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         let migrated = self.apply_migrations();
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrated
+        if migrated? > 0 {
+            self.reclaim_free_pages()?;
+        }
+        Ok(())
     }
 
-    fn apply_migrations(&mut self) -> Result<(), Error> {
+    /// A migration that copies a table (5, 7) leaves the old copy's pages free in the file:
+    /// later writes reuse them, but the disk never gets them back (a million users: 1.0 of a
+    /// 2.5 GB file). When more than a quarter of the file is free after an existing cache was
+    /// migrated, the file is rebuilt without them, once (`VACUUM`).
+    fn reclaim_free_pages(&self) -> Result<(), Error> {
+        let free: i64 = self.conn.pragma_query_value(None, "freelist_count", |row| row.get(0))?;
+        let pages: i64 = self.conn.pragma_query_value(None, "page_count", |row| row.get(0))?;
+        if free.saturating_mul(4) <= pages {
+            return Ok(());
+        }
+        let _span = tracing::info_span!("reclaiming the pages a migration freed", free, pages).entered();
+        self.conn.execute_batch("VACUUM")?;
+        Ok(())
+    }
+
+    /// Applies the migrations the file lacks, all or nothing; returns the version it had.
+    fn apply_migrations(&mut self) -> Result<i64, Error> {
         // IMMEDIATE takes the write lock before reading the version again, so two processes
         // opening a fresh file cannot both apply the same migration.
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -225,7 +244,7 @@ impl Cache {
         // Part of the same transaction: the version moves only with the schema it describes.
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
-        Ok(())
+        Ok(found)
     }
 
     /// The schema version of the open file (`user_version`).

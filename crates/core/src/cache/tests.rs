@@ -505,6 +505,37 @@ fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_ta
 }
 
 #[test]
+fn a_migration_that_copies_the_users_gives_the_space_it_freed_back_to_the_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    let pages = |conn: &Connection| -> (i64, i64) {
+        let count = |pragma: &str| conn.pragma_query_value(None, pragma, |r| r.get(0)).expect("reads");
+        (count("page_count"), count("freelist_count"))
+    };
+    let before = {
+        let conn = Connection::open(&path).expect("raw open");
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).expect("schema 6");
+        }
+        conn.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+             INSERT INTO users (rowid, id, user_name, display_name, user_type, active, raw)
+                 SELECT i * 1024, 'u' || i, 'user' || i, 'User ' || i, 'employee', 1, hex(randomblob(400)) FROM n;
+             INSERT INTO users_search (rowid, doc) SELECT rowid, user_name || char(10) || display_name FROM users;
+             PRAGMA user_version = 6;",
+        )
+        .expect("a version 6 cache of 2,000 users");
+        pages(&conn)
+    };
+    let cache = Cache::open(&path).expect("migrates");
+    let (after, free) = pages(&cache.conn);
+    assert_eq!(free, 0, "no free pages left: {before:?} → {after}");
+    assert!(after <= before.0 * 11 / 10, "the file is no larger than before: {before:?} → {after}");
+    assert_eq!(cache.count_users(&UserQuery::default()).expect("counts"), 2000);
+    assert_eq!(search_ids(&cache, "user1999"), ["u1999"]);
+}
+
+#[test]
 fn migration_seven_indexed_the_users_with_the_text_the_code_removes_entries_by() {
     // The index is contentless: an entry is removed by giving back the text it was made of,
     // so the migration's text and SEARCH_DOC must be the same expression.
