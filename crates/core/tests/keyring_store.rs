@@ -43,3 +43,35 @@ fn refresh_token_is_stored_replaced_and_deleted() {
     assert!(store.load().expect("load after delete").is_none(), "deleted means gone");
     store.delete().expect("deleting twice is not an error (signing out twice)");
 }
+
+/// Bailiwick talks to the Secret Service itself (one kept connection), but the items are the
+/// ones the `keyring` crate writes, which earlier builds used: a token stored before an update is
+/// found after it, and the other way round.
+#[cfg(target_os = "linux")]
+#[test]
+fn items_are_shared_with_what_the_keyring_crate_writes() {
+    use bailiwick_core::auth::KeyringSecret;
+    use keyring::secret_service::SsCredential;
+
+    let account =
+        format!("keyring-compat-{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
+    let theirs = keyring::Entry::new_with_credential(Box::new(
+        SsCredential::new_with_target(None, "bailiwick-tests", &account).expect("a keyring credential"),
+    ));
+    let ours =
+        KeyringSecret::new("bailiwick-tests", &account, "the sign-in").expect("a keyring entry can be addressed");
+
+    theirs.set_password("stored-by-an-earlier-build").unwrap_or_else(|e| panic!("{e}\n{HOW_TO_RUN}"));
+    assert_eq!(ours.get().expect("read").as_deref(), Some("stored-by-an-earlier-build"));
+
+    ours.set("rotated-by-this-build").expect("store");
+    assert_eq!(theirs.get_password().expect("the keyring crate reads it"), "rotated-by-this-build");
+    let found = SsCredential::new_with_target(None, "bailiwick-tests", &account)
+        .expect("a keyring credential")
+        .get_all_passwords()
+        .expect("search");
+    assert_eq!(found, vec!["rotated-by-this-build".to_owned()], "replaced in place, not stored twice");
+
+    ours.delete().expect("delete");
+    assert!(matches!(theirs.get_password(), Err(keyring::Error::NoEntry)), "deleted for the keyring crate too");
+}

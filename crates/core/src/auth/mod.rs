@@ -9,7 +9,8 @@
 //! - [`claims`]: the admin context read from configurable claims;
 //! - [`oidc`]: discovery, the code exchange, ID token validation, refresh, revocation;
 //! - [`browser`] and [`token_store`]: the two effects behind traits (the system browser, the
-//!   OS keyring) so tests can hand in their own.
+//!   OS keyring) so tests can hand in their own; on Linux, [`secret_service`] keeps the one
+//!   D-Bus connection the keyring's calls share.
 //!
 //! Every HTTP call of the core goes through [`http_client`], which never follows redirects:
 //! a redirect on a token or discovery endpoint is either a misconfiguration or an attack
@@ -22,6 +23,8 @@ pub mod browser;
 pub mod claims;
 pub mod loopback;
 pub mod oidc;
+#[cfg(target_os = "linux")]
+pub mod secret_service;
 pub mod session;
 pub mod token_store;
 

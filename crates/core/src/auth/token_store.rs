@@ -1,14 +1,18 @@
 //! Where the refresh token (and the cache's key) live between runs: the OS keyring, and
 //! nowhere else.
 //!
-//! `keyring` talks to Windows Credential Manager, the macOS Keychain, or on Linux the Secret
-//! Service, falling back to the kernel's keyutils where no Secret Service runs (servers, minimal
-//! desktops). keyutils keeps the token in the session keyring, so it lasts as long as the login
+//! `keyring` talks to Windows Credential Manager and the macOS Keychain. On Linux the Secret
+//! Service is reached through the process's one kept connection ([`super::secret_service`]),
+//! falling back to the kernel's keyutils (through `keyring`) where no Secret Service runs
+//! (servers, minimal desktops). keyutils keeps the token in the session keyring, so it lasts as long as the login
 //! session: a new sign-in after a reboot, which is the price of having no daemon. If no store
 //! works the caller gets a clear error: there is deliberately no fallback to a file. Calls block
 //! (D-Bus, XPC): from async code, run them on a blocking thread.
 
 use keyring::Entry;
+
+#[cfg(target_os = "linux")]
+use super::secret_service::SecretServiceItem;
 
 use crate::error::Error;
 use crate::secret::RefreshToken;
@@ -70,7 +74,7 @@ pub fn choose_linux_backend(
 /// One secret in the OS keyring, under (service, account): the refresh token of a workspace,
 /// or the key of its cache. `what` names it in errors ("the sign-in", "the cache key").
 pub struct KeyringSecret {
-    entry: Entry,
+    store: Store,
     backend: KeyringBackend,
     service: String,
     account: String,
@@ -80,9 +84,9 @@ pub struct KeyringSecret {
 impl KeyringSecret {
     /// On Linux this asks the stores once, to pick one (see [`choose_linux_backend`]).
     pub fn new(service: &str, account: &str, what: &'static str) -> Result<Self, Error> {
-        let (entry, backend) = open_entry(service, account, what)?;
+        let (store, backend) = open_store(service, account, what)?;
         tracing::debug!(?backend, what, "keyring store chosen");
-        Ok(Self { entry, backend, service: service.to_owned(), account: account.to_owned(), what })
+        Ok(Self { store, backend, service: service.to_owned(), account: account.to_owned(), what })
     }
 
     pub fn backend(&self) -> KeyringBackend {
@@ -91,8 +95,7 @@ impl KeyringSecret {
 
     /// `Ok(None)` when nothing is stored.
     pub fn get(&self) -> Result<Option<String>, Error> {
-        let _one_at_a_time = serialized();
-        match self.entry.get_password() {
+        match self.store.get() {
             Ok(value) => Ok(Some(value)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(self.failed("read", &e)),
@@ -100,14 +103,12 @@ impl KeyringSecret {
     }
 
     pub fn set(&self, value: &str) -> Result<(), Error> {
-        let _one_at_a_time = serialized();
-        self.entry.set_password(value).map_err(|e| self.failed("store", &e))
+        self.store.set(value).map_err(|e| self.failed("store", &e))
     }
 
     /// Deleting what is not there succeeds.
     pub fn delete(&self) -> Result<(), Error> {
-        let _one_at_a_time = serialized();
-        match self.entry.delete_credential() {
+        match self.store.delete() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(self.failed("delete", &e)),
         }
@@ -128,12 +129,38 @@ impl std::fmt::Debug for KeyringSecret {
     }
 }
 
-/// One keyring call at a time in this process. Each call opens its own Secret Service session;
-/// gnome-keyring was seen to drop several writes racing into a fresh keyring (its daemon gone
-/// mid-call), and nothing here needs them to run in parallel.
-fn serialized() -> std::sync::MutexGuard<'static, ()> {
-    static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    KEYRING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Where one secret lives: on Linux the Secret Service through the process's one connection,
+/// otherwise an entry of `keyring` (keyutils, Windows Credential Manager, macOS Keychain).
+enum Store {
+    #[cfg(target_os = "linux")]
+    SecretService(SecretServiceItem),
+    Entry(Entry),
+}
+
+impl Store {
+    fn get(&self) -> keyring::Result<String> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Store::SecretService(item) => item.get(),
+            Store::Entry(entry) => entry.get_password(),
+        }
+    }
+
+    fn set(&self, value: &str) -> keyring::Result<()> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Store::SecretService(item) => item.set(value),
+            Store::Entry(entry) => entry.set_password(value),
+        }
+    }
+
+    fn delete(&self) -> keyring::Result<()> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Store::SecretService(item) => item.delete(),
+            Store::Entry(entry) => entry.delete_credential(),
+        }
+    }
 }
 
 /// A refresh token in the OS keyring.
@@ -167,14 +194,12 @@ impl TokenStore for KeyringTokenStore {
 }
 
 #[cfg(target_os = "linux")]
-fn open_entry(service: &str, account: &str, what: &str) -> Result<(Entry, KeyringBackend), Error> {
+fn open_store(service: &str, account: &str, what: &str) -> Result<(Store, KeyringBackend), Error> {
     use keyring::keyutils::KeyutilsCredential;
-    use keyring::secret_service::SsCredential;
 
-    let secret_service = SsCredential::new_with_target(None, service, account)
-        .map(|credential| Entry::new_with_credential(Box::new(credential)));
+    let secret_service = SecretServiceItem::new(service, account);
     let ss_probe = match &secret_service {
-        Ok(entry) => probe(entry),
+        Ok(item) => probe(item.get()),
         Err(e) => StoreProbe::Unreachable(describe(e)),
     };
     let mut keyutils = None;
@@ -195,25 +220,26 @@ fn open_entry(service: &str, account: &str, what: &str) -> Result<(Entry, Keyrin
         }
     })
     .map_err(|reason| Error::Keyring(format!("cannot keep {what} for {service}/{account}: {reason}")))?;
-    let entry = match (backend, secret_service, keyutils) {
-        (KeyringBackend::SecretService, Ok(entry), _) | (KeyringBackend::KernelKeyutils, _, Some(entry)) => entry,
+    let store = match (backend, secret_service, keyutils) {
+        (KeyringBackend::SecretService, Ok(item), _) => Store::SecretService(item),
+        (KeyringBackend::KernelKeyutils, _, Some(entry)) => Store::Entry(entry),
         _ => return Err(Error::Keyring(format!("cannot address the keyring entry {service}/{account}"))),
     };
-    Ok((entry, backend))
+    Ok((store, backend))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn open_entry(service: &str, account: &str, _what: &str) -> Result<(Entry, KeyringBackend), Error> {
+fn open_store(service: &str, account: &str, _what: &str) -> Result<(Store, KeyringBackend), Error> {
     let entry = Entry::new(service, account).map_err(|e| {
         Error::Keyring(format!("cannot address the keyring entry {service}/{account}: {}", describe(&e)))
     })?;
-    Ok((entry, KeyringBackend::Native))
+    Ok((Store::Entry(entry), KeyringBackend::Native))
 }
 
-/// Reads the entry once to learn whether its store works; the value read is dropped at once.
+/// What reading the entry once says about its store; the value read is dropped at once.
 #[cfg(target_os = "linux")]
-fn probe(entry: &Entry) -> StoreProbe {
-    match entry.get_password() {
+fn probe(read: keyring::Result<String>) -> StoreProbe {
+    match read {
         // Something stored, nothing stored, or stored twice: either way the store answers.
         Ok(_)
         | Err(keyring::Error::NoEntry)
