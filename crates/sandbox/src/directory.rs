@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use bailiwick_scim::{values_at, AttrPath};
 
+use crate::modified_index::{modified_since, ModifiedIndex};
 use crate::scim_api::Listing;
 
 use crate::SandboxError;
@@ -74,6 +75,7 @@ pub struct Directory {
     /// userName, ASCII-lowercased (SCIM compares it case-insensitively) → id: a write checks
     /// that the name is free, and a scan of a million users per write made PATCHes crawl.
     name_index: HashMap<String, String>,
+    modified: ModifiedIndex,
     groups: Vec<GroupEntry>,
     recent_matches: Mutex<RecentMatches>,
 }
@@ -277,7 +279,11 @@ impl Directory {
         }
         let user_index = users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
         let name_index = users.iter().filter_map(|u| Some((name_key(u)?, u.id.clone()))).collect();
-        Ok(Self { scim_base, users, user_index, name_index, groups, recent_matches: Mutex::default() })
+        let mut modified = ModifiedIndex::default();
+        for user in &users {
+            modified.insert(&user.resource, &user.id);
+        }
+        Ok(Self { scim_base, users, user_index, name_index, modified, groups, recent_matches: Mutex::default() })
     }
 
     pub fn user_count(&self) -> usize {
@@ -324,11 +330,17 @@ impl Directory {
         }
         drop(recent);
         let filter = listing.filter.as_ref();
-        let matching = self
-            .users
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| in_scope(scopes, &u.division) && filter.is_none_or(|f| f.matches(&u.resource)));
+        let candidates: Box<dyn Iterator<Item = (usize, &UserEntry)>> = match filter.and_then(modified_since) {
+            Some(since) => {
+                let mut positions: Vec<usize> =
+                    self.modified.since(since).filter_map(|id| self.user_index.get(id).copied()).collect();
+                positions.sort_unstable();
+                Box::new(positions.into_iter().map(|i| (i, &self.users[i])))
+            }
+            None => Box::new(self.users.iter().enumerate()),
+        };
+        let matching =
+            candidates.filter(|(_, u)| in_scope(scopes, &u.division) && filter.is_none_or(|f| f.matches(&u.resource)));
         let matches: Vec<usize> = match &listing.sort {
             Some(sort) => {
                 let mut keyed: Vec<(Option<SortKey>, usize)> =
@@ -481,6 +493,11 @@ impl Directory {
             "version": format!("W/\"{version}\""),
         });
         let entry = UserEntry { id: id.clone(), division, version, resource };
+        // Out before in: the old and the new timestamp may be the same second.
+        if let Some(&i) = self.user_index.get(&id) {
+            self.modified.remove(&self.users[i].resource, &id);
+        }
+        self.modified.insert(&entry.resource, &id);
         match self.user_index.get(&id).copied() {
             Some(i) => {
                 let (old, new) = (name_key(&self.users[i]), name_key(&entry));
@@ -502,6 +519,7 @@ impl Directory {
             return Vec::new();
         };
         let removed = self.users.remove(index);
+        self.modified.remove(&removed.resource, id);
         if let Some(name) = name_key(&removed).filter(|name| self.name_index.get(name).map(String::as_str) == Some(id))
         {
             self.name_index.remove(&name);
@@ -611,6 +629,7 @@ fn name_key(user: &UserEntry) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bailiwick_scim::Filter;
 
     #[test]
     fn scopes_cover_by_whole_segments() {
@@ -629,6 +648,7 @@ mod tests {
             users: Vec::new(),
             user_index: HashMap::new(),
             name_index: HashMap::new(),
+            modified: ModifiedIndex::default(),
             groups: Vec::new(),
             recent_matches: Mutex::default(),
         };
@@ -648,5 +668,89 @@ mod tests {
             assert_eq!(directory.user(id).map(|u| u.id.as_str()), Some(id), "{id} by id");
             assert_eq!(directory.user_by_name(&format!("NAME.{id}")).map(|u| u.id.as_str()), Some(id), "{id} by name");
         }
+    }
+
+    /// Listings of changes since a time are answered from the lastModified index: they must
+    /// find exactly what a scan of every user finds, in the same order, after updates (some
+    /// within the same second) and removals.
+    #[test]
+    fn listings_of_changes_since_a_time_find_what_a_scan_finds() {
+        let mut directory = Directory {
+            scim_base: "http://127.0.0.1/scim/v2".into(),
+            users: Vec::new(),
+            user_index: HashMap::new(),
+            name_index: HashMap::new(),
+            modified: ModifiedIndex::default(),
+            groups: Vec::new(),
+            recent_matches: Mutex::default(),
+        };
+        let at = |second: u32| format!("2026-03-01T10:00:{second:02}Z");
+        let division = |i: usize| if i % 3 == 0 { "APAC/JP" } else { "EMEA/DE" };
+        let put = |directory: &mut Directory, i: usize, second: u32| {
+            let stored =
+                json!({"id": format!("u{i:02}"), "userName": format!("user.{i}"), "title": format!("t{second}")});
+            directory.put_user(stored, division(i).into(), 1, &at(0), &at(second));
+        };
+        for i in 0..30 {
+            put(&mut directory, i, (i % 7) as u32);
+        }
+        // Updated later, updated again within the same second, moved back in time, removed.
+        for i in [4, 9, 17] {
+            put(&mut directory, i, 20);
+        }
+        put(&mut directory, 9, 20);
+        put(&mut directory, 12, 1);
+        for gone in ["u05", "u17", "u21"] {
+            directory.remove_user(gone);
+        }
+
+        let listed = |directory: &Directory, scopes: &[&str], filter: &str| -> Vec<String> {
+            let query: crate::scim_api::ListQuery =
+                serde_json::from_value(json!({"filter": filter, "count": 1000})).expect("a list query");
+            let listing = query.listing().unwrap_or_else(|_| panic!("{filter} is a valid listing"));
+            directory
+                .list_users(scopes, &listing)
+                .resources
+                .iter()
+                .map(|r| r["id"].as_str().unwrap_or("").to_owned())
+                .collect()
+        };
+        let scanned = |directory: &Directory, scopes: &[&str], filter: &str| -> Vec<String> {
+            let filter = Filter::parse(filter).expect("a filter");
+            directory
+                .users
+                .iter()
+                .filter(|u| in_scope(scopes, &u.division) && filter.matches(&u.resource))
+                .map(|u| u.id.clone())
+                .collect()
+        };
+        let mut nonempty = 0;
+        for since in [
+            "2026-03-01T10:00:00Z",
+            "2026-03-01T10:00:03Z",
+            "2026-03-01T10:00:03.500Z",
+            "2026-03-01T11:00:05+01:00",
+            "2026-03-01T10:00:20Z",
+        ] {
+            for op in ["gt", "ge"] {
+                for filter in [
+                    format!(r#"meta.lastModified {op} "{since}""#),
+                    format!(r#"(title sw "t" or userName eq "x") and META.LASTMODIFIED {op} "{since}""#),
+                    format!(r#"meta.lastModified {op} "{since}" and not (title eq "t20")"#),
+                ] {
+                    for scopes in [&["EMEA", "APAC"][..], &["EMEA"][..]] {
+                        let expected = scanned(&directory, scopes, &filter);
+                        nonempty += usize::from(!expected.is_empty());
+                        assert_eq!(listed(&directory, scopes, &filter), expected, "{filter} in {scopes:?}");
+                    }
+                }
+            }
+        }
+        assert!(nonempty > 20, "the cases must find users, or they prove little ({nonempty})");
+        assert_eq!(
+            listed(&directory, &["EMEA", "APAC"], r#"meta.lastModified ge "2026-03-01T10:00:20Z""#),
+            ["u04", "u09"],
+            "the users updated last, in the directory's order"
+        );
     }
 }

@@ -16,6 +16,7 @@ mod clock;
 mod directory;
 mod grants;
 mod jws;
+mod modified_index;
 mod oidc;
 mod role_rules;
 mod scim_api;

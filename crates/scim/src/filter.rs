@@ -156,17 +156,16 @@ impl Filter {
             Filter::And(a, b) => a.matches(resource) && b.matches(resource),
             Filter::Or(a, b) => a.matches(resource) || b.matches(resource),
             Filter::Not(inner) => !inner.matches(resource),
-            Filter::Present(path) => resolve(resource, path).iter().any(|v| is_present(v)),
+            Filter::Present(path) => any_value(resource, path, is_present),
             Filter::Compare { path, op, value } => {
                 let case_exact = path.urn.is_none()
                     && path.sub.is_none()
                     && (path.name.eq_ignore_ascii_case("id") || path.name.eq_ignore_ascii_case("externalId"));
-                let values = resolve(resource, path);
                 match op {
                     // `ne` is the negation of `eq`: a resource without the attribute is "not equal".
-                    CompareOp::Ne => !values.iter().any(|v| compare(v, CompareOp::Eq, value, case_exact)),
-                    CompareOp::Eq if *value == CompValue::Null => values.iter().all(|v| !is_present(v)),
-                    _ => values.iter().any(|v| compare(v, *op, value, case_exact)),
+                    CompareOp::Ne => !any_value(resource, path, |v| compare(v, CompareOp::Eq, value, case_exact)),
+                    CompareOp::Eq if *value == CompValue::Null => !any_value(resource, path, is_present),
+                    _ => any_value(resource, path, |v| compare(v, *op, value, case_exact)),
                 }
             }
             Filter::ValuePath { path, filter } => {
@@ -232,41 +231,47 @@ pub fn values_at<'a>(resource: &'a Value, path: &AttrPath) -> Vec<&'a Value> {
 /// The simple values an attribute path denotes. A multi-valued attribute yields each of its
 /// values; a complex value without a sub-attribute stands for its `value` sub-attribute.
 fn resolve<'a>(resource: &'a Value, path: &AttrPath) -> Vec<&'a Value> {
+    let mut values = Vec::new();
+    any_value(resource, path, |value| {
+        values.push(value);
+        false
+    });
+    values
+}
+
+/// Whether `test` holds for one of the values [`resolve`] lists, tried in the same order and
+/// without collecting them: a server evaluates a filter on every user of a listing.
+fn any_value<'a>(resource: &'a Value, path: &AttrPath, mut test: impl FnMut(&'a Value) -> bool) -> bool {
     let Some(attr) = lookup_attribute(resource, path.urn.as_deref(), &path.name) else {
-        return Vec::new();
-    };
-    let items: Vec<&Value> = match attr {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
+        return false;
     };
     let sub = path.sub.as_deref();
-    items
-        .into_iter()
-        .filter_map(|item| match (item, sub) {
+    let mut item_holds = |item: &'a Value| {
+        let value = match (item, sub) {
             (Value::Object(_), Some(sub)) => lookup_attribute(item, None, sub),
             (Value::Object(_), None) => lookup_attribute(item, None, "value"),
             (_, Some(_)) => None,
             (simple, None) => Some(simple),
-        })
-        .flat_map(|v| match v {
-            Value::Array(items) => items.iter().collect::<Vec<_>>(),
-            other => vec![other],
-        })
-        .collect()
+        };
+        match value {
+            Some(Value::Array(values)) => values.iter().any(&mut test),
+            Some(value) => test(value),
+            None => false,
+        }
+    };
+    match attr {
+        Value::Array(items) => items.iter().any(&mut item_holds),
+        item => item_holds(item),
+    }
 }
 
 fn compare(actual: &Value, op: CompareOp, expected: &CompValue, case_exact: bool) -> bool {
     match (actual, expected) {
-        (Value::String(a), CompValue::String(e)) => {
-            let (a, e) = if case_exact { (a.clone(), e.clone()) } else { (a.to_lowercase(), e.to_lowercase()) };
-            match op {
-                CompareOp::Eq | CompareOp::Ne => a == e,
-                CompareOp::Co => a.contains(&e),
-                CompareOp::Sw => a.starts_with(&e),
-                CompareOp::Ew => a.ends_with(&e),
-                _ => ordered(op, order_strings(&a, &e)),
-            }
+        (Value::String(a), CompValue::String(e)) if case_exact => compare_text(a, op, e),
+        (Value::String(a), CompValue::String(e)) if a.is_ascii() && e.is_ascii() => {
+            compare_ascii_ignoring_case(a, op, e)
         }
+        (Value::String(a), CompValue::String(e)) => compare_text(&a.to_lowercase(), op, &e.to_lowercase()),
         (Value::Number(a), CompValue::Number(e)) => {
             let (Some(a), Some(e)) = (a.as_f64(), e.as_f64()) else {
                 return false;
@@ -279,6 +284,35 @@ fn compare(actual: &Value, op: CompareOp, expected: &CompValue, case_exact: bool
         }
         (Value::Bool(a), CompValue::Bool(e)) => matches!(op, CompareOp::Eq | CompareOp::Ne) && a == e,
         _ => false,
+    }
+}
+
+/// Text as it is: case-exact attributes, or both sides already lowercased.
+fn compare_text(a: &str, op: CompareOp, e: &str) -> bool {
+    match op {
+        CompareOp::Eq | CompareOp::Ne => a == e,
+        CompareOp::Co => a.contains(e),
+        CompareOp::Sw => a.starts_with(e),
+        CompareOp::Ew => a.ends_with(e),
+        _ => ordered(op, order_strings(a, e)),
+    }
+}
+
+/// What [`compare_text`] answers for lowercased copies, for ASCII text without the copies: a
+/// server filters every user of a listing this way, several comparisons each.
+fn compare_ascii_ignoring_case(a: &str, op: CompareOp, e: &str) -> bool {
+    let (a, e) = (a.as_bytes(), e.as_bytes());
+    match op {
+        CompareOp::Eq | CompareOp::Ne => a.eq_ignore_ascii_case(e),
+        CompareOp::Co => e.is_empty() || a.windows(e.len()).any(|w| w.eq_ignore_ascii_case(e)),
+        CompareOp::Sw => a.len() >= e.len() && a[..e.len()].eq_ignore_ascii_case(e),
+        CompareOp::Ew => a.len() >= e.len() && a[a.len() - e.len()..].eq_ignore_ascii_case(e),
+        _ => {
+            let lowered = |text: &[u8]| text.to_ascii_lowercase();
+            // ASCII bytes are valid UTF-8 whatever their case.
+            let (a, e) = (lowered(a), lowered(e));
+            ordered(op, order_strings(&String::from_utf8_lossy(&a), &String::from_utf8_lossy(&e)))
+        }
     }
 }
 
@@ -778,5 +812,25 @@ mod tests {
         assert_eq!(path.urn.as_deref(), Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"));
         assert_eq!(path.name, "division");
         assert_eq!(path.to_string(), DIVISION);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        // Few letters, so that one side often holds the other in another case.
+        #[test]
+        fn ascii_comparisons_agree_with_lowercased_copies(
+            a in "[aAbB/]{0,5}|20[0-9]{2}-0[1-9]-1[0-9][Tt]0[0-9]:00:00(\\.[0-9]{1,3})?[Zz]",
+            e in "[aAbB/]{0,3}|20[0-9]{2}-0[1-9]-1[0-9][Tt]0[0-9]:00:00(\\.[0-9]{1,3})?[Zz]",
+            op in proptest::sample::select(vec![
+                CompareOp::Eq, CompareOp::Co, CompareOp::Sw, CompareOp::Ew,
+                CompareOp::Gt, CompareOp::Ge, CompareOp::Lt, CompareOp::Le,
+            ]),
+        ) {
+            proptest::prop_assert_eq!(
+                compare_ascii_ignoring_case(&a, op, &e),
+                compare_text(&a.to_lowercase(), op, &e.to_lowercase()),
+                "{} {} {}", a, op, e
+            );
+        }
     }
 }
