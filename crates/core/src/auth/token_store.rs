@@ -4,10 +4,10 @@
 //! `keyring` talks to Windows Credential Manager and the macOS Keychain. On Linux the Secret
 //! Service is reached through the process's one kept connection ([`super::secret_service`]),
 //! falling back to the kernel's keyutils (through `keyring`) where no Secret Service runs
-//! (servers, minimal desktops). keyutils keeps the token in the session keyring, so it lasts as long as the login
-//! session: a new sign-in after a reboot, which is the price of having no daemon. If no store
-//! works the caller gets a clear error: there is deliberately no fallback to a file. Calls block
-//! (D-Bus, XPC): from async code, run them on a blocking thread.
+//! (servers, minimal desktops). keyutils keeps the token in the session keyring, so it lasts as
+//! long as the login session: a new sign-in after a reboot, which is the price of having no
+//! daemon. If no store works the caller gets a clear error: there is deliberately no fallback to
+//! a file. Calls block (D-Bus, XPC): from async code, run them on a blocking thread.
 
 use keyring::Entry;
 
