@@ -9,8 +9,9 @@
 //! It starts `target/debug/bailiwick-sandbox --users N` on an ephemeral loopback port, signs in
 //! as gina.global (every region) through the sandbox's authorization-code + PKCE flow driven
 //! directly over HTTP, times `full_sync` into a temporary cache, times `curl` alone fetching
-//! the same pages over one connection, times the incremental syncs after 1% of the users are
-//! retitled and after another 1% are deleted, and times searches over the cached users.
+//! the same pages over one connection, times decoding the user pages alone on one thread, times
+//! the incremental syncs after 1% of the users are retitled and after another 1% are deleted,
+//! and times searches over the cached users.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -22,8 +23,10 @@ use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
 use bailiwick_core::secret::{AccessToken, CacheKey};
 use bailiwick_core::sync::{full_sync, sync_plan_with, Fetching, SyncCancel, SyncOptions, SyncPlan, SyncProgress};
 use bailiwick_core::{BuPath, Scopes};
+use bailiwick_scim::{AsReceived, ListResponse, User};
 use bailiwick_tests::{binary, Server};
 use futures_util::StreamExt;
+use serde::de::IgnoredAny;
 use url::Url;
 
 #[path = "shared/search_workload.rs"]
@@ -117,6 +120,21 @@ async fn main() -> Result<(), Failure> {
         curl.as_secs_f64(),
         fetch.as_secs_f64() / curl.as_secs_f64(),
         sync.as_secs_f64() / curl.as_secs_f64()
+    );
+
+    let pages = fetched_pages(&base, &token, &listings[..1], dir.path())?;
+    let bytes: usize = pages.iter().map(Vec::len).sum();
+    let decoding = timed_on_one_thread(&pages, |page| {
+        serde_json::from_slice::<ListResponse<AsReceived<User>>>(page).map(|page| page.resources.len())
+    })?;
+    let parsing = timed_on_one_thread(&pages, |page| serde_json::from_slice::<IgnoredAny>(page).map(|_| 0))?;
+    println!(
+        "the user pages ({:.0} MB) decoded alone on one thread as the sync decodes them: {:.2} s ({:.0} MB/s); \
+         only parsed (serde_json, nothing kept): {:.2} s",
+        bytes as f64 / 1e6,
+        decoding.as_secs_f64(),
+        bytes as f64 / 1e6 / decoding.as_secs_f64(),
+        parsing.as_secs_f64()
     );
 
     incremental_after(ServerChange::Retitle, 0, &http, &client, &base, &token, &mut cache, &scopes, sync).await?;
@@ -237,19 +255,9 @@ struct Listing<'a> {
     page_size: u32,
 }
 
-/// One `curl` fetching every page of the listings (the URLs the client asks for), reusing its
-/// connection. The token goes in a config file, not on the command line other users can see.
-fn curl_pages(
-    base: &Url,
-    token: &AccessToken,
-    listings: &[Listing<'_>],
-    dir: &std::path::Path,
-) -> Result<Duration, Failure> {
-    let config = dir.join("curl.config");
-    let mut file = std::fs::File::create(&config)?;
-    writeln!(file, "header = \"Authorization: Bearer {}\"", token.expose())?;
-    writeln!(file, "header = \"Accept: application/scim+json\"")?;
-    writeln!(file, "silent\nfail")?;
+/// The URL of every page of the listings, as the client asks for them.
+fn page_urls(base: &Url, listings: &[Listing<'_>]) -> Result<Vec<Url>, Failure> {
+    let mut urls = Vec::new();
     for listing in listings {
         let mut start = 1;
         while start <= listing.total.max(1) {
@@ -264,9 +272,28 @@ fn curl_pages(
             url.query_pairs_mut()
                 .append_pair("startIndex", &start.to_string())
                 .append_pair("count", &listing.page_size.to_string());
-            writeln!(file, "url = \"{url}\"\noutput = \"/dev/null\"")?;
+            urls.push(url);
             start += u64::from(listing.page_size);
         }
+    }
+    Ok(urls)
+}
+
+/// One `curl` fetching every page of the listings (the URLs the client asks for), reusing its
+/// connection. The token goes in a config file, not on the command line other users can see.
+fn curl_pages(
+    base: &Url,
+    token: &AccessToken,
+    listings: &[Listing<'_>],
+    dir: &std::path::Path,
+) -> Result<Duration, Failure> {
+    let config = dir.join("curl.config");
+    let mut file = std::fs::File::create(&config)?;
+    writeln!(file, "header = \"Authorization: Bearer {}\"", token.expose())?;
+    writeln!(file, "header = \"Accept: application/scim+json\"")?;
+    writeln!(file, "silent\nfail")?;
+    for url in page_urls(base, listings)? {
+        writeln!(file, "url = \"{url}\"\noutput = \"/dev/null\"")?;
     }
     drop(file);
     let started = Instant::now();
@@ -276,6 +303,48 @@ fn curl_pages(
         return Err(format!("curl failed: {status}").into());
     }
     Ok(elapsed)
+}
+
+/// The pages of the listings as the server sends them, fetched by `curl` into files (untimed).
+fn fetched_pages(
+    base: &Url,
+    token: &AccessToken,
+    listings: &[Listing<'_>],
+    dir: &std::path::Path,
+) -> Result<Vec<Vec<u8>>, Failure> {
+    let pages_dir = dir.join("pages");
+    std::fs::create_dir_all(&pages_dir)?;
+    let config = dir.join("curl-pages.config");
+    let mut file = std::fs::File::create(&config)?;
+    writeln!(file, "header = \"Authorization: Bearer {}\"", token.expose())?;
+    writeln!(file, "header = \"Accept: application/scim+json\"")?;
+    writeln!(file, "silent\nfail")?;
+    let mut paths = Vec::new();
+    for url in page_urls(base, listings)? {
+        let path = pages_dir.join(format!("{}.json", paths.len()));
+        writeln!(file, "url = \"{url}\"\noutput = \"{}\"", path.display())?;
+        paths.push(path);
+    }
+    drop(file);
+    let status = Command::new("curl").arg("--config").arg(&config).stdin(Stdio::null()).status()?;
+    if !status.success() {
+        return Err(format!("curl failed: {status}").into());
+    }
+    let pages = paths.iter().map(std::fs::read).collect::<Result<Vec<_>, _>>()?;
+    std::fs::remove_dir_all(&pages_dir)?;
+    Ok(pages)
+}
+
+/// The time `decode` takes over every page, one after the other on this thread.
+fn timed_on_one_thread(
+    pages: &[Vec<u8>],
+    decode: impl Fn(&[u8]) -> serde_json::Result<usize>,
+) -> Result<Duration, Failure> {
+    let started = Instant::now();
+    for page in pages {
+        std::hint::black_box(decode(page)?);
+    }
+    Ok(started.elapsed())
 }
 
 /// VmHWM: the peak resident set of this process (Linux).
