@@ -685,7 +685,7 @@ mod tests {
             recent_matches: Mutex::default(),
         };
         let at = |second: u32| format!("2026-03-01T10:00:{second:02}Z");
-        let division = |i: usize| if i % 3 == 0 { "APAC/JP" } else { "EMEA/DE" };
+        let division = |i: usize| if i.is_multiple_of(3) { "APAC/JP" } else { "EMEA/DE" };
         let put = |directory: &mut Directory, i: usize, second: u32| {
             let stored =
                 json!({"id": format!("u{i:02}"), "userName": format!("user.{i}"), "title": format!("t{second}")});
