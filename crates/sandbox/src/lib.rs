@@ -24,6 +24,7 @@ mod scim_bulk;
 mod scim_write;
 pub mod seed;
 mod store;
+mod user_slots;
 
 /// A seeded user as the SCIM resource the sandbox stores (benchmarks build caches from these).
 pub use crate::store::user_resource;
