@@ -496,9 +496,10 @@ impl Directory {
             "version": format!("W/\"{version}\""),
         });
         let entry = UserEntry { id: id.clone(), division, version, resource };
-        // Out before in: the old and the new timestamp may be the same second.
         let new_name = name_key(&entry);
         let position = self.user_index.get(&id).copied();
+        // Out of the lastModified index before in: the old and the new timestamp may be the
+        // same second.
         if let Some(old) = position.and_then(|i| self.users.get(i)) {
             self.modified.remove(&old.resource, &id);
         }
