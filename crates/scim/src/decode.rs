@@ -12,36 +12,52 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::resource::{EnterpriseUser, Group, User};
 use crate::schema;
 
+/// A JSON string as a decoder reads it: borrowed from the input when it has no escapes, so
+/// that reading it costs no allocation.
+pub struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Text<'de> {
+    pub fn into_cow(self) -> Cow<'de, str> {
+        self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor(std::marker::PhantomData))
+    }
+}
+
 /// An attribute name as a decoder reads it: borrowed from the input when it has no escapes,
 /// so that attributes a decoder skips cost no allocation.
-pub struct AttributeName<'de>(Cow<'de, str>);
+pub struct AttributeName<'de>(pub(crate) Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for AttributeName<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NameVisitor;
-        impl<'de> Visitor<'de> for NameVisitor {
-            type Value = AttributeName<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an attribute name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
-                Ok(AttributeName(Cow::Borrowed(name)))
-            }
-            fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
-                Ok(AttributeName(Cow::Owned(name.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, name: String) -> Result<Self::Value, E> {
-                Ok(AttributeName(Cow::Owned(name)))
-            }
-        }
-        deserializer.deserialize_str(NameVisitor)
+        Text::deserialize(deserializer).map(|name| AttributeName(name.0))
     }
 }
 
@@ -59,19 +75,22 @@ impl AttributeName<'_> {
 
 /// Where a modelled attribute's value goes. It refuses the attribute given twice (in any
 /// spelling), as derived decoding does.
-struct Slot<T> {
+pub(crate) struct Slot<T> {
     name: &'static str,
     seen: bool,
-    value: Option<T>,
+    pub(crate) value: Option<T>,
 }
 
-impl<T: DeserializeOwned> Slot<T> {
-    const fn new(name: &'static str) -> Self {
+impl<T> Slot<T> {
+    pub(crate) const fn new(name: &'static str) -> Self {
         Self { name, seen: false, value: None }
     }
 
     /// Reads the value; `null` leaves it absent.
-    fn read<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error> {
+    pub(crate) fn read<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error>
+    where
+        T: Deserialize<'de>,
+    {
         if std::mem::replace(&mut self.seen, true) {
             return Err(de::Error::duplicate_field(self.name));
         }
@@ -80,36 +99,45 @@ impl<T: DeserializeOwned> Slot<T> {
     }
 }
 
-/// Puts an unmodelled attribute into `extra`, refusing it twice (JSON objects with repeated
-/// names are ambiguous, and which one a server meant cannot be known).
-fn keep_extra<'de, A: MapAccess<'de>>(
-    extra: &mut Map<String, Value>,
-    name: AttributeName<'de>,
-    map: &mut A,
-) -> Result<(), A::Error> {
-    let value: Value = map.next_value()?;
-    let name = name.0.into_owned();
-    if extra.contains_key(&name) {
-        return Err(de::Error::custom(format_args!("duplicate attribute `{name}`")));
+/// Where a decoder puts the attributes it does not model. Each refuses a name given twice
+/// (JSON objects with repeated names are ambiguous, and which one a server meant cannot be
+/// known).
+pub(crate) trait Unmodelled<'de> {
+    fn keep<A: MapAccess<'de>>(&mut self, name: AttributeName<'de>, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Kept verbatim, under the name the server gave them.
+impl<'de> Unmodelled<'de> for Map<String, Value> {
+    fn keep<A: MapAccess<'de>>(&mut self, name: AttributeName<'de>, map: &mut A) -> Result<(), A::Error> {
+        let value: Value = map.next_value()?;
+        let name = name.0.into_owned();
+        if self.contains_key(&name) {
+            return Err(duplicate_attribute(&name));
+        }
+        self.insert(name, value);
+        Ok(())
     }
-    extra.insert(name, value);
-    Ok(())
+}
+
+pub(crate) fn duplicate_attribute<E: de::Error>(name: &str) -> E {
+    E::custom(format_args!("duplicate attribute `{name}`"))
 }
 
 /// Declares a slot per modelled attribute (`"name" => slot: Type`), then reads the object:
-/// each modelled attribute into its slot, anything else into `extra`.
+/// each modelled attribute into its slot, anything else into `extra` (`Unmodelled`).
 macro_rules! read_attributes {
     ($map:ident, $extra:ident, { $($attribute:expr => $slot:ident: $ty:ty),+ $(,)? }) => {
-        $(let mut $slot: Slot<$ty> = Slot::new($attribute);)+
-        while let Some(name) = $map.next_key::<AttributeName<'de>>()? {
+        $(let mut $slot: $crate::decode::Slot<$ty> = $crate::decode::Slot::new($attribute);)+
+        while let Some(name) = $map.next_key::<$crate::decode::AttributeName<'de>>()? {
             $(if name.is($attribute) {
                 $slot.read(&mut $map)?;
                 continue;
             })+
-            keep_extra(&mut $extra, name, &mut $map)?;
+            $crate::decode::Unmodelled::keep(&mut $extra, name, &mut $map)?;
         }
     };
 }
+pub(crate) use read_attributes;
 
 impl<'de> Deserialize<'de> for User {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -120,7 +148,7 @@ impl<'de> Deserialize<'de> for User {
                 f.write_str("a SCIM User (a JSON object)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<User, A::Error> {
-                let mut extra = Map::new();
+                let mut extra: Map<String, Value> = Map::new();
                 read_attributes!(map, extra, {
                     "schemas" => schemas: Vec<String>,
                     "id" => id: String,
@@ -168,7 +196,7 @@ impl<'de> Deserialize<'de> for EnterpriseUser {
                 f.write_str("the enterprise User extension (a JSON object)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EnterpriseUser, A::Error> {
-                let mut extra = Map::new();
+                let mut extra: Map<String, Value> = Map::new();
                 read_attributes!(map, extra, {
                     "employeeNumber" => employee_number: String,
                     "costCenter" => cost_center: String,
@@ -199,7 +227,7 @@ impl<'de> Deserialize<'de> for Group {
                 f.write_str("a SCIM Group (a JSON object)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Group, A::Error> {
-                let mut extra = Map::new();
+                let mut extra: Map<String, Value> = Map::new();
                 read_attributes!(map, extra, {
                     "schemas" => schemas: Vec<String>,
                     "id" => id: String,

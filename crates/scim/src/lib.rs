@@ -13,12 +13,15 @@ pub mod patch;
 mod received;
 pub mod resource;
 pub mod schema;
+mod summary;
+mod timestamp;
 
 pub use attributes::select_attributes;
-pub use decode::AttributeName;
+pub use decode::{AttributeName, Text};
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{quote, values_at, AttrPath, CompValue, CompareOp, Filter};
 pub use list::ListResponse;
 pub use patch::{apply_patch, PatchOp, PatchOperation, PatchPath, PatchRequest};
 pub use received::AsReceived;
 pub use resource::{Email, EnterpriseUser, Group, Member, Meta, Name, User, UserGroup};
+pub use summary::{EnterpriseSummary, UserSummary};
