@@ -15,7 +15,6 @@ use std::time::Instant;
 use bailiwick_core::cache::{Cache, CachedUser, UserQuery};
 use bailiwick_core::BuPath;
 use bailiwick_sandbox::seed::synthetic_user;
-use bailiwick_scim::User;
 
 #[path = "shared/search_workload.rs"]
 mod search_workload;
@@ -48,6 +47,6 @@ fn main() -> Result<(), Failure> {
 
 fn cached_user(index: usize) -> Result<CachedUser, serde_json::Error> {
     let seed = synthetic_user(index);
-    let resource: User = serde_json::from_value(bailiwick_sandbox::user_resource(&seed))?;
-    Ok(CachedUser { resource, bu: BuPath::parse(&seed.division), json: None })
+    let json = bailiwick_sandbox::user_resource(&seed).to_string().into_boxed_str();
+    CachedUser::decode(json, |_, _| BuPath::parse(&seed.division))
 }

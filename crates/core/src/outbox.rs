@@ -22,7 +22,7 @@ use tracing::{info, instrument, warn};
 use crate::admin::AdminContext;
 use crate::cache::{Cache, CachedUser, DirectoryChange, Finish, OutboxEntry, OutboxState};
 use crate::checks;
-use crate::directory::{bu_of, ScimClient, Versioned};
+use crate::directory::{BuAttribute, ScimClient, Versioned};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::operation::{self, satisfied_by, Operation, UserRef};
@@ -385,18 +385,19 @@ impl Pusher<'_> {
     }
 
     fn user_change(&self, resource: &Value) -> DirectoryChange {
-        let parsed: Option<bailiwick_scim::User> = serde_json::from_value(resource.clone()).ok();
-        match parsed {
-            Some(user) => {
-                let bu = bu_of(&user, self.bu_attribute).and_then(|b| BuPath::parse(&b));
-                let in_scope = bu.as_ref().is_some_and(|b| self.admin.bu_scopes.covers(b));
-                match (in_scope, user.id.clone()) {
-                    (true, _) => DirectoryChange::User(Box::new(CachedUser { resource: user, bu, json: None })),
-                    (false, Some(user_id)) => DirectoryChange::UserGone { user_id },
+        let read = CachedUser::decode(resource.to_string().into(), |summary, json| {
+            BuPath::parse(&BuAttribute::new(self.bu_attribute).of_summary(summary, json)?)
+        });
+        match read {
+            Ok(cached) => {
+                let in_scope = cached.bu.as_ref().is_some_and(|b| self.admin.bu_scopes.covers(b));
+                match (in_scope, cached.id()) {
+                    (true, _) => DirectoryChange::User(Box::new(cached)),
+                    (false, Some(user_id)) => DirectoryChange::UserGone { user_id: user_id.to_owned() },
                     (false, None) => DirectoryChange::UserGone { user_id: String::new() },
                 }
             }
-            None => DirectoryChange::UserGone { user_id: resource["id"].as_str().unwrap_or_default().to_owned() },
+            Err(_) => DirectoryChange::UserGone { user_id: resource["id"].as_str().unwrap_or_default().to_owned() },
         }
     }
 }

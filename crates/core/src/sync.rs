@@ -18,13 +18,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bailiwick_scim::filter::quote;
-use bailiwick_scim::{AsReceived, User};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use tracing::Instrument;
 
 use crate::cache::{Cache, CachedUser, EveryoneListed, IncrementalSync, UserQuery};
-use crate::directory::{bu_of, bu_str_in_json, scope_filter, PageFetched, ScimClient};
+use crate::directory::{bu_str_in_json, scope_filter, BuAttribute, Keep, Kept, PageFetched, ScimClient};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::scope::{BuPath, Scopes};
@@ -275,50 +274,35 @@ pub async fn sync_plan_with(
             Fetched::Diff { upserts: changes.upserts, listing: changes.listing }
         }
         ((SyncKind::FullScanDiff, _), Some(filter)) => {
-            let users = {
+            let in_scope = InScope::new(scopes, bu_attribute);
+            let upserts = {
                 let mut pace = Pace::start();
                 let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
-                client.list_all_users_cancellable(token, Some(filter), &mut on_page, cancelled).await?
+                client.list_all_users_kept(token, Some(filter), in_scope.keep(), &mut on_page, cancelled).await?
             };
-            let (upserts, dropped) = keep_in_scope(users, scopes, bu_attribute);
+            let dropped = in_scope.dropped();
             out_of_scope_dropped += dropped;
             everyone_listed = Some(EveryoneListed { at: now, uncached: dropped });
-            let live_ids = upserts.iter().filter_map(|u| u.resource.id.clone()).collect();
+            let live_ids = upserts.iter().filter_map(|u| u.id().map(str::to_owned)).collect();
             Fetched::Diff { upserts, listing: Some(Listing { live_ids, gone: None }) }
         }
         (_, Some(filter)) => {
-            let out_of_scope = Arc::new(AtomicU64::new(0));
-            let in_scope = {
+            let in_scope = InScope::new(scopes, bu_attribute);
+            let users = {
                 let mut pace = Pace::start();
                 let mut on_page = |p: PageFetched| progress(SyncProgress::Users(pace.page(p)));
                 // Each user's BU is read, and the user kept or not, on the thread that decoded
                 // its page, as the pages arrive: after the last page, that took 0.1-0.2 s for
                 // 100,000 users, and a second list of them all.
-                let (scopes, bu_attribute, dropped) =
-                    (scopes.clone(), bu_attribute.to_owned(), Arc::clone(&out_of_scope));
-                let keep = move |AsReceived { resource, json }: AsReceived<User>| {
-                    let kept = bu_in_scope(&resource, &scopes, &bu_attribute).map(|bu| CachedUser {
-                        resource,
-                        bu: Some(bu),
-                        json: Some(json.into()),
-                    });
-                    if kept.is_none() {
-                        dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                    kept
-                };
                 client
-                    .list_all_users_kept(token, Some(filter), Arc::new(keep), &mut on_page, cancelled)
+                    .list_all_users_kept(token, Some(filter), in_scope.keep(), &mut on_page, cancelled)
                     .instrument(tracing::info_span!("users"))
                     .await?
             };
-            let dropped = out_of_scope.load(Ordering::Relaxed);
-            if dropped > 0 {
-                tracing::warn!(dropped, "the server sent users outside the admin's scopes; not cached");
-            }
+            let dropped = in_scope.dropped();
             out_of_scope_dropped += dropped;
             everyone_listed = Some(EveryoneListed { at: now, uncached: dropped });
-            Fetched::All(in_scope)
+            Fetched::All(users)
         }
         (_, None) => Fetched::All(Vec::new()),
     };
@@ -457,19 +441,21 @@ async fn fetch_changes(
     };
     let mut pace = Pace::start();
     let mut on_page = |p: PageFetched| report(SyncProgress::Users(pace.page(p)));
+    let in_scope = InScope::new(scopes, bu_attribute);
     let ((listed, listed_early), changed) = futures_util::future::join(
         counted,
         client
-            .list_all_users_cancellable(token, Some(&changed_filter), &mut on_page, cancelled)
+            .list_all_users_kept(token, Some(&changed_filter), in_scope.keep(), &mut on_page, cancelled)
             .instrument(tracing::info_span!("changed users")),
     )
     .await;
-    let (mut upserts, dropped) = keep_in_scope(changed?, scopes, bu_attribute);
+    let mut upserts = changed?;
+    let dropped = in_scope.dropped();
     out_of_scope_dropped += dropped;
     let live = match (listed_early, listed, trusted) {
         (Some(ids), _, _) => Some(ids?),
         (None, Some(listed), Some(last)) if dropped == 0 => {
-            let new = cache.count_uncached(upserts.iter().filter_map(|u| u.resource.id.as_deref()))?;
+            let new = cache.count_uncached(upserts.iter().filter_map(CachedUser::id))?;
             if listed == cached + new as u64 + last.uncached {
                 tracing::info!(listed, "the count matches the cache and the new users: nobody left the scopes");
                 None
@@ -492,12 +478,11 @@ async fn fetch_changes(
             let against = tracing::info_span!("cached ids").in_scope(|| cache.cached_against(&live_ids))?;
             let missing: Vec<String> = {
                 // Usually every id listed is cached or among the changes: counted, not copied.
-                let changes_listed =
-                    upserts.iter().filter_map(|u| u.resource.id.as_deref()).filter(|id| live_ids.contains(*id));
+                let changes_listed = upserts.iter().filter_map(CachedUser::id).filter(|id| live_ids.contains(*id));
                 if against.listed + cache.count_uncached(changes_listed)? == live_ids.len() {
                     Vec::new()
                 } else {
-                    let known: HashSet<&str> = upserts.iter().filter_map(|u| u.resource.id.as_deref()).collect();
+                    let known: HashSet<&str> = upserts.iter().filter_map(CachedUser::id).collect();
                     let cached = cache.user_ids()?;
                     live_ids
                         .iter()
@@ -508,10 +493,9 @@ async fn fetch_changes(
             };
             if !missing.is_empty() {
                 tracing::info!(missing = missing.len(), "users listed but neither cached nor changed; fetching them");
-                let users = users_by_id(client, token, &missing, cancelled).await?;
-                let (found, dropped) = keep_in_scope(users, scopes, bu_attribute);
-                out_of_scope_dropped += dropped;
-                upserts.extend(found);
+                let in_scope = InScope::new(scopes, bu_attribute);
+                upserts.extend(users_by_id(client, token, &missing, &in_scope, cancelled).await?);
+                out_of_scope_dropped += in_scope.dropped();
             }
             Some(Listing { live_ids, gone: Some(against.gone) })
         }
@@ -587,17 +571,19 @@ const COUNT_TRUSTED_FOR: chrono::Duration = chrono::Duration::hours(24);
 /// Ids per request when fetching users by id: keeps the filter (and the URL) short.
 const IDS_PER_REQUEST: usize = 50;
 
-/// The users with these ids (`id eq … or id eq …`), as many as the server still holds.
+/// The users with these ids (`id eq … or id eq …`) inside the scopes, as many as the server
+/// still holds.
 async fn users_by_id(
     client: &ScimClient,
     token: &AccessToken,
     ids: &[String],
+    in_scope: &InScope,
     cancelled: &std::sync::atomic::AtomicBool,
-) -> Result<Vec<AsReceived<User>>, Error> {
+) -> Result<Vec<CachedUser>, Error> {
     let mut users = Vec::new();
     for chunk in ids.chunks(IDS_PER_REQUEST) {
         let filter = chunk.iter().map(|id| format!("id eq {}", quote(id))).collect::<Vec<_>>().join(" or ");
-        users.extend(client.list_all_users_cancellable(token, Some(&filter), &mut |_| {}, cancelled).await?);
+        users.extend(client.list_all_users_kept(token, Some(&filter), in_scope.keep(), &mut |_| {}, cancelled).await?);
     }
     Ok(users)
 }
@@ -615,27 +601,49 @@ fn grants_in_scope(raw: &[serde_json::Value], scopes: &Scopes) -> Vec<Grant> {
     kept
 }
 
-/// The BU of `user`, when the scopes cover it.
-fn bu_in_scope(user: &User, scopes: &Scopes, bu_attribute: &str) -> Option<BuPath> {
-    let bu = bu_of(user, bu_attribute).and_then(|raw| BuPath::parse(&raw))?;
-    scopes.covers(&bu).then_some(bu)
+/// Reads listed users into what the cache keeps of them, each with its BU, dropping (and
+/// counting) those the scopes do not cover or that have no BU: a server that ignores or
+/// misreads the scope filter cannot put anyone else into the cache.
+#[derive(Clone)]
+struct InScope {
+    scopes: Scopes,
+    bu_attribute: Arc<BuAttribute>,
+    dropped: Arc<AtomicU64>,
 }
 
-/// The users whose BU the scopes cover, with that BU, and how many were dropped.
-fn keep_in_scope(users: Vec<AsReceived<User>>, scopes: &Scopes, bu_attribute: &str) -> (Vec<CachedUser>, u64) {
-    let fetched = users.len();
-    let kept: Vec<CachedUser> = users
-        .into_iter()
-        .filter_map(|AsReceived { resource, json }| {
-            let bu = bu_in_scope(&resource, scopes, bu_attribute)?;
-            Some(CachedUser { resource, bu: Some(bu), json: Some(json.into()) })
-        })
-        .collect();
-    let dropped = (fetched - kept.len()) as u64;
-    if dropped > 0 {
-        tracing::warn!(dropped, "the server sent users outside the admin's scopes; not cached");
+impl InScope {
+    fn new(scopes: &Scopes, bu_attribute: &str) -> Self {
+        Self { scopes: scopes.clone(), bu_attribute: Arc::new(BuAttribute::new(bu_attribute)), dropped: Arc::default() }
     }
-    (kept, dropped)
+
+    /// The user `json` holds, kept when the scopes cover its BU; an error when it is not a User.
+    fn read(&self, json: Box<str>) -> serde_json::Result<Kept<CachedUser>> {
+        let cached = CachedUser::decode(json, |summary, json| {
+            let bu = BuPath::parse(&self.bu_attribute.of_summary(summary, json)?)?;
+            self.scopes.covers(&bu).then_some(bu)
+        })?;
+        let id = cached.id().map(str::to_owned);
+        if cached.bu.is_none() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return Ok(Kept { id, kept: None });
+        }
+        Ok(Kept { id, kept: Some(cached) })
+    }
+
+    /// `read`, for a listing (called on the threads that decode its pages).
+    fn keep(&self) -> Keep<Box<str>, CachedUser> {
+        let in_scope = self.clone();
+        Arc::new(move |json| in_scope.read(json))
+    }
+
+    /// How many users were dropped so far; warns when there are any.
+    fn dropped(&self) -> u64 {
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if dropped > 0 {
+            tracing::warn!(dropped, "the server sent users outside the admin's scopes; not cached");
+        }
+        dropped
+    }
 }
 
 #[cfg(test)]
@@ -670,12 +678,12 @@ mod tests {
     #[test]
     fn users_outside_the_scopes_or_without_a_bu_are_dropped() {
         let attr = crate::profile::DEFAULT_BU_ATTRIBUTE;
-        let user = |name: &str, division: Option<&str>| -> AsReceived<User> {
+        let user = |name: &str, division: Option<&str>| -> Box<str> {
             let mut json = json!({"id": name, "userName": name});
             if let Some(d) = division {
                 json[bailiwick_scim::schema::ENTERPRISE_USER] = json!({"division": d});
             }
-            serde_json::from_str(&json.to_string()).expect("valid user")
+            json.to_string().into()
         };
         let users = vec![
             user("a", Some("EMEA/DE")),
@@ -685,10 +693,19 @@ mod tests {
             user("e", Some("AMER")),
         ];
         let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
-        let (kept, dropped) = keep_in_scope(users, &scopes, attr);
-        let kept: Vec<_> =
-            kept.iter().map(|u| (u.resource.user_name.as_str(), u.bu.as_ref().map(BuPath::as_str))).collect();
+        let in_scope = InScope::new(&scopes, attr);
+        let read: Vec<Kept<CachedUser>> =
+            users.into_iter().map(|json| in_scope.read(json).expect("valid users")).collect();
+        let ids: Vec<_> = read.iter().map(|r| r.id.as_deref()).collect();
+        assert_eq!(ids, [Some("a"), Some("b"), Some("c"), Some("d"), Some("e")], "every id, to drop repeats");
+        let kept: Vec<_> = read
+            .iter()
+            .filter_map(|r| r.kept.as_ref())
+            .map(|u| (u.user_name(), u.bu.as_ref().map(BuPath::as_str)))
+            .collect();
         assert_eq!(kept, [("a", Some("EMEA/DE")), ("d", Some("EMEA"))], "the BU is stored normalised");
-        assert_eq!(dropped, 3);
+        assert_eq!(in_scope.dropped(), 3);
+        let error = in_scope.read(r#"{"id": "f", "userName": 7}"#.into()).expect_err("not a user");
+        assert!(error.to_string().contains("invalid type"), "{error}");
     }
 }

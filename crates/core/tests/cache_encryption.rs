@@ -27,7 +27,7 @@ fn users() -> Vec<CachedUser> {
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"division": "EMEA/DE"}
             }))
             .expect("a valid user");
-            CachedUser { resource, bu: BuPath::parse("EMEA/DE"), json: None }
+            CachedUser::new(&resource, BuPath::parse("EMEA/DE")).expect("serialises")
         })
         .collect()
 }

@@ -82,7 +82,6 @@ impl Drop for BackgroundCheckpoint {
 mod tests {
     use std::path::Path;
 
-    use bailiwick_scim::User;
     use chrono::Utc;
 
     use super::*;
@@ -93,8 +92,7 @@ mod tests {
         (0..n)
             .map(|i| {
                 let json = serde_json::json!({"id": format!("u{i}"), "userName": format!("user{i}"), "title": "x".repeat(4096)});
-                let resource: User = serde_json::from_value(json.clone()).expect("a user");
-                CachedUser { resource, bu: None, json: Some(json.to_string().into()) }
+                CachedUser::decode(json.to_string().into(), |_, _| None).expect("a user")
             })
             .collect()
     }

@@ -30,7 +30,7 @@ pub enum DirectoryChange {
 pub(super) fn apply(conn: &Connection, change: &DirectoryChange) -> Result<(), Error> {
     match change {
         DirectoryChange::User(cached) => {
-            let Some(id) = cached.resource.id.as_deref() else { return Ok(()) };
+            let Some(id) = cached.id() else { return Ok(()) };
             search_index::forget_user(conn, id)?;
             match write_users(conn, [cached.as_ref()])? {
                 Numbering::Kept => search_index::index_user(conn, id)?,

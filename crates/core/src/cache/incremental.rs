@@ -184,8 +184,8 @@ impl Cache {
         let comparing = tracing::info_span!("comparing", upserts = sync.upserts.len()).entered();
         let mut writes = Vec::new();
         for cached in sync.upserts {
-            let Some(id) = cached.resource.id.as_deref() else {
-                tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
+            let Some(id) = cached.id() else {
+                tracing::warn!(user_name = %cached.user_name(), "skipping a user without an id");
                 continue;
             };
             if sync.live_ids.is_some_and(|live| !live.contains(id)) {
@@ -315,10 +315,11 @@ fn stored_as(conn: &Connection, id: &str, fetched: &CachedUser) -> Result<Stored
         .optional()?;
     let Some((raw, bu, searched)) = stored else { return Ok(Stored::Absent) };
     let same_bu = bu.as_deref().and_then(BuPath::parse) == fetched.bu;
-    let same_resource = serde_json::from_str::<User>(&raw).is_ok_and(|stored| stored == fetched.resource);
+    let same_resource = raw == fetched.json()
+        || serde_json::from_str::<User>(&raw).is_ok_and(|stored| fetched.resource().is_ok_and(|user| user == stored));
     if same_bu && same_resource {
         return Ok(Stored::Same);
     }
-    let searched_fields = UserColumns::of(fetched)?.is_none_or(|row| search_doc(&row) != searched);
+    let searched_fields = UserColumns::of(fetched).is_none_or(|row| search_doc(&row) != searched);
     Ok(Stored::Different { searched_fields })
 }

@@ -7,6 +7,7 @@
 //! Bailiwick is refused rather than misread.
 
 mod audit_log;
+mod cached_user;
 mod checkpoint;
 mod directory_changes;
 mod encryption;
@@ -24,19 +25,19 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use bailiwick_scim::{Group, User};
+use bailiwick_scim::Group;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::admin::AdminContext;
 use crate::error::Error;
 use crate::grant::Grant;
-use crate::scope::BuPath;
 use crate::secret::CacheKey;
 use user_order::SortKey;
 use user_rows::{insert_user_row, update_user_row, upsert_user_row};
 
 pub use audit_log::AuditQuery;
+pub use cached_user::CachedUser;
 pub use checkpoint::BackgroundCheckpoint;
 pub use directory_changes::DirectoryChange;
 pub use encryption::{CacheKeyStore, KeyringCacheKeyStore};
@@ -90,16 +91,6 @@ pub mod meta_key {
     /// RFC 3339 time at which the IAM last confirmed the session (a sign-in or a refresh):
     /// the profile's maximum offline age counts from here.
     pub const LAST_CONFIRMED_AT: &str = "last_confirmed_at";
-}
-
-/// A user to cache, with the BU already read from the profile's BU attribute.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CachedUser {
-    pub resource: User,
-    pub bu: Option<BuPath>,
-    /// The resource's JSON as the server sent it, stored as is; `None`: stored as `resource`
-    /// serialises. Both decode to `resource`.
-    pub json: Option<Box<str>>,
 }
 
 /// What `replace_directory` stored.
@@ -345,11 +336,10 @@ impl Cache {
 
 /// The key a user is listed by, borrowed from it (None without an id).
 fn sort_key(cached: &CachedUser) -> Option<SortKey<'_>> {
-    let user = &cached.resource;
     Some(SortKey {
-        display_name: users::display_name_of(user),
-        user_name: Cow::Borrowed(&user.user_name),
-        id: Cow::Borrowed(user.id.as_deref()?),
+        display_name: Cow::Borrowed(cached.display_name()),
+        user_name: Cow::Borrowed(cached.user_name()),
+        id: Cow::Borrowed(cached.id()?),
     })
 }
 
@@ -361,10 +351,10 @@ fn keyed_once<'u>(users: impl IntoIterator<Item = &'u CachedUser>) -> Vec<(SortK
     let mut position: HashMap<&'u str, usize> = HashMap::with_capacity(keyed.capacity());
     for cached in users {
         let Some(key) = sort_key(cached) else {
-            tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
+            tracing::warn!(user_name = %cached.user_name(), "skipping a user without an id");
             continue;
         };
-        let Some(id) = cached.resource.id.as_deref() else { continue };
+        let Some(id) = cached.id() else { continue };
         match position.get(id) {
             Some(&at) => keyed[at] = (key, cached),
             None => {

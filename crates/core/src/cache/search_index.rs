@@ -28,7 +28,7 @@ pub(super) const SEARCH_DOC: &str =
 
 /// `SEARCH_DOC` of a row about to be written.
 pub(super) fn search_doc(row: &UserColumns<'_>) -> String {
-    let display_name: &str = &row.display_name;
+    let display_name = row.display_name;
     let email = row.email.unwrap_or_default();
     let unless_in = |field: &str, holders: &[&str]| -> String {
         if holders.iter().any(|holder| holder.contains(field)) {

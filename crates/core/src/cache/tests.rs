@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::admin::Capability;
+use crate::scope::BuPath;
 use crate::scope::Scopes;
 
 fn bu(path: &str) -> BuPath {
@@ -22,7 +23,7 @@ fn user(id: &str, user_name: &str, display: Option<&str>, bu_path: &str, user_ty
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"division": bu_path}
     }))
     .expect("valid user");
-    CachedUser { resource, bu: Some(bu(bu_path)), json: None }
+    CachedUser::new(&resource, Some(bu(bu_path))).expect("serialises")
 }
 
 fn group(id: &str, name: &str, members: &[&str]) -> Group {
@@ -220,7 +221,7 @@ fn users_filter_by_status_and_bus_are_listed_with_their_own_counts() {
             user(id, name, None, bu_path, "Employee")
         })
         .collect();
-    users[1].resource.active = Some(false);
+    users[1] = users[1].edited(|u| u.active = Some(false));
     users.push(user("6", "fritz.weber", None, "EMEA/DE", "Employee"));
     cache.replace_directory(users.to_vec(), &[], at(10)).expect("replaces");
 
@@ -359,14 +360,14 @@ fn search_finds_whatever_the_former_substring_search_found() {
             let (given, family) = (word(2), word(3));
             let user_name = format!("{given}.{family}{i}");
             let bus = ["EMEA", "EMEA/DE", "AMER/US", "APAC/IN"];
-            let mut cached =
-                user(&i.to_string(), &user_name, Some(&format!("{given} {family}")), bus[i % 4], "Employee");
-            cached.resource.name = Some(bailiwick_scim::Name {
-                given_name: Some(given),
-                family_name: Some(family),
-                ..bailiwick_scim::Name::default()
-            });
-            cached
+            let cached = user(&i.to_string(), &user_name, Some(&format!("{given} {family}")), bus[i % 4], "Employee");
+            cached.edited(|u| {
+                u.name = Some(bailiwick_scim::Name {
+                    given_name: Some(given),
+                    family_name: Some(family),
+                    ..bailiwick_scim::Name::default()
+                })
+            })
         })
         .collect();
     let mut cache = Cache::open_in_memory().expect("opens");
@@ -591,8 +592,7 @@ fn a_failing_search_migration_leaves_version_one_whole() {
 fn users_without_a_last_modified_are_counted_from_their_own_index() {
     let mut cache = seeded();
     assert_eq!(cache.users_without_last_modified().expect("counts"), 0);
-    let mut undated = user("6", "fay.undated", Some("Fay"), "EMEA/DE", "Employee");
-    undated.resource.meta = None;
+    let undated = user("6", "fay.undated", Some("Fay"), "EMEA/DE", "Employee").edited(|u| u.meta = None);
     let mut users: Vec<CachedUser> =
         (1..=5).map(|i| user(&i.to_string(), &format!("u{i}"), None, "EMEA", "Employee")).collect();
     users.push(undated);
@@ -610,7 +610,7 @@ fn users_without_a_last_modified_are_counted_from_their_own_index() {
 /// `cached` with `json` set to its resource's JSON, attributes in reverse order and spaced:
 /// text that decodes to the same user but is not how Bailiwick would write it.
 fn as_sent_by_a_server(cached: &CachedUser) -> CachedUser {
-    let value = serde_json::to_value(&cached.resource).expect("serialises");
+    let value: Value = serde_json::from_str(cached.json()).expect("JSON");
     let attributes: Vec<String> = value
         .as_object()
         .expect("a user is an object")
@@ -618,7 +618,8 @@ fn as_sent_by_a_server(cached: &CachedUser) -> CachedUser {
         .rev()
         .map(|(name, value)| format!("{}: {value}", Value::String(name.clone())))
         .collect();
-    CachedUser { json: Some(format!("{{ {} }}", attributes.join(", ")).into()), ..cached.clone() }
+    let json = format!("{{ {} }}", attributes.join(", "));
+    CachedUser::decode(json.into(), |_, _| cached.bu.clone()).expect("a user")
 }
 
 fn stored_json(cache: &Cache, id: &str) -> String {
@@ -629,13 +630,14 @@ fn stored_json(cache: &Cache, id: &str) -> String {
 fn users_are_stored_as_the_server_sent_them_and_compared_by_content() {
     let mut cache = Cache::open_in_memory().expect("opens");
     let sent = as_sent_by_a_server(&user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee"));
-    let text = sent.json.as_deref().expect("set").to_owned();
+    let text = sent.json().to_owned();
     cache.replace_directory(vec![sent.clone()], &[], at(9)).expect("replaces");
     assert_eq!(stored_json(&cache, "1"), text, "the server's text, not a re-serialisation");
-    assert_eq!(cache.user_resource("1").expect("reads"), Some(sent.resource.clone()));
+    assert_eq!(cache.user_resource("1").expect("reads"), Some(sent.resource().expect("decodes")));
 
     // The same user again, as Bailiwick would write it: the same content, so no change.
-    let same = CachedUser { json: None, ..sent.clone() };
+    let same = CachedUser::new(&sent.resource().expect("decodes"), sent.bu.clone()).expect("serialises");
+    assert_ne!(same.json(), text, "other text");
     let apply = |cache: &mut Cache, upserts: Vec<CachedUser>| {
         let sync = IncrementalSync {
             upserts: &upserts,
@@ -652,9 +654,7 @@ fn users_are_stored_as_the_server_sent_them_and_compared_by_content() {
     assert_eq!((changes.added, changes.changed), (0, 0), "{changes:?}");
     assert_eq!(stored_json(&cache, "1"), text, "an unchanged user is not rewritten");
 
-    let mut retitled = sent.clone();
-    retitled.resource.title = Some("Compliance reviewer".into());
-    retitled.json = None;
+    let retitled = sent.edited(|u| u.title = Some("Compliance reviewer".into()));
     let changes = apply(&mut cache, vec![retitled]);
     assert_eq!((changes.added, changes.changed), (0, 1), "{changes:?}");
     let stored = cache.user_resource("1").expect("reads").expect("cached");
@@ -664,13 +664,14 @@ fn users_are_stored_as_the_server_sent_them_and_compared_by_content() {
 #[test]
 fn the_search_text_of_a_row_about_to_be_written_is_the_one_sql_indexes() {
     let mut cache = Cache::open_in_memory().expect("opens");
-    let mut sparse = user("2", "b.sparse", None, "AMER", "Partner");
-    sparse.resource.name = None;
-    sparse.resource.emails.clear();
+    let sparse = user("2", "b.sparse", None, "AMER", "Partner").edited(|u| {
+        u.name = None;
+        u.emails.clear();
+    });
     let users = vec![user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee"), sparse];
     cache.replace_directory(users.clone(), &[], at(9)).expect("replaces");
     for cached in &users {
-        let row = user_rows::UserColumns::of(cached).expect("columns").expect("an id");
+        let row = user_rows::UserColumns::of(cached).expect("an id");
         let indexed: String = cache
             .conn
             .query_row(&format!("SELECT {} FROM users WHERE id = ?1", search_index::SEARCH_DOC), [row.id], |r| r.get(0))
@@ -703,8 +704,8 @@ fn an_incremental_change_rewrites_only_what_it_changes_and_every_index_stays_rig
     let index_rows = search_index_rows(&cache);
 
     // A title: nothing searched, nothing indexed changes; the search index is not written.
-    let mut anna = CachedUser { resource: stored(&cache, "1"), ..user("1", "x", None, "EMEA/DE", "Employee") };
-    anna.resource.title = Some("Compliance reviewer".into());
+    let anna = CachedUser::new(&stored(&cache, "1"), Some(bu("EMEA/DE"))).expect("serialises");
+    let mut anna = anna.edited(|u| u.title = Some("Compliance reviewer".into()));
     assert_eq!(apply(&mut cache, vec![anna.clone()]).changed, 1);
     assert_eq!(stored(&cache, "1").title.as_deref(), Some("Compliance reviewer"));
     assert_eq!(search_index_rows(&cache), index_rows, "no entry rewritten for a title");
@@ -712,8 +713,10 @@ fn an_incremental_change_rewrites_only_what_it_changes_and_every_index_stays_rig
 
     // A BU, a type and a status: the indexes that hold them follow.
     anna.bu = Some(bu("EMEA/FR"));
-    anna.resource.user_type = Some("Partner".into());
-    anna.resource.active = Some(false);
+    let anna = anna.edited(|u| {
+        u.user_type = Some("Partner".into());
+        u.active = Some(false);
+    });
     assert_eq!(apply(&mut cache, vec![anna.clone()]).changed, 1);
     let in_fr = |cache: &Cache| {
         let query = UserQuery { bu: Some(bu("EMEA/FR")), ..UserQuery::default() };
@@ -725,7 +728,7 @@ fn an_incremental_change_rewrites_only_what_it_changes_and_every_index_stays_rig
     assert!(search_ids(&cache, "EMEA/FR").contains(&"1".to_owned()), "the BU is searched too");
 
     // An e-mail: searched, so the entry is rewritten.
-    anna.resource.emails[0].value = "anna.neu@example.com".into();
+    let anna = anna.edited(|u| u.emails[0].value = "anna.neu@example.com".into());
     assert_eq!(apply(&mut cache, vec![anna]).changed, 1);
     assert_eq!(search_ids(&cache, "anna.neu"), ["1"]);
     assert!(search_ids(&cache, "anna.schmidt@").is_empty(), "the old e-mail is forgotten");

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::*;
 use crate::audit::{AuditRecord, Outcome};
+use crate::scope::BuPath;
 
 fn user(id: &str, user_name: &str, display: &str) -> CachedUser {
     let resource: User = serde_json::from_value(json!({
@@ -21,7 +22,7 @@ fn user(id: &str, user_name: &str, display: &str) -> CachedUser {
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"division": "EMEA/DE"}
     }))
     .expect("valid user");
-    CachedUser { resource, bu: BuPath::parse("EMEA/DE"), json: None }
+    CachedUser::new(&resource, BuPath::parse("EMEA/DE")).expect("serialises")
 }
 
 fn at(minute: u32) -> DateTime<Utc> {
@@ -92,9 +93,8 @@ fn incremental_syncs_keep_the_list_order_through_adds_renames_and_removals() {
                 }
                 1 if !live.is_empty() => {
                     let at = rng.gen_range(0..live.len());
-                    let id = live[at].resource.id.clone().expect("an id");
-                    let mut renamed = random_user(&mut rng, 0);
-                    renamed.resource.id = Some(id);
+                    let id = live[at].id().expect("an id").to_owned();
+                    let renamed = random_user(&mut rng, 0).edited(|u| u.id = Some(id));
                     live[at] = renamed.clone();
                     upserts.push(renamed);
                 }
@@ -104,7 +104,7 @@ fn incremental_syncs_keep_the_list_order_through_adds_renames_and_removals() {
                 _ => {}
             }
         }
-        let live_ids: HashSet<String> = live.iter().filter_map(|u| u.resource.id.clone()).collect();
+        let live_ids: HashSet<String> = live.iter().filter_map(|u| u.id().map(str::to_owned)).collect();
         let sync = IncrementalSync {
             upserts: &upserts,
             live_ids: Some(&live_ids),
@@ -117,8 +117,8 @@ fn incremental_syncs_keep_the_list_order_through_adds_renames_and_removals() {
         cache.apply_incremental_sync(&sync, at(round)).expect("applies");
         assert_in_list_order(&cache, &format!("round {round}"));
         for cached in &live {
-            let id = cached.resource.id.clone().expect("an id");
-            let hits = search(&cache, &format!("{}@example", cached.resource.user_name));
+            let id = cached.id().expect("an id").to_owned();
+            let hits = search(&cache, &format!("{}@example", cached.user_name()));
             assert!(hits.contains(&id), "round {round}: {id} is found by its e-mail");
         }
     }
@@ -200,9 +200,8 @@ fn deep_pages_step_over_the_users_before_them_in_an_index_not_the_table() {
     let mut cache = Cache::open_in_memory().expect("opens");
     let users: Vec<CachedUser> = (0..60)
         .map(|i| {
-            let mut cached = user(&format!("u{i:02}"), &format!("user{i:02}"), &format!("Person {:02}", (i * 7) % 60));
-            cached.resource.active = Some(i % 3 != 0);
-            cached
+            let cached = user(&format!("u{i:02}"), &format!("user{i:02}"), &format!("Person {:02}", (i * 7) % 60));
+            cached.edited(|u| u.active = Some(i % 3 != 0))
         })
         .collect();
     cache.replace_directory(users, &[], at(0)).expect("replaces");

@@ -1,12 +1,9 @@
 //! A cached user's row in `users`: the columns read from the user, written as a new row, or
 //! over the stored row in place.
 
-use std::borrow::Cow;
-
 use rusqlite::{params, Connection};
 
-use super::users::{display_name_of, UserType};
-use super::{to_json, CachedUser};
+use super::CachedUser;
 use crate::error::Error;
 use crate::scope::BuPath;
 
@@ -14,7 +11,7 @@ use crate::scope::BuPath;
 pub(super) struct UserColumns<'u> {
     pub id: &'u str,
     pub user_name: &'u str,
-    pub display_name: Cow<'u, str>,
+    pub display_name: &'u str,
     pub given_name: Option<&'u str>,
     pub family_name: Option<&'u str>,
     pub email: Option<&'u str>,
@@ -22,37 +19,28 @@ pub(super) struct UserColumns<'u> {
     pub user_type: &'static str,
     pub active: bool,
     /// The resource as the server sent it, else serialised.
-    pub raw: Cow<'u, str>,
+    pub raw: &'u str,
     pub version: Option<&'u str>,
     pub last_modified: Option<String>,
 }
 
 impl<'u> UserColumns<'u> {
     /// The columns of `cached`; `None` for a user without an id (nothing could refer to it).
-    pub(super) fn of(cached: &'u CachedUser) -> Result<Option<Self>, Error> {
-        let user = &cached.resource;
-        let Some(id) = user.id.as_deref() else {
-            return Ok(None);
-        };
-        let name = user.name.as_ref();
-        let meta = user.meta.as_ref();
-        Ok(Some(Self {
-            id,
-            user_name: &user.user_name,
-            display_name: display_name_of(user),
-            given_name: name.and_then(|n| n.given_name.as_deref()),
-            family_name: name.and_then(|n| n.family_name.as_deref()),
-            email: user.primary_email(),
+    pub(super) fn of(cached: &'u CachedUser) -> Option<Self> {
+        Some(Self {
+            id: cached.id()?,
+            user_name: cached.user_name(),
+            display_name: cached.display_name(),
+            given_name: cached.given_name(),
+            family_name: cached.family_name(),
+            email: cached.email(),
             bu: cached.bu.as_ref().map(BuPath::as_str),
-            user_type: UserType::from_scim(user.user_type.as_deref()).as_str(),
-            active: user.active.unwrap_or(true),
-            raw: match &cached.json {
-                Some(json) => Cow::Borrowed(json),
-                None => Cow::Owned(to_json(user)?),
-            },
-            version: meta.and_then(|m| m.version.as_deref()),
-            last_modified: meta.and_then(|m| m.last_modified).map(|t| t.to_rfc3339()),
-        }))
+            user_type: cached.user_type().as_str(),
+            active: cached.active(),
+            raw: cached.json(),
+            version: cached.version(),
+            last_modified: cached.last_modified().map(|t| t.to_rfc3339()),
+        })
     }
 }
 
@@ -92,8 +80,8 @@ pub(super) fn insert_user_row(conn: &Connection, cached: &CachedUser, rowid: i64
 }
 
 fn write_user_row(conn: &Connection, sql: &str, cached: &CachedUser, rowid: Option<i64>) -> Result<bool, Error> {
-    let Some(row) = UserColumns::of(cached)? else {
-        tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
+    let Some(row) = UserColumns::of(cached) else {
+        tracing::warn!(user_name = %cached.user_name(), "skipping a user without an id");
         return Ok(false);
     };
     conn.prepare_cached(sql)?.execute(params![
@@ -121,8 +109,8 @@ fn write_user_row(conn: &Connection, sql: &str, cached: &CachedUser, rowid: Opti
 /// made an incremental sync of 1,000 such changes dirty some 1,800 index pages, each then
 /// written to the WAL and checkpointed (encrypted, with SQLCipher).
 pub(super) fn update_user_row(conn: &Connection, cached: &CachedUser) -> Result<(), Error> {
-    let Some(row) = UserColumns::of(cached)? else {
-        tracing::warn!(user_name = %cached.resource.user_name, "skipping a user without an id");
+    let Some(row) = UserColumns::of(cached) else {
+        tracing::warn!(user_name = %cached.user_name(), "skipping a user without an id");
         return Ok(());
     };
     conn.prepare_cached(

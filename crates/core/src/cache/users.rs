@@ -1,8 +1,6 @@
 //! Reading users and roles out of the cache: the queries behind `users list`, `users show`
 //! and the desktop's users table.
 
-use std::borrow::Cow;
-
 use bailiwick_scim::User;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
@@ -373,26 +371,4 @@ fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
         email: row.get(6)?,
         roles,
     })
-}
-
-/// `displayName`, else the formatted name, else given and family name, else `userName`.
-pub(super) fn display_name_of(user: &User) -> Cow<'_, str> {
-    let non_blank = |s: &&str| !s.trim().is_empty();
-    if let Some(name) = user.display_name.as_deref().filter(non_blank) {
-        return Cow::Borrowed(name.trim());
-    }
-    let name = user.name.as_ref();
-    if let Some(formatted) = name.and_then(|n| n.formatted.as_deref()).filter(non_blank) {
-        return Cow::Borrowed(formatted.trim());
-    }
-    let parts: Vec<&str> = [name.and_then(|n| n.given_name.as_deref()), name.and_then(|n| n.family_name.as_deref())]
-        .into_iter()
-        .flatten()
-        .filter(non_blank)
-        .collect();
-    if parts.is_empty() {
-        Cow::Borrowed(&user.user_name)
-    } else {
-        Cow::Owned(parts.join(" "))
-    }
 }

@@ -1,8 +1,10 @@
 //! Business units in SCIM: reading a user's BU from a configurable attribute, and the filter
 //! that asks the server for the users inside an admin's scopes.
 
+use std::borrow::Cow;
+
 use bailiwick_scim::filter::quote;
-use bailiwick_scim::User;
+use bailiwick_scim::{User, UserSummary};
 use serde_json::Value;
 
 use crate::scope::Scopes;
@@ -26,71 +28,120 @@ pub fn scope_filter(bu_attribute: &str, scopes: &Scopes) -> Option<String> {
     (!clauses.is_empty()).then(|| clauses.join(" or "))
 }
 
-/// The raw value of `bu_attribute` in `user`, if it is a non-empty string.
-///
-/// `bu_attribute` is a SCIM attribute path: a core attribute (`title`, `name.familyName`) or
-/// one qualified by its schema URN
-/// (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division`). The user is
-/// looked up as JSON, so any attribute works, including extensions Bailiwick does not model.
-/// Attribute names are matched case-insensitively, as RFC 7643 §2.1 requires.
+/// The raw value of `bu_attribute` in `user`, if it is a non-empty string (see `BuAttribute`).
 pub fn bu_of(user: &User, bu_attribute: &str) -> Option<String> {
-    match modelled_attribute(user, bu_attribute) {
-        Some(value) => value.filter(|s| !s.trim().is_empty()).map(str::to_owned),
-        // Turning a whole user into JSON costs more than decoding it (a sync reads every
-        // user's BU): only for attributes `User` does not model.
-        None => bu_in_json(&serde_json::to_value(user).ok()?, bu_attribute),
+    BuAttribute::new(bu_attribute).of_user(user)
+}
+
+/// Where users' BUs are read from: the profile's BU attribute, resolved once for a sync that
+/// reads it from every user.
+///
+/// The attribute is a SCIM attribute path: a core attribute (`title`, `name.familyName`) or
+/// one qualified by its schema URN
+/// (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division`). Any attribute
+/// works, including extensions Bailiwick does not model, which are looked up in the user as
+/// JSON. Attribute names are matched case-insensitively, as RFC 7643 §2.1 requires.
+#[derive(Debug, Clone)]
+pub struct BuAttribute {
+    path: String,
+    source: Source,
+}
+
+/// A single-valued string attribute `User` models, or the user's JSON for any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    EmployeeNumber,
+    CostCenter,
+    Organization,
+    Division,
+    Department,
+    /// An attribute of the enterprise extension `User` does not model: absent without the
+    /// extension, else looked up in the JSON.
+    OtherEnterprise,
+    Title,
+    UserType,
+    DisplayName,
+    ExternalId,
+    UserName,
+    FamilyName,
+    GivenName,
+    FormattedName,
+    Json,
+}
+
+impl BuAttribute {
+    pub fn new(path: &str) -> Self {
+        Self { path: path.to_owned(), source: source_of(path) }
+    }
+
+    /// The BU of a user read as a summary from `json` (the sync's way to read users).
+    pub fn of_summary<'s>(&self, summary: &'s UserSummary<'_>, json: &str) -> Option<Cow<'s, str>> {
+        self.read(summary, || serde_json::from_str(json).ok())
+    }
+
+    /// The BU of a decoded user.
+    pub fn of_user(&self, user: &User) -> Option<String> {
+        // Turning a whole user into JSON costs more than decoding it: only for attributes
+        // `User` does not model.
+        self.read(&UserSummary::of(user), || serde_json::to_value(user).ok()).map(Cow::into_owned)
+    }
+
+    /// The BU read from the summary's field when `User` models the attribute, else looked up
+    /// in the whole user as JSON (`whole`).
+    fn read<'s>(&self, user: &'s UserSummary<'_>, whole: impl FnOnce() -> Option<Value>) -> Option<Cow<'s, str>> {
+        let enterprise = user.enterprise.as_ref();
+        let value = match self.source {
+            Source::EmployeeNumber => enterprise.and_then(|e| e.employee_number.as_deref()),
+            Source::CostCenter => enterprise.and_then(|e| e.cost_center.as_deref()),
+            Source::Organization => enterprise.and_then(|e| e.organization.as_deref()),
+            Source::Division => enterprise.and_then(|e| e.division.as_deref()),
+            Source::Department => enterprise.and_then(|e| e.department.as_deref()),
+            Source::OtherEnterprise if enterprise.is_none() => None,
+            Source::Title => user.title.as_deref(),
+            Source::UserType => user.user_type.as_deref(),
+            Source::DisplayName => user.display_name.as_deref(),
+            Source::ExternalId => user.external_id.as_deref(),
+            Source::UserName => Some(&*user.user_name),
+            Source::FamilyName => user.family_name.as_deref(),
+            Source::GivenName => user.given_name.as_deref(),
+            Source::FormattedName => user.formatted_name.as_deref(),
+            Source::OtherEnterprise | Source::Json => return bu_in_json(&whole()?, &self.path).map(Cow::Owned),
+        };
+        value.filter(|s| !s.trim().is_empty()).map(Cow::Borrowed)
     }
 }
 
-/// A single-valued string attribute `User` models, read from its field: `Some(value)`, where
-/// `value` is `None` when the user has none; `None` when the attribute is not one of those.
-fn modelled_attribute<'u>(user: &'u User, bu_attribute: &str) -> Option<Option<&'u str>> {
-    let (urn, attribute) = split_urn(bu_attribute).map_or((None, bu_attribute), |(urn, a)| (Some(urn), a));
-    let is = |name: &str| attribute.eq_ignore_ascii_case(name);
-    let field = |value: &'u Option<String>| Some(value.as_deref());
+/// Where the attribute at `path` is read from.
+fn source_of(path: &str) -> Source {
+    let (urn, attribute) = split_urn(path).map_or((None, path), |(urn, a)| (Some(urn), a));
+    let named = |names: &[(&str, Source)], otherwise: Source| {
+        names.iter().find(|(name, _)| attribute.eq_ignore_ascii_case(name)).map_or(otherwise, |(_, source)| *source)
+    };
     match urn {
-        Some(urn) if urn.eq_ignore_ascii_case(bailiwick_scim::schema::ENTERPRISE_USER) => {
-            let Some(enterprise) = user.enterprise.as_ref() else {
-                // No extension at all; an attribute it does not model would be absent too.
-                return Some(None);
-            };
-            if is("division") {
-                field(&enterprise.division)
-            } else if is("department") {
-                field(&enterprise.department)
-            } else if is("organization") {
-                field(&enterprise.organization)
-            } else if is("costCenter") {
-                field(&enterprise.cost_center)
-            } else if is("employeeNumber") {
-                field(&enterprise.employee_number)
-            } else {
-                None
-            }
-        }
-        Some(urn) if !urn.eq_ignore_ascii_case(bailiwick_scim::schema::USER) => None,
-        _ => {
-            let name = user.name.as_ref();
-            if is("title") {
-                field(&user.title)
-            } else if is("userType") {
-                field(&user.user_type)
-            } else if is("displayName") {
-                field(&user.display_name)
-            } else if is("externalId") {
-                field(&user.external_id)
-            } else if is("userName") {
-                Some(Some(user.user_name.as_str()))
-            } else if is("name.familyName") {
-                Some(name.and_then(|n| n.family_name.as_deref()))
-            } else if is("name.givenName") {
-                Some(name.and_then(|n| n.given_name.as_deref()))
-            } else if is("name.formatted") {
-                Some(name.and_then(|n| n.formatted.as_deref()))
-            } else {
-                None
-            }
-        }
+        Some(urn) if urn.eq_ignore_ascii_case(bailiwick_scim::schema::ENTERPRISE_USER) => named(
+            &[
+                ("division", Source::Division),
+                ("department", Source::Department),
+                ("organization", Source::Organization),
+                ("costCenter", Source::CostCenter),
+                ("employeeNumber", Source::EmployeeNumber),
+            ],
+            Source::OtherEnterprise,
+        ),
+        Some(urn) if !urn.eq_ignore_ascii_case(bailiwick_scim::schema::USER) => Source::Json,
+        _ => named(
+            &[
+                ("title", Source::Title),
+                ("userType", Source::UserType),
+                ("displayName", Source::DisplayName),
+                ("externalId", Source::ExternalId),
+                ("userName", Source::UserName),
+                ("name.familyName", Source::FamilyName),
+                ("name.givenName", Source::GivenName),
+                ("name.formatted", Source::FormattedName),
+            ],
+            Source::Json,
+        ),
     }
 }
 
@@ -178,8 +229,8 @@ mod tests {
     #[test]
     fn modelled_attributes_read_from_fields_agree_with_the_json_lookup() {
         let enterprise = bailiwick_scim::schema::ENTERPRISE_USER;
-        let users = [
-            user(serde_json::json!({
+        let sent = [
+            serde_json::json!({
                 "userName": "EMEA/DE/user",
                 "externalId": "EMEA/ext",
                 "displayName": "APAC/JP",
@@ -187,11 +238,13 @@ mod tests {
                 "userType": "EMEA",
                 "name": {"familyName": "APAC", "givenName": "EMEA/FR", "formatted": "AMER"},
                 enterprise: {"division": "EMEA/DE", "department": "APAC/IN", "organization": "AMER",
-                             "costCenter": " ", "employeeNumber": "EMEA/UK", "manager": {"value": "EMEA"}}
-            })),
-            user(serde_json::json!({"userName": "u", enterprise: {"department": "EMEA"}})),
-            user(serde_json::json!({"userName": "u"})),
+                             "costCenter": " ", "employeeNumber": "EMEA/UK", "manager": {"value": "EMEA"}},
+                "x-Org": {"Unit": "AMER/CA"}
+            }),
+            serde_json::json!({"userName": "u", enterprise.to_lowercase(): {"DEPARTMENT": "EMEA"}}),
+            serde_json::json!({"USERNAME": "u"}),
         ];
+        let users = sent.clone().map(user);
         let attributes = [
             "title",
             "TITLE",
@@ -211,13 +264,21 @@ mod tests {
         .chain(
             ["division", "Department", "organization", "costCenter", "employeeNumber", "manager.value", "missing"]
                 .map(|a| format!("{enterprise}:{a}")),
-        );
+        )
+        .chain(["x-org.unit".to_owned()]);
         for attribute in attributes {
-            for u in &users {
+            for (u, sent) in users.iter().zip(&sent) {
                 let json = serde_json::to_value(u).expect("serialises");
-                assert_eq!(bu_of(u, &attribute), bu_in_json(&json, &attribute), "{attribute} of {}", u.user_name);
+                let bu = bu_of(u, &attribute);
+                assert_eq!(bu, bu_in_json(&json, &attribute), "{attribute} of {}", u.user_name);
+                // The sync reads users as summaries of the JSON the server sent.
+                let text = sent.to_string();
+                let summary = UserSummary::decode(&text).expect("a valid user");
+                let read = BuAttribute::new(&attribute).of_summary(&summary, &text).map(Cow::into_owned);
+                assert_eq!(read, bu, "{attribute} of {text}");
             }
         }
+        assert_eq!(bu_of(&users[0], "x-org.unit").as_deref(), Some("AMER/CA"), "an unmodelled attribute is looked up");
     }
 
     #[test]

@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bailiwick_scim::{AsReceived, AttributeName, Group, ListResponse, ScimErrorBody, User};
+use bailiwick_scim::{AttributeName, Group, ListResponse, ScimErrorBody, User};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use url::Url;
 
 use crate::error::Error;
@@ -189,42 +190,25 @@ impl ScimClient {
         filter: Option<&str>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
     ) -> Result<Vec<User>, Error> {
-        let users = self.list_all_users_cancellable(token, filter, on_page, &AtomicBool::new(false)).await?;
-        Ok(users.into_iter().map(|user| user.resource).collect())
+        self.list_all("Users", token, filter, |u: &User| u.id.as_deref(), on_page, &AtomicBool::new(false)).await
     }
 
-    /// As `list_all_users`, each user with the JSON the server sent for it, and stops with
-    /// `Error::Cancelled` before the next page once `cancelled` is set (a page in flight is
-    /// finished, not torn down).
-    pub async fn list_all_users_cancellable(
-        &self,
-        token: &AccessToken,
-        filter: Option<&str>,
-        on_page: &mut (dyn FnMut(PageFetched) + Send),
-        cancelled: &AtomicBool,
-    ) -> Result<Vec<AsReceived<User>>, Error> {
-        fn id_of(user: &AsReceived<User>) -> Option<&str> {
-            user.resource.id.as_deref()
-        }
-        self.list_all("Users", token, filter, id_of, on_page, cancelled).await
-    }
-
-    /// As `list_all_users_cancellable`, each user handed to `keep` as soon as its page is
-    /// decoded (on the same thread), and only what `keep` returns kept: a full sync keeps what
-    /// it caches of a user, not the decoded user, which takes more than twice the memory.
+    /// Every user matching `filter`, each handed to `keep` as the JSON text the server sent
+    /// for it as soon as its page arrives (on the thread that reads the page), and only what
+    /// `keep` keeps kept; stops with `Error::Cancelled` before the next page once `cancelled` is
+    /// set (a page in flight is finished, not torn down). A full sync reads from each user only
+    /// what it caches, never building the whole `User`.
     pub async fn list_all_users_kept<U: Send + 'static>(
         &self,
         token: &AccessToken,
         filter: Option<&str>,
-        keep: Keep<AsReceived<User>, U>,
+        keep: Keep<Box<str>, U>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<U>, Error> {
-        fn id_of(user: &AsReceived<User>) -> Option<&str> {
-            user.resource.id.as_deref()
-        }
         let query = ListQuery { filter, attributes: None, page_size: self.page_size };
-        self.list_all_with("Users", token, query, id_of, keep, on_page, cancelled).await
+        let keep: Keep<Box<RawValue>, U> = Arc::new(move |json: Box<RawValue>| keep(json.into()));
+        self.list_all_with("Users", token, query, keep, on_page, cancelled).await
     }
 
     /// Every user matching `filter`, each once, with only the `attributes` asked for (the
@@ -238,8 +222,8 @@ impl ScimClient {
         cancelled: &AtomicBool,
     ) -> Result<Vec<UserStub>, Error> {
         let query = ListQuery { filter, attributes: Some(attributes), page_size: self.page_size.max(STUB_PAGE_SIZE) };
-        self.list_all_with("Users", token, query, |u: &UserStub| u.id.as_deref(), Arc::new(Some), on_page, cancelled)
-            .await
+        let keep = keep_all(|u: &UserStub| u.id.as_deref());
+        self.list_all_with("Users", token, query, keep, on_page, cancelled).await
     }
 
     /// How many users match `filter`: `totalResults` of a page of one id. Not `count=0`
@@ -309,7 +293,7 @@ impl ScimClient {
         cancelled: &AtomicBool,
     ) -> Result<Vec<T>, Error> {
         let query = ListQuery { filter, attributes: None, page_size: self.page_size };
-        self.list_all_with(resource, token, query, id_of, Arc::new(Some), on_page, cancelled).await
+        self.list_all_with(resource, token, query, keep_all(id_of), on_page, cancelled).await
     }
 
     /// `list_all` with the whole query (filter and attribute selection), keeping what `keep`
@@ -320,17 +304,16 @@ impl ScimClient {
         resource: &'static str,
         token: &AccessToken,
         query: ListQuery<'_>,
-        id_of: fn(&T) -> Option<&str>,
         keep: Keep<T, U>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<U>, Error> {
         let mut listed = Listed { resource, all: Vec::new(), fetched: 0, seen: HashSet::new() };
-        let kept = PageKeeping { id_of, keep };
+        let kept = &keep;
         let mut start_index: u64 = 1;
         // The first page tells how many there are and how many the server returns per page
         // (it may cap `count` silently): the stride of the pages requested together after it.
-        let first = self.next_page(resource, token, query, start_index, &kept, cancelled).await?;
+        let first = self.next_page(resource, token, query, start_index, kept, cancelled).await?;
         let (stride, mut total) = (first.resources.len() as u64, first.total_results);
         if stride == 0 {
             return Ok(listed.all);
@@ -341,12 +324,12 @@ impl ScimClient {
         start_index += stride;
         if self.pages_in_flight > 1 && start_index <= total {
             let starts: Vec<u64> = (0..).map(|k| start_index + k * stride).take_while(|s| *s <= total).collect();
-            let mut pages = futures_util::stream::iter(starts)
-                .map(|start| {
-                    let kept = &kept;
-                    async move { (start, self.next_page(resource, token, query, start, kept, cancelled).await) }
-                })
-                .buffered(self.pages_in_flight);
+            let mut pages =
+                futures_util::stream::iter(starts)
+                    .map(|start| async move {
+                        (start, self.next_page(resource, token, query, start, kept, cancelled).await)
+                    })
+                    .buffered(self.pages_in_flight);
             while let Some((start, page)) = pages.next().await {
                 let page = page?;
                 let returned = page.resources.len() as u64;
@@ -363,7 +346,7 @@ impl ScimClient {
             }
         }
         while start_index <= total {
-            let page = self.next_page(resource, token, query, start_index, &kept, cancelled).await?;
+            let page = self.next_page(resource, token, query, start_index, kept, cancelled).await?;
             let returned = page.resources.len() as u64;
             if returned == 0 {
                 break;
@@ -376,29 +359,25 @@ impl ScimClient {
         Ok(listed.all)
     }
 
-    /// One page of a listing, each resource with its id and what `kept` keeps of it, unless
-    /// the sync was cancelled.
+    /// One page of a listing, each resource as `keep` reads it, unless the sync was cancelled.
     async fn next_page<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
         &self,
         resource: &'static str,
         token: &AccessToken,
         query: ListQuery<'_>,
         start_index: u64,
-        kept: &PageKeeping<T, U>,
+        keep: &Keep<T, U>,
         cancelled: &AtomicBool,
-    ) -> Result<ListResponse<PageItem<U>>, Error> {
+    ) -> Result<ListResponse<Kept<U>>, Error> {
         if cancelled.load(Ordering::SeqCst) {
             return Err(Error::Cancelled(format!("reading {resource}")));
         }
         let url = self.list_url(resource, query, start_index, query.page_size)?;
-        let (id_of, keep) = (kept.id_of, Arc::clone(&kept.keep));
+        let keep = Arc::clone(keep);
         self.get_decoded(token, url, move |body| {
             let page: ListResponse<T> = serde_json::from_slice(body)?;
             let ListResponse { schemas, total_results, start_index, items_per_page, resources } = page;
-            let resources = resources
-                .into_iter()
-                .map(|resource| PageItem { id: id_of(&resource).map(str::to_owned), kept: keep(resource) })
-                .collect();
+            let resources = resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
             Ok(ListResponse { schemas, total_results, start_index, items_per_page, resources })
         })
         .await
@@ -578,23 +557,24 @@ pub(super) fn transport_error(url: &Url, error: reqwest::Error) -> Error {
     }
 }
 
+/// How a listing reads each resource of a page, on the thread that decoded the page; an error
+/// fails the page as malformed.
+pub type Keep<T, U> = Arc<dyn Fn(T) -> serde_json::Result<Kept<U>> + Send + Sync>;
+
+/// A resource of a page as `Keep` read it: its id (to drop it if an earlier page had it
+/// already), and what the listing keeps of it.
+#[derive(Debug)]
+pub struct Kept<U> {
+    pub id: Option<String>,
+    pub kept: Option<U>,
+}
+
+/// A `Keep` that keeps every resource whole, with its id as `id_of` reads it.
+fn keep_all<T: Send + 'static>(id_of: fn(&T) -> Option<&str>) -> Keep<T, T> {
+    Arc::new(move |resource: T| Ok(Kept { id: id_of(&resource).map(str::to_owned), kept: Some(resource) }))
+}
+
 /// What a listing has received so far: resources in order, without duplicates.
-/// What a listing keeps of each resource, called on the thread that decoded its page.
-pub type Keep<T, U> = Arc<dyn Fn(T) -> Option<U> + Send + Sync>;
-
-/// How a listing reads each resource of a page as it is decoded: its id, and what it keeps.
-struct PageKeeping<T, U> {
-    id_of: fn(&T) -> Option<&str>,
-    keep: Keep<T, U>,
-}
-
-/// A resource of a page: its id (to drop it if an earlier page had it already), and what the
-/// listing keeps of it.
-struct PageItem<U> {
-    id: Option<String>,
-    kept: Option<U>,
-}
-
 struct Listed<U> {
     resource: &'static str,
     /// What the listing keeps.
@@ -618,10 +598,10 @@ impl<U> Listed<U> {
 
     /// Keeps the page's new resources. A page with nothing new means the server ignores
     /// `startIndex`, and paging on would never end.
-    fn take(&mut self, resources: Vec<PageItem<U>>, start_index: u64, client: &ScimClient) -> Result<(), Error> {
+    fn take(&mut self, resources: Vec<Kept<U>>, start_index: u64, client: &ScimClient) -> Result<(), Error> {
         let received = resources.len();
         let before = self.fetched;
-        for PageItem { id, kept } in resources {
+        for Kept { id, kept } in resources {
             // Resources without an id cannot be deduplicated; keep them (the caller decides).
             if id.is_none_or(|id| self.seen.insert(id)) {
                 self.fetched += 1;
@@ -874,8 +854,10 @@ mod tests {
         });
         let client =
             ScimClient::new(reqwest::Client::new(), server.base.clone()).with_page_size(2).with_pages_in_flight(3);
-        let keep: Keep<AsReceived<User>, String> = Arc::new(|user: AsReceived<User>| {
-            (user.resource.title.as_deref() == Some("in")).then_some(user.resource.user_name)
+        let keep: Keep<Box<str>, String> = Arc::new(|json: Box<str>| {
+            let user: User = serde_json::from_str(&json)?;
+            assert_eq!(*json, json!({"id": user.id, "userName": user.user_name, "title": user.title}).to_string());
+            Ok(Kept { id: user.id, kept: (user.title.as_deref() == Some("in")).then_some(user.user_name) })
         });
         let mut fetched = Vec::new();
         let kept = client

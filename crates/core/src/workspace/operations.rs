@@ -563,10 +563,12 @@ impl Workspace {
     fn theirs_change(&self, cache: &Cache, mine: &Operation, theirs: &serde_json::Value) -> Option<DirectoryChange> {
         match mine.resource_kind() {
             "Users" => {
-                let user: bailiwick_scim::User = serde_json::from_value(theirs.clone()).ok()?;
-                let bu =
-                    crate::directory::bu_of(&user, &self.profile.scim.bu_attribute).and_then(|b| BuPath::parse(&b));
-                Some(DirectoryChange::User(Box::new(crate::cache::CachedUser { resource: user, bu, json: None })))
+                let attribute = crate::directory::BuAttribute::new(&self.profile.scim.bu_attribute);
+                let cached = crate::cache::CachedUser::decode(theirs.to_string().into(), |summary, json| {
+                    BuPath::parse(&attribute.of_summary(summary, json)?)
+                })
+                .ok()?;
+                Some(DirectoryChange::User(Box::new(cached)))
             }
             "Grants" => Grant::from_scim(theirs).map(|mut g| {
                 if let Ok(Some(cached)) = cache.grant(&g.id) {
