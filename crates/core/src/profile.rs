@@ -100,6 +100,23 @@ pub struct ScimSettings {
     /// List pages requested at once during a sync (1: one after the other).
     #[serde(default = "default_pages_in_flight")]
     pub pages_in_flight: usize,
+    /// How a sync pages through the directory: `auto` (by cursor when the server announces
+    /// that it pages only or preferably so, else by index), `index` or `cursor`.
+    #[serde(default)]
+    pub paging: Paging,
+}
+
+/// How listings page: by `startIndex` (RFC 7644 §3.4.2.4) or by cursor (RFC 9865).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paging {
+    /// As the server's ServiceProviderConfig says it prefers (`ServerFeatures`).
+    #[default]
+    Auto,
+    /// By index, several pages at once (`pages_in_flight`).
+    Index,
+    /// By cursor, one page after the other.
+    Cursor,
 }
 
 fn default_bu_attribute() -> String {

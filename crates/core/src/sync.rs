@@ -26,6 +26,7 @@ use crate::cache::{Cache, CachedUser, EveryoneListed, IncrementalSync, UserQuery
 use crate::directory::{bu_str_in_json, scope_filter, BuAttribute, Keep, Kept, PageFetched, ScimClient};
 use crate::error::Error;
 use crate::grant::Grant;
+use crate::profile::Paging;
 use crate::scope::{BuPath, Scopes};
 use crate::secret::AccessToken;
 
@@ -183,6 +184,8 @@ pub struct SyncOptions {
     /// server clock behind ours, servers that stamp whole seconds, and changes made while the
     /// last sync was paging past them.
     pub since_margin: chrono::Duration,
+    /// By index or by cursor; `Auto` asks the server's ServiceProviderConfig.
+    pub paging: Paging,
 }
 
 /// The default `since_margin`: five minutes of clock skew is generous for servers kept by NTP,
@@ -191,7 +194,7 @@ pub const DEFAULT_SINCE_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        Self { full: false, since_margin: DEFAULT_SINCE_MARGIN }
+        Self { full: false, since_margin: DEFAULT_SINCE_MARGIN, paging: Paging::Auto }
     }
 }
 
@@ -251,9 +254,17 @@ pub async fn sync_plan_with(
     let key = scope_key(plan);
     // Without scopes there is nothing to ask for, and no filter would mean "everyone".
     let filter = scope_filter(bu_attribute, scopes);
+    let features = client.server_features(token).await?;
+    let by_cursor = match options.paging {
+        Paging::Auto => features.prefers_cursor_paging,
+        Paging::Index => false,
+        Paging::Cursor => true,
+    };
+    tracing::debug!(by_cursor, "paging");
+    let client = &client.clone().with_cursor_paging(by_cursor);
     let kind = match (&filter, cache.last_sync_at()?) {
         (Some(_), Some(last)) if !options.full && cache.sync_scope_key()?.as_deref() == Some(key.as_str()) => {
-            if client.server_features(token).await?.filter && cache.users_without_last_modified()? == 0 {
+            if features.filter && cache.users_without_last_modified()? == 0 {
                 (SyncKind::Incremental, Some(last))
             } else {
                 (SyncKind::FullScanDiff, None)

@@ -1,7 +1,8 @@
 //! Interop: sync against PyPI `scim2-server`, an independent SCIM 2.0 implementation, on
 //! loopback. The directory is seeded through its REST API with users in four BUs and two
 //! groups; a sync for the scope `EMEA` must cache exactly the EMEA users and their
-//! memberships, however the server pages.
+//! memberships, however the server pages: by index, or (configured to page only by cursor,
+//! RFC 9865) by cursor, which the client must then find out from its ServiceProviderConfig.
 //!
 //! Needs the peers' virtualenv (`make` creates it; see tests/peers/scim2-server/requirements.txt).
 
@@ -27,10 +28,31 @@ const TOKEN: &str = "interop-static-token";
 struct Scim2Server {
     child: Child,
     base: Url,
+    /// The ServiceProviderConfig file it was given, kept until it stops.
+    _config: Option<tempfile::NamedTempFile>,
+}
+
+/// scim2-server's default configuration, paging only by cursor (RFC 9865 §4).
+fn cursor_only_config() -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "patch": {"supported": true},
+        "bulk": {"supported": true, "maxOperations": 1000, "maxPayloadSize": 1048576},
+        "filter": {"supported": true, "maxResults": 1000},
+        "changePassword": {"supported": true},
+        "sort": {"supported": true},
+        "etag": {"supported": true},
+        "pagination": {"cursor": true, "index": false, "defaultPaginationMethod": "cursor", "maxPageSize": 1000}
+    })
 }
 
 impl Scim2Server {
     fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// scim2-server announcing `config` as its ServiceProviderConfig (its default without).
+    fn start_with(config: Option<Value>) -> Self {
         let executable = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/peers/.venv/bin/scim2-server");
         assert!(
             executable.exists(),
@@ -39,14 +61,24 @@ impl Scim2Server {
             executable.display()
         );
         let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let child = Command::new(&executable)
-            .args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN])
+        let config = config.map(|config| {
+            let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+            std::io::Write::write_all(&mut file, config.to_string().as_bytes()).expect("writes the configuration");
+            file
+        });
+        let mut command = Command::new(&executable);
+        command.args(["--hostname", "127.0.0.1", "--port", &port.to_string(), "--bearer-token", TOKEN]);
+        if let Some(file) = &config {
+            command.arg("--service-provider-config").arg(file.path());
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("scim2-server starts");
-        let mut server = Scim2Server { child, base: Url::parse(&format!("http://127.0.0.1:{port}/v2")).expect("url") };
+        let base = Url::parse(&format!("http://127.0.0.1:{port}/v2")).expect("url");
+        let mut server = Scim2Server { child, base, _config: config };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if let Some(status) = server.child.try_wait().expect("poll child") {
@@ -196,7 +228,26 @@ async fn full_sync_caches_exactly_the_users_and_memberships_inside_the_scope() {
 /// deletion) and leaves the cache holding exactly what the server lists for the scope.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incremental_sync_follows_a_change_and_a_deletion() {
-    let server = Scim2Server::start();
+    incremental_sync_follows_a_change_and_a_deletion(Scim2Server::start(), false).await;
+}
+
+/// The same against a scim2-server that pages only by cursor: the sync reads that from its
+/// ServiceProviderConfig and pages by cursor (a `startIndex` would be refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_a_server_paging_only_by_cursor_the_sync_pages_by_cursor() {
+    let server = Scim2Server::start_with(Some(cursor_only_config()));
+    let http = reqwest::Client::new();
+    let by_index = http
+        .get(format!("{}/Users?startIndex=1&count=1", server.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("scim2-server answers");
+    assert_eq!(by_index.status().as_u16(), 501, "this server does not page by index (501 Not Implemented)");
+    incremental_sync_follows_a_change_and_a_deletion(server, true).await;
+}
+
+async fn incremental_sync_follows_a_change_and_a_deletion(server: Scim2Server, by_cursor: bool) {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .redirect(reqwest::redirect::Policy::none())
@@ -205,7 +256,10 @@ async fn an_incremental_sync_follows_a_change_and_a_deletion() {
     let seeded = seed(&server, &http).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cache = Cache::open(&dir.path().join("cache.sqlite")).expect("cache opens");
+    // The sync chooses its paging from the server's ServiceProviderConfig (`Paging::Auto`); the
+    // listings below, made directly, page as the server wants.
     let client = ScimClient::new(http.clone(), server.base.clone()).with_page_size(4);
+    let direct = client.clone().with_cursor_paging(by_cursor);
     let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
     let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
     let token = AccessToken::new(TOKEN);
@@ -249,7 +303,7 @@ async fn an_incremental_sync_follows_a_change_and_a_deletion() {
     assert_eq!(second.kind, SyncKind::Incremental, "scim2-server filters by meta.lastModified");
     assert_eq!((second.added, second.changed, second.removed), (0, 1, 1), "{second:?}");
     let emea_filter = format!("{DEFAULT_BU_ATTRIBUTE} sw \"EMEA/\"");
-    let listed: BTreeSet<String> = client
+    let listed: BTreeSet<String> = direct
         .list_all_users(&token, Some(&emea_filter), &mut |_| {})
         .await
         .expect("scim2-server lists")
@@ -257,7 +311,7 @@ async fn an_incremental_sync_follows_a_change_and_a_deletion() {
         .map(|u| u.user_name)
         .collect();
     // The count an incremental sync trusts when nobody seems to have left: scim2-server's own.
-    let counted = client.count_users(&token, Some(&emea_filter)).await.expect("scim2-server counts");
+    let counted = direct.count_users(&token, Some(&emea_filter)).await.expect("scim2-server counts");
     assert_eq!(counted, listed.len() as u64, "totalResults of a page of one is the whole listing");
     let cached: BTreeSet<String> =
         cache.list_users(&UserQuery::default()).expect("lists").into_iter().map(|u| u.user_name).collect();

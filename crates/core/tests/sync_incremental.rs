@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bailiwick_core::cache::{Cache, UserQuery};
 use bailiwick_core::directory::ScimClient;
-use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
+use bailiwick_core::profile::{Paging, DEFAULT_BU_ATTRIBUTE};
 use bailiwick_core::secret::AccessToken;
 use bailiwick_core::sync::{
     sync_plan_with, Fetching, SyncCancel, SyncKind, SyncOptions, SyncPlan, SyncProgress, SyncReport,
@@ -161,13 +161,23 @@ fn search(cache: &Cache, text: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incremental_sync_sees_changes_deletions_and_moves_out_of_scope_like_a_full_sync() {
+    incremental_like_full(Paging::Index).await;
+}
+
+/// The same, every listing paged by cursor (RFC 9865): the sandbox answers both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paged_by_cursor_an_incremental_sync_sees_the_same_as_a_full_sync() {
+    incremental_like_full(Paging::Cursor).await;
+}
+
+async fn incremental_like_full(paging: Paging) {
     let sandbox =
         Sandbox::start(SandboxConfig { synthetic_users: 300, ..SandboxConfig::default() }).await.expect("sandbox");
     let (ada, gina) = (token(&sandbox, "ada.emea").await, token(&sandbox, "gina.global").await);
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cache = Cache::open(&dir.path().join("incremental.sqlite")).expect("opens");
 
-    let first = sync(&sandbox, &ada, &mut cache, SyncOptions::default()).await;
+    let first = sync(&sandbox, &ada, &mut cache, SyncOptions { paging, ..SyncOptions::default() }).await;
     assert_eq!(first.report.kind, SyncKind::Full, "the first sync of a cache is full");
     assert_eq!(first.report.added, first.report.users, "every user of the first sync is new");
     let before = everyone(&cache);
@@ -209,7 +219,7 @@ async fn an_incremental_sync_sees_changes_deletions_and_moves_out_of_scope_like_
     );
 
     // No margin: the only users changed after the first sync's start are the two above.
-    let options = SyncOptions { full: false, since_margin: chrono::Duration::zero() };
+    let options = SyncOptions { full: false, since_margin: chrono::Duration::zero(), paging };
     let second = sync(&sandbox, &ada, &mut cache, options).await;
     assert_eq!(second.report.kind, SyncKind::Incremental, "a synced cache with the same scope syncs incrementally");
     assert_eq!(second.users_asked, 2, "only the changed and the created user are fetched in full");
@@ -232,7 +242,7 @@ async fn an_incremental_sync_sees_changes_deletions_and_moves_out_of_scope_like_
 
     // The same directory synced in full into a fresh cache: the same users, roles included.
     let mut fresh = Cache::open(&dir.path().join("full.sqlite")).expect("opens");
-    let full = sync(&sandbox, &ada, &mut fresh, SyncOptions { full: true, ..SyncOptions::default() }).await;
+    let full = sync(&sandbox, &ada, &mut fresh, SyncOptions { full: true, paging, ..SyncOptions::default() }).await;
     assert_eq!(full.report.kind, SyncKind::Full);
     assert_eq!(everyone(&cache), everyone(&fresh), "incremental and full syncs agree on every user and role");
     // A fresh index is built in one piece: the one kept row by row must answer the same.

@@ -18,7 +18,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use bailiwick_scim::{schema, select_attributes, AttrPath, Filter, ListResponse, ScimErrorBody};
+use bailiwick_scim::{schema, select_attributes, AttrPath, CursorListResponse, Filter, ListResponse, ScimErrorBody};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -264,31 +264,16 @@ impl CursorPage {
     fn response(&self, page: Page<'_>) -> Response {
         let end = self.offset + page.resources.len();
         let body = CursorListResponse {
-            schemas: [schema::LIST_RESPONSE],
-            total_results: page.total_results,
-            items_per_page: page.resources.len(),
+            schemas: vec![schema::LIST_RESPONSE.to_owned()],
+            total_results: Some(page.total_results as u64),
+            items_per_page: Some(page.resources.len() as u64),
             // With count 0 the client asked for the total alone: a next cursor would repeat this page.
             next_cursor: (self.count > 0 && end < page.total_results).then(|| self.encode(end)),
             previous_cursor: (self.offset > 0).then(|| self.encode(self.offset.saturating_sub(self.count.max(1)))),
-            resources: &page.resources,
+            resources: page.resources.iter().collect::<Vec<_>>(),
         };
         list_response(&body, page.resources.len())
     }
-}
-
-/// A ListResponse paged by cursor (RFC 9865 §2.2).
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CursorListResponse<'a> {
-    schemas: [&'static str; 1],
-    total_results: usize,
-    items_per_page: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_cursor: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    previous_cursor: Option<String>,
-    #[serde(rename = "Resources")]
-    resources: &'a [Cow<'a, Value>],
 }
 
 impl Paging {

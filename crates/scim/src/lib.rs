@@ -19,7 +19,7 @@ pub use attributes::select_attributes;
 pub use decode::{AttributeName, Text};
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{quote, values_at, AttrPath, CompValue, CompareOp, Filter};
-pub use list::ListResponse;
+pub use list::{CursorListResponse, ListResponse};
 pub use patch::{apply_patch, PatchOp, PatchOperation, PatchPath, PatchRequest};
 pub use resource::{Email, EnterpriseUser, Group, Member, Meta, Name, User, UserGroup};
 pub use summary::{EnterpriseSummary, UserSummary};

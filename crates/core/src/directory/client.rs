@@ -1,19 +1,18 @@
 //! The SCIM client: list requests with index paging (RFC 7644 §3.4.2.4), retrying answers
 //! that say "later" (429, 5xx) with backoff.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bailiwick_scim::{AttributeName, Group, ListResponse, ScimErrorBody, User};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use url::Url;
 
+use super::listing::{keep_all, Keep, ListQuery};
 use crate::error::Error;
 use crate::secret::AccessToken;
 
@@ -22,6 +21,24 @@ use crate::secret::AccessToken;
 pub struct ServerFeatures {
     /// `filter.supported`: the server evaluates `filter` (else it may ignore it and send all).
     pub filter: bool,
+    /// RFC 9865 §4: the server pages by cursor (`pagination.cursor`) and either does not page by
+    /// index (`pagination.index: false`) or prefers cursors (`defaultPaginationMethod`).
+    pub prefers_cursor_paging: bool,
+}
+
+impl ServerFeatures {
+    /// Reads a ServiceProviderConfig; what it does not say is not supported.
+    fn of(config: &serde_json::Value) -> Self {
+        let pagination = &config["pagination"];
+        let cursor = pagination["cursor"].as_bool() == Some(true);
+        let no_index = pagination["index"].as_bool() == Some(false);
+        let default_cursor =
+            pagination["defaultPaginationMethod"].as_str().is_some_and(|m| m.eq_ignore_ascii_case("cursor"));
+        ServerFeatures {
+            filter: config["filter"]["supported"].as_bool().unwrap_or(false),
+            prefers_cursor_paging: cursor && (no_index || default_cursor),
+        }
+    }
 }
 
 /// A user as an id-only listing returns it (`attributes=id,<bu attribute>`): enough to tell
@@ -131,14 +148,34 @@ impl RetryPolicy {
 pub struct ScimClient {
     pub(super) http: reqwest::Client,
     pub(super) base: Url,
-    page_size: u32,
-    pages_in_flight: usize,
+    pub(super) page_size: u32,
+    pub(super) pages_in_flight: usize,
+    /// List by cursor (RFC 9865) rather than by index.
+    pub(super) pages_by_cursor: bool,
     retry: RetryPolicy,
 }
 
 impl ScimClient {
     pub fn new(http: reqwest::Client, base: Url) -> Self {
-        Self { http, base, page_size: DEFAULT_PAGE_SIZE, pages_in_flight: 1, retry: RetryPolicy::default() }
+        Self {
+            http,
+            base,
+            page_size: DEFAULT_PAGE_SIZE,
+            pages_in_flight: 1,
+            pages_by_cursor: false,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Listings page by cursor (RFC 9865) instead of by index: one page at a time, each
+    /// naming the next (`pages_in_flight` does not apply).
+    pub fn with_cursor_paging(mut self, by_cursor: bool) -> Self {
+        self.pages_by_cursor = by_cursor;
+        self
+    }
+
+    pub fn pages_by_cursor(&self) -> bool {
+        self.pages_by_cursor
     }
 
     /// How many list pages may be requested at once (1: one after the other). More hide the
@@ -229,9 +266,7 @@ impl ScimClient {
     /// How many users match `filter`: `totalResults` of a page of one id. Not `count=0`
     /// (RFC 7644 §3.4.2.4 allows it), which some servers read as "no limit".
     pub async fn count_users(&self, token: &AccessToken, filter: Option<&str>) -> Result<u64, Error> {
-        let query = ListQuery { filter, attributes: Some("id"), page_size: 1 };
-        let page: ListResponse<UserStub> = self.list_page_with("Users", token, query, 1, 1).await?;
-        Ok(page.total_results)
+        self.count_with("Users", token, ListQuery { filter, attributes: Some("id"), page_size: 1 }).await
     }
 
     /// `/ServiceProviderConfig`. A server without one (404), or with one that does not parse,
@@ -239,7 +274,7 @@ impl ScimClient {
     pub async fn server_features(&self, token: &AccessToken) -> Result<ServerFeatures, Error> {
         let url = self.endpoint("ServiceProviderConfig")?;
         match self.get_json::<serde_json::Value>(token, url).await {
-            Ok(config) => Ok(ServerFeatures { filter: config["filter"]["supported"].as_bool().unwrap_or(false) }),
+            Ok(config) => Ok(ServerFeatures::of(&config)),
             Err(Error::Http { status: 404 | 501, .. }) | Err(Error::MalformedResponse { .. }) => {
                 Ok(ServerFeatures::default())
             }
@@ -278,159 +313,6 @@ impl ScimClient {
         self.list_all("Grants", token, None, |g: &serde_json::Value| g["id"].as_str(), on_page, cancelled).await
     }
 
-    /// Pages through a resource type. `startIndex` is 1-based and advances by the number of
-    /// resources actually returned, because servers cap `count` silently. Stops at
-    /// `totalResults` or at an empty page. Resources already seen (a page shifted by a
-    /// concurrent insert) are dropped; a page with nothing new means the server ignores
-    /// `startIndex`, and paging on would never end.
-    async fn list_all<T: DeserializeOwned + Send + 'static>(
-        &self,
-        resource: &'static str,
-        token: &AccessToken,
-        filter: Option<&str>,
-        id_of: fn(&T) -> Option<&str>,
-        on_page: &mut (dyn FnMut(PageFetched) + Send),
-        cancelled: &AtomicBool,
-    ) -> Result<Vec<T>, Error> {
-        let query = ListQuery { filter, attributes: None, page_size: self.page_size };
-        self.list_all_with(resource, token, query, keep_all(id_of), on_page, cancelled).await
-    }
-
-    /// `list_all` with the whole query (filter and attribute selection), keeping what `keep`
-    /// returns for each resource.
-    #[allow(clippy::too_many_arguments)] // list_all's arguments plus the query and `keep`.
-    async fn list_all_with<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
-        &self,
-        resource: &'static str,
-        token: &AccessToken,
-        query: ListQuery<'_>,
-        keep: Keep<T, U>,
-        on_page: &mut (dyn FnMut(PageFetched) + Send),
-        cancelled: &AtomicBool,
-    ) -> Result<Vec<U>, Error> {
-        let mut listed = Listed { resource, all: Vec::new(), fetched: 0, seen: HashSet::new() };
-        let kept = &keep;
-        let mut start_index: u64 = 1;
-        // The first page tells how many there are and how many the server returns per page
-        // (it may cap `count` silently): the stride of the pages requested together after it.
-        let first = self.next_page(resource, token, query, start_index, kept, cancelled).await?;
-        let (stride, mut total) = (first.resources.len() as u64, first.total_results);
-        if stride == 0 {
-            return Ok(listed.all);
-        }
-        listed.expect(total);
-        listed.take(first.resources, start_index, self)?;
-        on_page(PageFetched { resource, fetched: listed.fetched, total });
-        start_index += stride;
-        if self.pages_in_flight > 1 && start_index <= total {
-            let starts: Vec<u64> = (0..).map(|k| start_index + k * stride).take_while(|s| *s <= total).collect();
-            let mut pages =
-                futures_util::stream::iter(starts)
-                    .map(|start| async move {
-                        (start, self.next_page(resource, token, query, start, kept, cancelled).await)
-                    })
-                    .buffered(self.pages_in_flight);
-            while let Some((start, page)) = pages.next().await {
-                let page = page?;
-                let returned = page.resources.len() as u64;
-                total = page.total_results;
-                listed.take(page.resources, start, self)?;
-                on_page(PageFetched { resource, fetched: listed.fetched, total });
-                start_index = start + returned;
-                // A short page before the end: this server's pages are not of one size (or the
-                // listing changed). Whatever is still in flight may overlap or leave a gap, so
-                // go on one page at a time from where this one ended; duplicates are dropped.
-                if returned < stride {
-                    break;
-                }
-            }
-        }
-        while start_index <= total {
-            let page = self.next_page(resource, token, query, start_index, kept, cancelled).await?;
-            let returned = page.resources.len() as u64;
-            if returned == 0 {
-                break;
-            }
-            total = page.total_results;
-            listed.take(page.resources, start_index, self)?;
-            on_page(PageFetched { resource, fetched: listed.fetched, total });
-            start_index += returned;
-        }
-        Ok(listed.all)
-    }
-
-    /// One page of a listing, each resource as `keep` reads it, unless the sync was cancelled.
-    async fn next_page<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
-        &self,
-        resource: &'static str,
-        token: &AccessToken,
-        query: ListQuery<'_>,
-        start_index: u64,
-        keep: &Keep<T, U>,
-        cancelled: &AtomicBool,
-    ) -> Result<ListResponse<Kept<U>>, Error> {
-        if cancelled.load(Ordering::SeqCst) {
-            return Err(Error::Cancelled(format!("reading {resource}")));
-        }
-        let url = self.list_url(resource, query, start_index, query.page_size)?;
-        let keep = Arc::clone(keep);
-        self.get_decoded(token, url, move |body| {
-            let page: ListResponse<T> = serde_json::from_slice(body)?;
-            let ListResponse { schemas, total_results, start_index, items_per_page, resources } = page;
-            let resources = resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
-            Ok(ListResponse { schemas, total_results, start_index, items_per_page, resources })
-        })
-        .await
-    }
-
-    #[tracing::instrument(level = "debug", skip(self, token), fields(base = %self.base))]
-    pub(super) async fn list_page<T: DeserializeOwned + Send + 'static>(
-        &self,
-        resource: &'static str,
-        token: &AccessToken,
-        filter: Option<&str>,
-        start_index: u64,
-        count: u32,
-    ) -> Result<ListResponse<T>, Error> {
-        self.list_page_with(
-            resource,
-            token,
-            ListQuery { filter, attributes: None, page_size: count },
-            start_index,
-            count,
-        )
-        .await
-    }
-
-    async fn list_page_with<T: DeserializeOwned + Send + 'static>(
-        &self,
-        resource: &'static str,
-        token: &AccessToken,
-        list: ListQuery<'_>,
-        start_index: u64,
-        count: u32,
-    ) -> Result<ListResponse<T>, Error> {
-        let url = self.list_url(resource, list, start_index, count)?;
-        self.get_json(token, url).await
-    }
-
-    /// The URL of a page of `resource`.
-    fn list_url(&self, resource: &str, list: ListQuery<'_>, start_index: u64, count: u32) -> Result<Url, Error> {
-        let mut url = self.endpoint(resource)?;
-        {
-            let mut query = url.query_pairs_mut();
-            if let Some(filter) = list.filter {
-                query.append_pair("filter", filter);
-            }
-            if let Some(attributes) = list.attributes {
-                query.append_pair("attributes", attributes);
-            }
-            query.append_pair("startIndex", &start_index.max(1).to_string());
-            query.append_pair("count", &count.to_string());
-        }
-        Ok(url)
-    }
-
     pub(super) fn endpoint(&self, resource: &str) -> Result<Url, Error> {
         let mut url = self.base.clone();
         url.path_segments_mut()
@@ -453,7 +335,7 @@ impl ScimClient {
 
     /// GETs `url` (retrying what the server says to retry) and decodes its JSON body with
     /// `decode` on Tokio's blocking pool.
-    async fn get_decoded<R: Send + 'static>(
+    pub(super) async fn get_decoded<R: Send + 'static>(
         &self,
         token: &AccessToken,
         url: Url,
@@ -506,16 +388,6 @@ impl ScimClient {
     }
 }
 
-/// The parts of a list request (RFC 7644 §3.4.2) besides paging.
-#[derive(Debug, Clone, Copy)]
-struct ListQuery<'a> {
-    filter: Option<&'a str>,
-    /// `attributes`: a comma-separated selection; `None` asks for the default set.
-    attributes: Option<&'a str>,
-    /// `count` asked for per page.
-    page_size: u32,
-}
-
 /// RFC 9110 §10.2.3: `Retry-After` is a number of seconds or an HTTP date; a date in the past
 /// means now. Anything else is ignored (the backoff applies).
 fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
@@ -557,69 +429,6 @@ pub(super) fn transport_error(url: &Url, error: reqwest::Error) -> Error {
     }
 }
 
-/// How a listing reads each resource of a page, on the thread that decoded the page; an error
-/// fails the page as malformed.
-pub type Keep<T, U> = Arc<dyn Fn(T) -> serde_json::Result<Kept<U>> + Send + Sync>;
-
-/// A resource of a page as `Keep` read it: its id (to drop it if an earlier page had it
-/// already), and what the listing keeps of it.
-#[derive(Debug)]
-pub struct Kept<U> {
-    pub id: Option<String>,
-    pub kept: Option<U>,
-}
-
-/// A `Keep` that keeps every resource whole, with its id as `id_of` reads it.
-fn keep_all<T: Send + 'static>(id_of: fn(&T) -> Option<&str>) -> Keep<T, T> {
-    Arc::new(move |resource: T| Ok(Kept { id: id_of(&resource).map(str::to_owned), kept: Some(resource) }))
-}
-
-/// What a listing has received so far: resources in order, without duplicates.
-struct Listed<U> {
-    resource: &'static str,
-    /// What the listing keeps.
-    all: Vec<U>,
-    /// Resources received, each once.
-    fetched: u64,
-    seen: HashSet<String>,
-}
-
-/// At most this many resources are made room for up front, whatever a server says it holds.
-const RESERVED_AT_MOST: u64 = 1_000_000;
-
-impl<U> Listed<U> {
-    /// Makes room for `total` resources (as the first page says there are) at once: grown page
-    /// by page, the list of 100,000 users was copied 17 times, into fresh memory each time.
-    fn expect(&mut self, total: u64) {
-        let room = usize::try_from(total.min(RESERVED_AT_MOST)).unwrap_or(0);
-        self.all.reserve(room);
-        self.seen.reserve(room);
-    }
-
-    /// Keeps the page's new resources. A page with nothing new means the server ignores
-    /// `startIndex`, and paging on would never end.
-    fn take(&mut self, resources: Vec<Kept<U>>, start_index: u64, client: &ScimClient) -> Result<(), Error> {
-        let received = resources.len();
-        let before = self.fetched;
-        for Kept { id, kept } in resources {
-            // Resources without an id cannot be deduplicated; keep them (the caller decides).
-            if id.is_none_or(|id| self.seen.insert(id)) {
-                self.fetched += 1;
-                self.all.extend(kept);
-            }
-        }
-        if received > 0 && self.fetched == before {
-            return Err(Error::MalformedResponse {
-                url: client.endpoint(self.resource)?.to_string(),
-                reason: format!(
-                    "the page at startIndex={start_index} repeats resources already received; the server does not advance"
-                ),
-            });
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::{BufRead, BufReader, Write};
@@ -630,6 +439,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::directory::Kept;
 
     struct Reply {
         status: u16,
@@ -866,6 +676,98 @@ mod tests {
             .expect("lists");
         assert_eq!(kept, ["u1", "u3"]);
         assert_eq!(fetched.last(), Some(&5), "u1 to u5, each once: {fetched:?}");
+    }
+
+    /// A directory of `total` users paged by cursor, `cap` per page, cursors `c<next index>`;
+    /// `totalResults` only when `counted`.
+    fn cursor_directory(total: u64, cap: u64, counted: bool) -> impl Fn(&Url, &str) -> Reply + Send + 'static {
+        move |url, _| {
+            let Some(cursor) = query(url, "cursor") else {
+                return scim(400, json!({"detail": "this server pages by cursor only", "scimType": "invalidValue"}));
+            };
+            let start = match cursor.as_str() {
+                "" => 1,
+                other => match other.strip_prefix('c').and_then(|n| n.parse::<u64>().ok()) {
+                    Some(n) => n,
+                    None => return scim(400, json!({"detail": "bad cursor", "scimType": "invalidCursor"})),
+                },
+            };
+            let end = (start + cap - 1).min(total);
+            let resources: Vec<_> =
+                (start..=end).map(|i| json!({"id": format!("u{i}"), "userName": format!("user{i}")})).collect();
+            let mut page = json!({"Resources": resources, "itemsPerPage": end + 1 - start});
+            if end < total {
+                page["nextCursor"] = json!(format!("c{}", end + 1));
+            }
+            if counted {
+                page["totalResults"] = json!(total);
+            }
+            scim(200, page)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listing_by_cursor_follows_next_cursor_to_the_last_page_without_a_total() {
+        let server = LoopbackServer::start(cursor_directory(23, 4, false));
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone())
+            .with_page_size(10)
+            .with_pages_in_flight(4)
+            .with_cursor_paging(true);
+        let mut progress = Vec::new();
+        let users = client
+            .list_all_users(&token(), Some("userName pr"), &mut |p| progress.push((p.fetched, p.total)))
+            .await
+            .expect("paging by cursor succeeds");
+        let ids: Vec<_> = users.iter().filter_map(|u| u.id.clone()).collect();
+        assert_eq!(ids, (1..=23).map(|i| format!("u{i}")).collect::<Vec<_>>(), "every user once, in order");
+        let cursors: Vec<_> = server.requests().iter().filter_map(|u| query(u, "cursor")).collect();
+        assert_eq!(cursors, ["", "c5", "c9", "c13", "c17", "c21"], "one page after the other, as each names the next");
+        assert!(server.requests().iter().all(|u| query(u, "startIndex").is_none()), "never both ways at once");
+        assert!(server.requests().iter().all(|u| query(u, "count").as_deref() == Some("10")));
+        assert_eq!(progress.last(), Some(&(23, 23)), "without totalResults, the total is what came");
+    }
+
+    #[tokio::test]
+    async fn a_count_by_cursor_reads_the_total_and_says_so_when_there_is_none() {
+        let counted = LoopbackServer::start(cursor_directory(23, 4, true));
+        let client = ScimClient::new(reqwest::Client::new(), counted.base.clone()).with_cursor_paging(true);
+        assert_eq!(client.count_users(&token(), Some("userName pr")).await.expect("counts"), 23);
+        assert_eq!(query(&counted.requests()[0], "count").as_deref(), Some("1"));
+        let uncounted = LoopbackServer::start(cursor_directory(23, 4, false));
+        let client = ScimClient::new(reqwest::Client::new(), uncounted.base.clone()).with_cursor_paging(true);
+        let error = client.count_users(&token(), None).await.expect_err("nothing to count with");
+        assert!(
+            matches!(&error, Error::MalformedResponse { reason, .. } if reason.contains("totalResults")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_hands_out_the_same_cursor_again_is_refused_instead_of_looping() {
+        let server = LoopbackServer::start(|_, _| {
+            scim(200, json!({"Resources": [{"id": "u1", "userName": "a"}], "nextCursor": "again"}))
+        });
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone()).with_cursor_paging(true);
+        let error = client.list_all_users(&token(), None, &mut |_| {}).await.expect_err("must not loop");
+        assert!(
+            matches!(&error, Error::MalformedResponse { reason, .. } if reason.contains("cursor \"again\"")),
+            "{error}"
+        );
+        assert_eq!(server.requests().len(), 2, "refused at the second identical page");
+    }
+
+    #[test]
+    fn cursors_are_chosen_when_the_server_pages_only_or_preferably_by_cursor() {
+        let prefers = |pagination: serde_json::Value| {
+            ServerFeatures::of(&json!({"filter": {"supported": true}, "pagination": pagination})).prefers_cursor_paging
+        };
+        assert!(prefers(json!({"cursor": true, "index": false})));
+        assert!(prefers(json!({"cursor": true, "index": true, "defaultPaginationMethod": "cursor"})));
+        assert!(!prefers(json!({"cursor": true, "index": true, "defaultPaginationMethod": "index"})));
+        assert!(!prefers(json!({"cursor": true, "index": true})), "both, no preference: index, pages in flight");
+        assert!(!prefers(json!({"cursor": false, "index": false})), "a cursor not offered is not used");
+        assert!(!ServerFeatures::of(&json!({"filter": {"supported": true}})).prefers_cursor_paging);
+        assert!(ServerFeatures::of(&json!({"filter": {"supported": true}})).filter);
     }
 
     #[tokio::test]

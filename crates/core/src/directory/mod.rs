@@ -9,11 +9,13 @@
 
 mod bu;
 mod client;
+mod listing;
 mod server_audit;
 mod writes;
 
 pub use bu::{bu_in_json, bu_str_in_json};
 pub use bu::{bu_of, scope_filter, BuAttribute};
-pub use client::{Keep, Kept, PageFetched, RetryPolicy, ScimClient, DEFAULT_PAGE_SIZE};
+pub use client::{PageFetched, RetryPolicy, ScimClient, DEFAULT_PAGE_SIZE};
 pub use client::{ServerFeatures, UserStub};
+pub use listing::{Keep, Kept};
 pub use writes::Versioned;

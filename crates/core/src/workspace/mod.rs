@@ -316,8 +316,9 @@ impl Workspace {
             bu_attribute: &self.profile.scim.bu_attribute,
             server_grants: mode == GrantMode::Server,
         };
+        let options = sync::SyncOptions { paging: self.profile.scim.paging, ..*options };
         let report =
-            sync::sync_plan_with(&client, token, &mut writer, &plan, options, Utc::now(), progress, cancel).await;
+            sync::sync_plan_with(&client, token, &mut writer, &plan, &options, Utc::now(), progress, cancel).await;
         self.checkpoint_after_sync(writer);
         report
     }

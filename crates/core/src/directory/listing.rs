@@ -1,0 +1,350 @@
+//! Listing a resource type page by page (RFC 7644 §3.4.2.4), by index or by cursor
+//! (RFC 9865), each resource read by a `Keep` on the thread that decoded its page.
+//!
+//! By index, the first page says how many there are and how many the server returns per page,
+//! and the pages after it are asked for several at once. By cursor, each page names the next,
+//! so they come one at a time; a server may page only that way (`pagination.index: false` in
+//! its ServiceProviderConfig), or prefer it, and its cursors keep a listing's place however the
+//! directory changes meanwhile, where an index can shift. `ScimClient::with_cursor_paging`
+//! chooses; the sync chooses from what the server announces (`ServerFeatures`).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bailiwick_scim::{CursorListResponse, ListResponse};
+use futures_util::StreamExt;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use url::Url;
+
+use super::client::{PageFetched, ScimClient};
+use crate::error::Error;
+use crate::secret::AccessToken;
+
+/// The parts of a list request (RFC 7644 §3.4.2) besides paging.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ListQuery<'a> {
+    pub filter: Option<&'a str>,
+    /// `attributes`: a comma-separated selection; `None` asks for the default set.
+    pub attributes: Option<&'a str>,
+    /// `count` asked for per page.
+    pub page_size: u32,
+}
+
+/// Where a page starts: at a 1-based index (RFC 7644 §3.4.2.4), or at a cursor (RFC 9865; empty
+/// for the first page).
+#[derive(Debug, Clone, Copy)]
+enum PageAt<'a> {
+    Index(u64),
+    Cursor(&'a str),
+}
+
+impl fmt::Display for PageAt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageAt::Index(start_index) => write!(f, "startIndex={start_index}"),
+            PageAt::Cursor(cursor) => write!(f, "cursor {cursor:?}"),
+        }
+    }
+}
+
+/// How a listing reads each resource of a page, on the thread that decoded the page; an error
+/// fails the page as malformed.
+pub type Keep<T, U> = Arc<dyn Fn(T) -> serde_json::Result<Kept<U>> + Send + Sync>;
+
+/// A resource of a page as `Keep` read it: its id (to drop it if an earlier page had it
+/// already), and what the listing keeps of it.
+#[derive(Debug)]
+pub struct Kept<U> {
+    pub id: Option<String>,
+    pub kept: Option<U>,
+}
+
+/// A `Keep` that keeps every resource whole, with its id as `id_of` reads it.
+pub(super) fn keep_all<T: Send + 'static>(id_of: fn(&T) -> Option<&str>) -> Keep<T, T> {
+    Arc::new(move |resource: T| Ok(Kept { id: id_of(&resource).map(str::to_owned), kept: Some(resource) }))
+}
+
+/// What a listing has received so far: resources in order, without duplicates.
+struct Listed<U> {
+    resource: &'static str,
+    /// What the listing keeps.
+    all: Vec<U>,
+    /// Resources received, each once.
+    fetched: u64,
+    seen: HashSet<String>,
+}
+
+/// At most this many resources are made room for up front, whatever a server says it holds.
+const RESERVED_AT_MOST: u64 = 1_000_000;
+
+impl<U> Listed<U> {
+    fn new(resource: &'static str) -> Self {
+        Self { resource, all: Vec::new(), fetched: 0, seen: HashSet::new() }
+    }
+
+    /// Makes room for `total` resources (as the first page says there are) at once: grown page
+    /// by page, the list of 100,000 users was copied 17 times, into fresh memory each time.
+    fn expect(&mut self, total: u64) {
+        let room = usize::try_from(total.min(RESERVED_AT_MOST)).unwrap_or(0);
+        self.all.reserve(room);
+        self.seen.reserve(room);
+    }
+
+    /// Keeps the page's new resources. A page with nothing new means the server ignores
+    /// `startIndex` (or hands out the same cursor), and paging on would never end.
+    fn take(&mut self, resources: Vec<Kept<U>>, at: PageAt<'_>, client: &ScimClient) -> Result<(), Error> {
+        let received = resources.len();
+        let before = self.fetched;
+        for Kept { id, kept } in resources {
+            // Resources without an id cannot be deduplicated; keep them (the caller decides).
+            if id.is_none_or(|id| self.seen.insert(id)) {
+                self.fetched += 1;
+                self.all.extend(kept);
+            }
+        }
+        if received > 0 && self.fetched == before {
+            return Err(Error::MalformedResponse {
+                url: client.endpoint(self.resource)?.to_string(),
+                reason: format!("the page at {at} repeats resources already received; the server does not advance"),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl ScimClient {
+    /// Pages through a resource type, by index or by cursor (see the module). Resources already
+    /// seen (a page shifted by a concurrent insert) are dropped.
+    pub(super) async fn list_all<T: DeserializeOwned + Send + 'static>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        filter: Option<&str>,
+        id_of: fn(&T) -> Option<&str>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<T>, Error> {
+        let query = ListQuery { filter, attributes: None, page_size: self.page_size };
+        self.list_all_with(resource, token, query, keep_all(id_of), on_page, cancelled).await
+    }
+
+    /// `list_all` with the whole query (filter and attribute selection), keeping what `keep`
+    /// returns for each resource.
+    pub(super) async fn list_all_with<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        query: ListQuery<'_>,
+        keep: Keep<T, U>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<U>, Error> {
+        let listed = Listed::new(resource);
+        if self.pages_by_cursor {
+            self.list_by_cursor(listed, token, query, &keep, on_page, cancelled).await
+        } else {
+            self.list_by_index(listed, token, query, &keep, on_page, cancelled).await
+        }
+    }
+
+    /// Pages by `startIndex`, which is 1-based and advances by the number of resources actually
+    /// returned, because servers cap `count` silently; after the first page, several pages are
+    /// asked for at once. Stops at `totalResults` or at an empty page.
+    async fn list_by_index<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+        &self,
+        mut listed: Listed<U>,
+        token: &AccessToken,
+        query: ListQuery<'_>,
+        kept: &Keep<T, U>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<U>, Error> {
+        let resource = listed.resource;
+        let mut start_index: u64 = 1;
+        // The first page tells how many there are and how many the server returns per page
+        // (it may cap `count` silently): the stride of the pages requested together after it.
+        let first = self.next_page(resource, token, query, start_index, kept, cancelled).await?;
+        let (stride, mut total) = (first.resources.len() as u64, first.total_results);
+        if stride == 0 {
+            return Ok(listed.all);
+        }
+        listed.expect(total);
+        listed.take(first.resources, PageAt::Index(start_index), self)?;
+        on_page(PageFetched { resource, fetched: listed.fetched, total });
+        start_index += stride;
+        if self.pages_in_flight > 1 && start_index <= total {
+            let starts: Vec<u64> = (0..).map(|k| start_index + k * stride).take_while(|s| *s <= total).collect();
+            let mut pages =
+                futures_util::stream::iter(starts)
+                    .map(|start| async move {
+                        (start, self.next_page(resource, token, query, start, kept, cancelled).await)
+                    })
+                    .buffered(self.pages_in_flight);
+            while let Some((start, page)) = pages.next().await {
+                let page = page?;
+                let returned = page.resources.len() as u64;
+                total = page.total_results;
+                listed.take(page.resources, PageAt::Index(start), self)?;
+                on_page(PageFetched { resource, fetched: listed.fetched, total });
+                start_index = start + returned;
+                // A short page before the end: this server's pages are not of one size (or the
+                // listing changed). Whatever is still in flight may overlap or leave a gap, so
+                // go on one page at a time from where this one ended; duplicates are dropped.
+                if returned < stride {
+                    break;
+                }
+            }
+        }
+        while start_index <= total {
+            let page = self.next_page(resource, token, query, start_index, kept, cancelled).await?;
+            let returned = page.resources.len() as u64;
+            if returned == 0 {
+                break;
+            }
+            total = page.total_results;
+            listed.take(page.resources, PageAt::Index(start_index), self)?;
+            on_page(PageFetched { resource, fetched: listed.fetched, total });
+            start_index += returned;
+        }
+        Ok(listed.all)
+    }
+
+    /// One page of a listing, each resource as `keep` reads it, unless the sync was cancelled.
+    async fn next_page<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        query: ListQuery<'_>,
+        start_index: u64,
+        keep: &Keep<T, U>,
+        cancelled: &AtomicBool,
+    ) -> Result<ListResponse<Kept<U>>, Error> {
+        if cancelled.load(Ordering::SeqCst) {
+            return Err(Error::Cancelled(format!("reading {resource}")));
+        }
+        let url = self.list_url(resource, query, PageAt::Index(start_index), query.page_size)?;
+        let keep = Arc::clone(keep);
+        self.get_decoded(token, url, move |body| {
+            let page: ListResponse<T> = serde_json::from_slice(body)?;
+            let ListResponse { schemas, total_results, start_index, items_per_page, resources } = page;
+            let resources = resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
+            Ok(ListResponse { schemas, total_results, start_index, items_per_page, resources })
+        })
+        .await
+    }
+
+    /// Pages by cursor (RFC 9865): an empty `cursor` asks for the first page, then each page's
+    /// `nextCursor` for the next, one page at a time (a cursor is known only once the page
+    /// before it arrived). Stops at a page without `nextCursor`, or an empty one.
+    async fn list_by_cursor<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+        &self,
+        mut listed: Listed<U>,
+        token: &AccessToken,
+        query: ListQuery<'_>,
+        keep: &Keep<T, U>,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+        cancelled: &AtomicBool,
+    ) -> Result<Vec<U>, Error> {
+        let resource = listed.resource;
+        let mut cursor = String::new();
+        loop {
+            if cancelled.load(Ordering::SeqCst) {
+                return Err(Error::Cancelled(format!("reading {resource}")));
+            }
+            let url = self.list_url(resource, query, PageAt::Cursor(&cursor), query.page_size)?;
+            let keep = Arc::clone(keep);
+            let page = self
+                .get_decoded(token, url, move |body| {
+                    let page: CursorListResponse<T> = serde_json::from_slice(body)?;
+                    let resources: Vec<Kept<U>> =
+                        page.resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
+                    Ok((page.total_results, page.next_cursor, resources))
+                })
+                .await;
+            let (total, next, resources) = page?;
+            if cursor.is_empty() {
+                listed.expect(total.unwrap_or(0));
+            }
+            let returned = resources.len();
+            listed.take(resources, PageAt::Cursor(&cursor), self)?;
+            // Without `totalResults` (optional with cursors) the progress knows only what came.
+            on_page(PageFetched { resource, fetched: listed.fetched, total: total.unwrap_or(listed.fetched) });
+            match next {
+                Some(next) if returned > 0 && !next.is_empty() => cursor = next,
+                _ => return Ok(listed.all),
+            }
+        }
+    }
+
+    /// How many resources of `resource` match `query`: `totalResults` of a page of one.
+    pub(super) async fn count_with(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        query: ListQuery<'_>,
+    ) -> Result<u64, Error> {
+        if !self.pages_by_cursor {
+            let page: ListResponse<IgnoredAny> = self.list_page_with(resource, token, query, 1, 1).await?;
+            return Ok(page.total_results);
+        }
+        let url = self.list_url(resource, query, PageAt::Cursor(""), 1)?;
+        let page: CursorListResponse<IgnoredAny> = self.get_json(token, url.clone()).await?;
+        page.total_results.ok_or_else(|| Error::MalformedResponse {
+            url: url.to_string(),
+            reason: "a page by cursor without totalResults: the server does not count".into(),
+        })
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, token), fields(base = %self.base))]
+    pub(super) async fn list_page<T: DeserializeOwned + Send + 'static>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        filter: Option<&str>,
+        start_index: u64,
+        count: u32,
+    ) -> Result<ListResponse<T>, Error> {
+        self.list_page_with(
+            resource,
+            token,
+            ListQuery { filter, attributes: None, page_size: count },
+            start_index,
+            count,
+        )
+        .await
+    }
+
+    async fn list_page_with<T: DeserializeOwned + Send + 'static>(
+        &self,
+        resource: &'static str,
+        token: &AccessToken,
+        list: ListQuery<'_>,
+        start_index: u64,
+        count: u32,
+    ) -> Result<ListResponse<T>, Error> {
+        let url = self.list_url(resource, list, PageAt::Index(start_index), count)?;
+        self.get_json(token, url).await
+    }
+
+    /// The URL of a page of `resource`.
+    fn list_url(&self, resource: &str, list: ListQuery<'_>, at: PageAt<'_>, count: u32) -> Result<Url, Error> {
+        let mut url = self.endpoint(resource)?;
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(filter) = list.filter {
+                query.append_pair("filter", filter);
+            }
+            if let Some(attributes) = list.attributes {
+                query.append_pair("attributes", attributes);
+            }
+            match at {
+                PageAt::Index(start_index) => query.append_pair("startIndex", &start_index.max(1).to_string()),
+                PageAt::Cursor(cursor) => query.append_pair("cursor", cursor),
+            };
+            query.append_pair("count", &count.to_string());
+        }
+        Ok(url)
+    }
+}
