@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo build -p bailiwick-sandbox
-//! cargo run -p bailiwick-tests --example bench-sync -- 100000 [PAGE_SIZE] [--encrypted] [--no-deletions]
+//! cargo run -p bailiwick-tests --example bench-sync -- 100000 [PAGE_SIZE] [--encrypted] [--no-deletions] [--cursor]
 //! ```
 //!
 //! It starts `target/debug/bailiwick-sandbox --users N` on an ephemeral loopback port, signs in
@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use bailiwick_core::cache::{Cache, CachedUser, UserQuery};
 use bailiwick_core::directory::{scope_filter, BuAttribute, ScimClient};
-use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
+use bailiwick_core::profile::{Paging, DEFAULT_BU_ATTRIBUTE};
 use bailiwick_core::secret::{AccessToken, CacheKey};
-use bailiwick_core::sync::{full_sync, sync_plan_with, Fetching, SyncCancel, SyncOptions, SyncPlan, SyncProgress};
+use bailiwick_core::sync::{sync_plan_with, Fetching, SyncCancel, SyncOptions, SyncPlan, SyncProgress};
 use bailiwick_core::{BuPath, Scopes};
 use bailiwick_scim::{ListResponse, User};
 use bailiwick_tests::{binary, Server};
@@ -57,6 +57,9 @@ async fn main() -> Result<(), Failure> {
     // `--no-deletions`: no incremental sync after deletions (the sandbox deletes a user in time
     // proportional to the directory: 1% of a million takes the best part of an hour).
     let deletions = !args.iter().any(|arg| arg == "--no-deletions");
+    // `--cursor`: every sync pages by cursor (RFC 9865), one page after the other, instead of by
+    // index with pages in flight (the sandbox offers both and prefers index).
+    let paging = if args.iter().any(|arg| arg == "--cursor") { Paging::Cursor } else { Paging::Auto };
     let mut args = args.into_iter().filter(|arg| !arg.starts_with("--"));
     let users: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
     let page_size: u32 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(500);
@@ -86,15 +89,26 @@ async fn main() -> Result<(), Failure> {
     cache.defer_checkpoints()?;
     let (mut user_total, mut group_total, mut saving_at) = (0, 0, None);
     let started = Instant::now();
-    let report =
-        full_sync(&client, &token, &mut cache, &scopes, DEFAULT_BU_ATTRIBUTE, chrono::Utc::now(), &mut |p| match p {
-            SyncProgress::Users(Fetching { total, .. }) => user_total = total,
-            SyncProgress::Groups(Fetching { total, .. }) => group_total = total,
-            SyncProgress::Saving => saving_at = Some(started.elapsed()),
-            // full_sync never fetches grants, and lists no ids apart from the users.
-            SyncProgress::Grants(_) | SyncProgress::UserIds(_) => {}
-        })
-        .await?;
+    let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
+    let options = SyncOptions { full: true, paging, ..SyncOptions::default() };
+    let mut progress = |p| match p {
+        SyncProgress::Users(Fetching { total, .. }) => user_total = total,
+        SyncProgress::Groups(Fetching { total, .. }) => group_total = total,
+        SyncProgress::Saving => saving_at = Some(started.elapsed()),
+        // A full sync without server grants fetches none, and lists no ids apart from the users.
+        SyncProgress::Grants(_) | SyncProgress::UserIds(_) => {}
+    };
+    let report = sync_plan_with(
+        &client,
+        &token,
+        &mut cache,
+        &plan,
+        &options,
+        chrono::Utc::now(),
+        &mut progress,
+        &SyncCancel::new(),
+    )
+    .await?;
     let sync = started.elapsed();
     let fetch = saving_at.unwrap_or(sync);
     println!(
@@ -147,9 +161,11 @@ async fn main() -> Result<(), Failure> {
         parsing.as_secs_f64()
     );
 
-    incremental_after(ServerChange::Retitle, 0, &http, &client, &base, &token, &mut cache, &scopes, sync).await?;
+    incremental_after(ServerChange::Retitle, 0, &http, &client, &base, &token, &mut cache, &scopes, sync, paging)
+        .await?;
     if deletions {
-        incremental_after(ServerChange::Delete, 50, &http, &client, &base, &token, &mut cache, &scopes, sync).await?;
+        incremental_after(ServerChange::Delete, 50, &http, &client, &base, &token, &mut cache, &scopes, sync, paging)
+            .await?;
     }
     // The incremental sync's longest part: every id in the scopes (with its BU), to find deletions.
     let id_attributes = format!("id,{DEFAULT_BU_ATTRIBUTE}");
@@ -192,6 +208,7 @@ async fn incremental_after(
     cache: &mut Cache,
     scopes: &Scopes,
     full: Duration,
+    paging: Paging,
 ) -> Result<(), Failure> {
     let total = cache.count_users(&UserQuery::default())?;
     let ids: Vec<String> = cache
@@ -229,7 +246,7 @@ async fn incremental_after(
     // The default margin (five minutes before the last sync) would ask for every user here:
     // the sandbox created them all seconds before the full sync. A second is margin enough on
     // one machine's clock.
-    let options = SyncOptions { since_margin: chrono::Duration::seconds(1), ..SyncOptions::default() };
+    let options = SyncOptions { since_margin: chrono::Duration::seconds(1), paging, ..SyncOptions::default() };
     let started = Instant::now();
     let report =
         sync_plan_with(client, token, cache, &plan, &options, chrono::Utc::now(), &mut |_| {}, &SyncCancel::new())

@@ -341,6 +341,18 @@ impl ScimClient {
         url: Url,
         decode: impl FnOnce(&[u8]) -> serde_json::Result<R> + Send + 'static,
     ) -> Result<R, Error> {
+        let body = self.get_body(token, &url).await?;
+        // Decoded on the blocking pool: a page of users takes milliseconds of processor time,
+        // and meanwhile the pages still in flight are received.
+        decoded(&url, tokio::task::spawn_blocking(move || decode(body.as_ref())).await)
+    }
+
+    /// GETs `url`, retrying what the server says to retry: the body of a successful JSON answer.
+    pub(super) async fn get_body(
+        &self,
+        token: &AccessToken,
+        url: &Url,
+    ) -> Result<impl AsRef<[u8]> + Send + 'static, Error> {
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 1;
         let (status, content_type, body) = loop {
@@ -379,13 +391,15 @@ impl ScimClient {
                 reason: format!("expected application/scim+json, got {content_type}"),
             });
         }
-        // Decoded on the blocking pool: a page of users takes milliseconds of processor time,
-        // and meanwhile the pages still in flight are received.
-        let decoded = tokio::task::spawn_blocking(move || decode(&body))
-            .await
-            .map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: format!("decoding stopped: {e}") })?;
-        decoded.map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: e.to_string() })
+        Ok(body)
     }
+}
+
+/// What a decode on the blocking pool gave for the body of `url`: its error, or its stop (a
+/// panic), as a malformed response.
+pub(super) fn decoded<R>(url: &Url, joined: Result<serde_json::Result<R>, tokio::task::JoinError>) -> Result<R, Error> {
+    let malformed = |reason: String| Error::MalformedResponse { url: url.to_string(), reason };
+    joined.map_err(|e| malformed(format!("decoding stopped: {e}")))?.map_err(|e| malformed(e.to_string()))
 }
 
 /// RFC 9110 §10.2.3: `Retry-After` is a number of seconds or an HTTP date; a date in the past
@@ -753,7 +767,8 @@ mod tests {
             matches!(&error, Error::MalformedResponse { reason, .. } if reason.contains("cursor \"again\"")),
             "{error}"
         );
-        assert_eq!(server.requests().len(), 2, "refused at the second identical page");
+        // The next page is asked for while the one before is decoded: refused one page later.
+        assert_eq!(server.requests().len(), 3, "refused at the second identical page");
     }
 
     #[test]

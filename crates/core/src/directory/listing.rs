@@ -16,9 +16,10 @@ use std::sync::Arc;
 use bailiwick_scim::{CursorListResponse, ListResponse};
 use futures_util::StreamExt;
 use serde::de::{DeserializeOwned, IgnoredAny};
+use tokio::task::JoinHandle;
 use url::Url;
 
-use super::client::{PageFetched, ScimClient};
+use super::client::{decoded, PageFetched, ScimClient};
 use crate::error::Error;
 use crate::secret::AccessToken;
 
@@ -76,6 +77,12 @@ struct Listed<U> {
     seen: HashSet<String>,
 }
 
+/// A page by cursor, decoded: `totalResults` if the server sent it, and what `Keep` read.
+struct CursorPage<U> {
+    total: Option<u64>,
+    resources: Vec<Kept<U>>,
+}
+
 /// At most this many resources are made room for up front, whatever a server says it holds.
 const RESERVED_AT_MOST: u64 = 1_000_000;
 
@@ -90,6 +97,27 @@ impl<U> Listed<U> {
         let room = usize::try_from(total.min(RESERVED_AT_MOST)).unwrap_or(0);
         self.all.reserve(room);
         self.seen.reserve(room);
+    }
+
+    /// Keeps a page by cursor once it is decoded (`cursor` asked for it, at `url`).
+    async fn take_cursor_page(
+        &mut self,
+        (cursor, url, decode): (String, Url, JoinHandle<serde_json::Result<CursorPage<U>>>),
+        client: &ScimClient,
+        on_page: &mut (dyn FnMut(PageFetched) + Send),
+    ) -> Result<(), Error> {
+        let page = decoded(&url, decode.await)?;
+        if cursor.is_empty() {
+            self.expect(page.total.unwrap_or(0));
+        }
+        self.take(page.resources, PageAt::Cursor(&cursor), client)?;
+        // Without `totalResults` (optional with cursors) the progress knows only what came.
+        on_page(PageFetched {
+            resource: self.resource,
+            fetched: self.fetched,
+            total: page.total.unwrap_or(self.fetched),
+        });
+        Ok(())
     }
 
     /// Keeps the page's new resources. A page with nothing new means the server ignores
@@ -236,8 +264,9 @@ impl ScimClient {
     }
 
     /// Pages by cursor (RFC 9865): an empty `cursor` asks for the first page, then each page's
-    /// `nextCursor` for the next, one page at a time (a cursor is known only once the page
-    /// before it arrived). Stops at a page without `nextCursor`, or an empty one.
+    /// `nextCursor` for the next. A cursor is known only once the page before it arrived, so the
+    /// next page is asked for as soon as its cursor is read (a parse that keeps nothing), while
+    /// the page that named it is decoded. Stops at a page without `nextCursor`, or an empty one.
     async fn list_by_cursor<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
         &self,
         mut listed: Listed<U>,
@@ -249,33 +278,34 @@ impl ScimClient {
     ) -> Result<Vec<U>, Error> {
         let resource = listed.resource;
         let mut cursor = String::new();
+        // The page being decoded: its cursor, its URL and the decode.
+        let mut decoding: Option<(String, Url, JoinHandle<serde_json::Result<CursorPage<U>>>)> = None;
         loop {
             if cancelled.load(Ordering::SeqCst) {
                 return Err(Error::Cancelled(format!("reading {resource}")));
             }
             let url = self.list_url(resource, query, PageAt::Cursor(&cursor), query.page_size)?;
+            let body = self.get_body(token, &url).await?;
+            let envelope: CursorListResponse<IgnoredAny> = serde_json::from_slice(body.as_ref())
+                .map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: e.to_string() })?;
             let keep = Arc::clone(keep);
-            let page = self
-                .get_decoded(token, url, move |body| {
-                    let page: CursorListResponse<T> = serde_json::from_slice(body)?;
-                    let resources: Vec<Kept<U>> =
-                        page.resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
-                    Ok((page.total_results, page.next_cursor, resources))
-                })
-                .await;
-            let (total, next, resources) = page?;
-            if cursor.is_empty() {
-                listed.expect(total.unwrap_or(0));
+            let decode = tokio::task::spawn_blocking(move || {
+                let page: CursorListResponse<T> = serde_json::from_slice(body.as_ref())?;
+                let resources = page.resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
+                Ok(CursorPage { total: page.total_results, resources })
+            });
+            if let Some(previous) = decoding.replace((cursor.clone(), url, decode)) {
+                listed.take_cursor_page(previous, self, on_page).await?;
             }
-            let returned = resources.len();
-            listed.take(resources, PageAt::Cursor(&cursor), self)?;
-            // Without `totalResults` (optional with cursors) the progress knows only what came.
-            on_page(PageFetched { resource, fetched: listed.fetched, total: total.unwrap_or(listed.fetched) });
-            match next {
-                Some(next) if returned > 0 && !next.is_empty() => cursor = next,
-                _ => return Ok(listed.all),
+            match envelope.next_cursor {
+                Some(next) if !envelope.resources.is_empty() && !next.is_empty() => cursor = next,
+                _ => break,
             }
         }
+        if let Some(last) = decoding {
+            listed.take_cursor_page(last, self, on_page).await?;
+        }
+        Ok(listed.all)
     }
 
     /// How many resources of `resource` match `query`: `totalResults` of a page of one.
