@@ -363,11 +363,11 @@ impl ScimClient {
                 .header(ACCEPT, bailiwick_scim::schema::MEDIA_TYPE)
                 .send()
                 .await
-                .map_err(|e| transport_error(&url, e))?;
+                .map_err(|e| transport_error(url, e))?;
             let status = response.status();
             let retry_after = retry_after(response.headers(), Utc::now());
             let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let body = response.bytes().await.map_err(|e| transport_error(&url, e))?;
+            let body = response.bytes().await.map_err(|e| transport_error(url, e))?;
             let later = status.as_u16() == 429 || status.is_server_error();
             if !later || attempt >= self.retry.max_attempts {
                 break (status, content_type, body);

@@ -83,6 +83,13 @@ struct CursorPage<U> {
     resources: Vec<Kept<U>>,
 }
 
+/// A page by cursor being decoded on the blocking pool: the cursor that asked for it, its URL.
+struct DecodingPage<U> {
+    cursor: String,
+    url: Url,
+    decode: JoinHandle<serde_json::Result<CursorPage<U>>>,
+}
+
 /// At most this many resources are made room for up front, whatever a server says it holds.
 const RESERVED_AT_MOST: u64 = 1_000_000;
 
@@ -99,10 +106,10 @@ impl<U> Listed<U> {
         self.seen.reserve(room);
     }
 
-    /// Keeps a page by cursor once it is decoded (`cursor` asked for it, at `url`).
+    /// Keeps a page by cursor once it is decoded.
     async fn take_cursor_page(
         &mut self,
-        (cursor, url, decode): (String, Url, JoinHandle<serde_json::Result<CursorPage<U>>>),
+        DecodingPage { cursor, url, decode }: DecodingPage<U>,
         client: &ScimClient,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
     ) -> Result<(), Error> {
@@ -278,8 +285,7 @@ impl ScimClient {
     ) -> Result<Vec<U>, Error> {
         let resource = listed.resource;
         let mut cursor = String::new();
-        // The page being decoded: its cursor, its URL and the decode.
-        let mut decoding: Option<(String, Url, JoinHandle<serde_json::Result<CursorPage<U>>>)> = None;
+        let mut decoding: Option<DecodingPage<U>> = None;
         loop {
             if cancelled.load(Ordering::SeqCst) {
                 return Err(Error::Cancelled(format!("reading {resource}")));
@@ -294,7 +300,7 @@ impl ScimClient {
                 let resources = page.resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
                 Ok(CursorPage { total: page.total_results, resources })
             });
-            if let Some(previous) = decoding.replace((cursor.clone(), url, decode)) {
+            if let Some(previous) = decoding.replace(DecodingPage { cursor: cursor.clone(), url, decode }) {
                 listed.take_cursor_page(previous, self, on_page).await?;
             }
             match envelope.next_cursor {
