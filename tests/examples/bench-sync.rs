@@ -92,8 +92,8 @@ async fn main() -> Result<(), Failure> {
     let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
     let options = SyncOptions { full: true, paging, ..SyncOptions::default() };
     let mut progress = |p| match p {
-        SyncProgress::Users(Fetching { total, .. }) => user_total = total,
-        SyncProgress::Groups(Fetching { total, .. }) => group_total = total,
+        SyncProgress::Users(Fetching { total, .. }) => user_total = total.unwrap_or_default(),
+        SyncProgress::Groups(Fetching { total, .. }) => group_total = total.unwrap_or_default(),
         SyncProgress::Saving => saving_at = Some(started.elapsed()),
         // A full sync without server grants fetches none, and lists no ids apart from the users.
         SyncProgress::Grants(_) | SyncProgress::UserIds(_) => {}

@@ -354,12 +354,34 @@ pub fn server_audit_text(events: &[serde_json::Value]) -> String {
     text
 }
 
-/// "1500 of 100282 (3 pages, 2345/s, about 41 s left)".
+/// "1500 of 100282 (3 pages, 2345/s, about 41 s left)"; "1500 so far (3 pages, 2345/s)" when
+/// the server does not say how many there are.
 fn fetching_text(f: &Fetching) -> String {
-    let pace = match f.remaining_seconds {
-        Some(left) if f.fetched < f.total => format!(", {:.0}/s, about {left} s left", f.per_second),
+    let pace = match (f.remaining_seconds, f.total) {
+        (Some(left), Some(total)) if f.fetched < total => format!(", {:.0}/s, about {left} s left", f.per_second),
         _ => format!(", {:.0}/s", f.per_second),
     };
     let pages = if f.pages == 1 { "1 page".to_owned() } else { format!("{} pages", f.pages) };
-    format!("{} of {} ({pages}{pace})", f.fetched, f.total)
+    match f.total {
+        Some(total) => format!("{} of {total} ({pages}{pace})", f.fetched),
+        None => format!("{} so far ({pages}{pace})", f.fetched),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetching(total: Option<u64>, remaining_seconds: Option<u64>) -> Fetching {
+        Fetching { fetched: 1_500, total, pages: 3, per_second: 2_345.0, remaining_seconds }
+    }
+
+    #[test]
+    fn a_listing_says_how_far_it_has_come_and_guesses_nothing_without_a_total() {
+        assert_eq!(
+            fetching_text(&fetching(Some(100_282), Some(41))),
+            "1500 of 100282 (3 pages, 2345/s, about 41 s left)"
+        );
+        assert_eq!(fetching_text(&fetching(None, None)), "1500 so far (3 pages, 2345/s)");
+    }
 }

@@ -48,17 +48,18 @@ pub enum SyncProgress {
     Saving,
 }
 
-/// How far a listing has come: `fetched` of the server's `total` in `pages` pages so far, at
-/// `per_second` items per second since it started, and the time left at that pace.
+/// How far a listing has come: `fetched` of the server's `total` (`None` when the server does
+/// not say) in `pages` pages so far, at `per_second` items per second since it started, and the
+/// time left at that pace.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Fetching {
     pub fetched: u64,
-    pub total: u64,
+    pub total: Option<u64>,
     pub pages: u64,
     pub per_second: f64,
-    /// `None` until there is a pace to go by.
+    /// `None` until there is a pace to go by, or without a total.
     pub remaining_seconds: Option<u64>,
 }
 
@@ -77,8 +78,10 @@ impl Pace {
         self.pages += 1;
         let seconds = self.started.elapsed().as_secs_f64();
         let per_second = if seconds > 0.0 { page.fetched as f64 / seconds } else { 0.0 };
-        let left = page.total.saturating_sub(page.fetched) as f64;
-        let remaining_seconds = (per_second > 0.0).then(|| (left / per_second).ceil() as u64);
+        let remaining_seconds = page
+            .total
+            .filter(|_| per_second > 0.0)
+            .map(|total| (total.saturating_sub(page.fetched) as f64 / per_second).ceil() as u64);
         Fetching { fetched: page.fetched, total: page.total, pages: self.pages, per_second, remaining_seconds }
     }
 }
@@ -666,12 +669,12 @@ mod tests {
     #[test]
     fn the_pace_counts_pages_and_the_time_left_follows_from_the_rate() {
         let mut pace = Pace { started: Instant::now() - std::time::Duration::from_secs(2), pages: 0 };
-        let first = pace.page(PageFetched { resource: "Users", fetched: 500, total: 2_000 });
+        let first = pace.page(PageFetched { resource: "Users", fetched: 500, total: Some(2_000) });
         assert_eq!(first.pages, 1);
         assert!((200.0..=250.0).contains(&first.per_second), "500 in about 2 s: {}", first.per_second);
         let left = first.remaining_seconds.expect("a pace gives a time left");
         assert!((6..=8).contains(&left), "1,500 more at ~250/s: {left}");
-        let last = pace.page(PageFetched { resource: "Users", fetched: 2_000, total: 2_000 });
+        let last = pace.page(PageFetched { resource: "Users", fetched: 2_000, total: Some(2_000) });
         assert_eq!((last.pages, last.remaining_seconds), (2, Some(0)));
         let json = serde_json::to_value(SyncProgress::Users(last)).expect("serializes");
         assert_eq!(json["phase"], "users");
@@ -682,8 +685,18 @@ mod tests {
     #[test]
     fn no_time_left_is_guessed_before_anything_arrived() {
         let mut pace = Pace::start();
-        let empty = pace.page(PageFetched { resource: "Groups", fetched: 0, total: 0 });
+        let empty = pace.page(PageFetched { resource: "Groups", fetched: 0, total: Some(0) });
         assert_eq!(empty.remaining_seconds, None);
+    }
+
+    #[test]
+    fn without_a_total_nothing_is_guessed_and_none_is_sent() {
+        let mut pace = Pace { started: Instant::now() - std::time::Duration::from_secs(2), pages: 0 };
+        let page = pace.page(PageFetched { resource: "Users", fetched: 500, total: None });
+        assert!(page.per_second > 0.0, "the rate is known");
+        assert_eq!((page.total, page.remaining_seconds), (None, None), "but not how much is left");
+        let json = serde_json::to_value(SyncProgress::Users(page)).expect("serializes");
+        assert_eq!(json["total"], serde_json::Value::Null);
     }
 
     #[test]

@@ -140,7 +140,7 @@ async fn sync(sandbox: &Sandbox, token: &str, cache: &mut Cache, options: SyncOp
     let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
     let mut users_asked = 0;
     let mut progress = |p: SyncProgress| {
-        if let SyncProgress::Users(Fetching { total, .. }) = p {
+        if let SyncProgress::Users(Fetching { total: Some(total), .. }) = p {
             users_asked = users_asked.max(total);
         }
     };

@@ -86,12 +86,13 @@ notSent?: string, };
 export type ErrorCode = "failure" | "usage" | "sign-in-needed" | "refused" | "conflict" | "offline";
 
 /**
- * How far a listing has come: `fetched` of the server's `total` in `pages` pages so far, at
- * `per_second` items per second since it started, and the time left at that pace.
+ * How far a listing has come: `fetched` of the server's `total` (`None` when the server does
+ * not say) in `pages` pages so far, at `per_second` items per second since it started, and the
+ * time left at that pace.
  */
-export type Fetching = { fetched: number, total: number, pages: number, perSecond: number,
+export type Fetching = { fetched: number, total: number | null, pages: number, perSecond: number,
 /**
- * `None` until there is a pace to go by.
+ * `None` until there is a pace to go by, or without a total.
  */
 remainingSeconds: number | null, };
 

@@ -102,8 +102,9 @@ pub struct PageFetched {
     pub resource: &'static str,
     /// Distinct resources received so far.
     pub fetched: u64,
-    /// The server's `totalResults` on the latest page.
-    pub total: u64,
+    /// The server's `totalResults` on the latest page; `None` when it sends none (RFC 9865 makes
+    /// it optional when paging by cursor).
+    pub total: Option<u64>,
 }
 
 /// How the client retries an answer that says "try later": 429 (rate limited) and 5xx.
@@ -738,7 +739,7 @@ mod tests {
         assert_eq!(cursors, ["", "c5", "c9", "c13", "c17", "c21"], "one page after the other, as each names the next");
         assert!(server.requests().iter().all(|u| query(u, "startIndex").is_none()), "never both ways at once");
         assert!(server.requests().iter().all(|u| query(u, "count").as_deref() == Some("10")));
-        assert_eq!(progress.last(), Some(&(23, 23)), "without totalResults, the total is what came");
+        assert_eq!(progress.last(), Some(&(23, None)), "without totalResults, no total is made up");
     }
 
     #[tokio::test]

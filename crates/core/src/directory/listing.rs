@@ -118,12 +118,7 @@ impl<U> Listed<U> {
             self.expect(page.total.unwrap_or(0));
         }
         self.take(page.resources, PageAt::Cursor(&cursor), client)?;
-        // Without `totalResults` (optional with cursors) the progress knows only what came.
-        on_page(PageFetched {
-            resource: self.resource,
-            fetched: self.fetched,
-            total: page.total.unwrap_or(self.fetched),
-        });
+        on_page(PageFetched { resource: self.resource, fetched: self.fetched, total: page.total });
         Ok(())
     }
 
@@ -207,7 +202,7 @@ impl ScimClient {
         }
         listed.expect(total);
         listed.take(first.resources, PageAt::Index(start_index), self)?;
-        on_page(PageFetched { resource, fetched: listed.fetched, total });
+        on_page(PageFetched { resource, fetched: listed.fetched, total: Some(total) });
         start_index += stride;
         if self.pages_in_flight > 1 && start_index <= total {
             let starts: Vec<u64> = (0..).map(|k| start_index + k * stride).take_while(|s| *s <= total).collect();
@@ -222,7 +217,7 @@ impl ScimClient {
                 let returned = page.resources.len() as u64;
                 total = page.total_results;
                 listed.take(page.resources, PageAt::Index(start), self)?;
-                on_page(PageFetched { resource, fetched: listed.fetched, total });
+                on_page(PageFetched { resource, fetched: listed.fetched, total: Some(total) });
                 start_index = start + returned;
                 // A short page before the end: this server's pages are not of one size (or the
                 // listing changed). Whatever is still in flight may overlap or leave a gap, so
@@ -240,7 +235,7 @@ impl ScimClient {
             }
             total = page.total_results;
             listed.take(page.resources, PageAt::Index(start_index), self)?;
-            on_page(PageFetched { resource, fetched: listed.fetched, total });
+            on_page(PageFetched { resource, fetched: listed.fetched, total: Some(total) });
             start_index += returned;
         }
         Ok(listed.all)

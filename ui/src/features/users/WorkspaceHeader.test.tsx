@@ -52,6 +52,14 @@ describe('sync progress in the header', () => {
     expect(text).not.toContain('Fetching');
   });
 
+  it('says how many came so far when the server gives no total, and no time left', () => {
+    renderHeader({ phase: 'users', fetched: 1_500, total: null, pages: 3, perSecond: 2345.6, remainingSeconds: null });
+    const text = screen.getByTestId('data-age').textContent ?? '';
+    expect(text).toContain('Fetching users: 1,500 so far (2,346/s)');
+    expect(text).not.toContain(' of ');
+    expect(text).not.toContain('left');
+  });
+
   it('has no pace before the first page, and no cancel button when no sync runs', () => {
     renderHeader({ phase: 'groups', fetched: 0, total: 0, pages: 0, perSecond: 0, remainingSeconds: null });
     expect(screen.getByTestId('data-age').textContent).not.toContain('/s');

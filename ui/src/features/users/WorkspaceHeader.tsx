@@ -126,6 +126,17 @@ export function WorkspaceHeader({
 function describeProgress(progress: SyncProgress | null, t: TFunction, format: Formatters): string {
   if (!progress) return t('header.syncing');
   if (progress.phase === 'saving') return t('header.saving');
+  if (progress.total === null) {
+    // The server did not say how many there are (RFC 9865 cursors need not): what came so far,
+    // at what pace, and no time left.
+    const fetched = format.number(progress.fetched);
+    const soFar =
+      progress.phase === 'userIds'
+        ? t('header.checkingRemovedSoFar', { fetched })
+        : t('header.fetchingSoFar', { phase: t(`header.phase.${progress.phase}`), fetched });
+    if (progress.perSecond <= 0) return soFar;
+    return `${soFar} (${t('header.rate', { perSecond: format.number(Math.round(progress.perSecond)) })})`;
+  }
   const counts = { fetched: format.number(progress.fetched), total: format.number(progress.total) };
   // The id listing that finds deleted users fetches no users to show: said as what it is for.
   const fetching =
