@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! target/debug/examples/measure-desktop --app target/release/bailiwick-desktop [--users 100000]
-//!     [--launches 5] [--idle-secs 10] [--drop-caches]
+//!     [--launches 5] [--idle-secs 10] [--drop-caches] [--baseline target/release/minimal-tauri-app]
 //! ```
 //!
 //! First it starts `target/debug/bailiwick-sandbox --users N` and lets the app itself open the
@@ -28,6 +28,11 @@
 //! compositing and JavaScriptCore's optimising compilers off), with those compilers kept
 //! (`BAILIWICK_WEBKIT_JIT=1`) and with compositing kept (`BAILIWICK_WEBKIT_COMPOSITING=1`);
 //! `--modes shipped,jit,compositing` chooses which of the three, in which order.
+//!
+//! `--baseline PATH` then launches a minimal Tauri app (tests/minimal-app: one heading, the same
+//! Tauri and WebKitGTK) as many times, with the WebKit settings the app ships with, and prints
+//! its idle memory beside the app's, process by process: what WebKit costs any Tauri app on this
+//! machine, and what is ours.
 //!
 //! To see where the memory and the time go: `MEASURE_SMAPS_DIR=DIR` copies each process's
 //! `/proc/PID/smaps` there at the idle reading (which libraries and heaps hold the PSS), and
@@ -156,6 +161,8 @@ struct Options {
     drop_caches: bool,
     /// The modes measured, in order (`--modes shipped,jit,compositing`, the default).
     modes: Vec<Mode>,
+    /// A minimal Tauri app measured after the modes, for comparison (`--baseline PATH`).
+    baseline: Option<PathBuf>,
 }
 
 fn options() -> Result<Options, Failure> {
@@ -166,6 +173,7 @@ fn options() -> Result<Options, Failure> {
         app: workspace_root().join("target/release/bailiwick-desktop"),
         drop_caches: false,
         modes: vec![Mode::AsShipped, Mode::JitKept, Mode::CompositingKept],
+        baseline: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -180,10 +188,11 @@ fn options() -> Result<Options, Failure> {
             "--idle-secs" => options.idle = Duration::from_secs(value.parse()?),
             "--app" => options.app = std::path::absolute(value)?,
             "--modes" => options.modes = value.split(',').map(Mode::parse).collect::<Result<_, _>>()?,
+            "--baseline" => options.baseline = Some(std::path::absolute(value)?),
             other => {
                 return Err(format!(
-                    "unknown option {other} (--users, --launches, --idle-secs, --app, --modes, --drop-caches)"
-                )
+                "unknown option {other} (--users, --launches, --idle-secs, --app, --modes, --baseline, --drop-caches)"
+            )
                 .into())
             }
         }
@@ -191,10 +200,10 @@ fn options() -> Result<Options, Failure> {
     if options.launches == 0 {
         return Err("--launches must be at least 1".into());
     }
-    if !options.app.is_file() {
-        return Err(
-            format!("no app binary at {}: build it (scripts/measure-desktop.sh does)", options.app.display()).into()
-        );
+    for binary in std::iter::once(&options.app).chain(&options.baseline) {
+        if !binary.is_file() {
+            return Err(format!("no binary at {}: build it (scripts/measure-desktop.sh does)", binary.display()).into());
+        }
     }
     Ok(options)
 }
@@ -286,6 +295,11 @@ async fn main() -> Result<(), Failure> {
         series.push((mode, launches));
     }
     print_summary(&options, &series);
+    if let Some(baseline) = &options.baseline {
+        let launches = measure_baseline(baseline, &options, &data_dir, &clock).await?;
+        let ours = series.iter().find(|(mode, _)| matches!(mode, Mode::AsShipped)).or(series.first());
+        print_baseline_comparison(ours, &launches);
+    }
     Ok(())
 }
 
@@ -310,6 +324,11 @@ fn start_sandbox(users: u64, profile: &Path, state: &Path) -> Server {
     Server::spawn("bailiwick-sandbox", command, Duration::from_secs(600))
 }
 
+/// The variables that choose how the app's WebKit is set up (src-tauri/src/webkit_env.rs): each
+/// mode sets its own, none is inherited from the shell that runs the measurement.
+const WEBKIT_VARIABLES: [&str; 4] =
+    ["BAILIWICK_WEBKIT_COMPOSITING", "BAILIWICK_WEBKIT_JIT", "WEBKIT_DISABLE_COMPOSITING_MODE", "JSC_useDFGJIT"];
+
 /// tauri-driver whose apps use `data_dir` and sign in through `browser`, with English text (the
 /// priming run finds its fields by test id, but the app follows the system language).
 fn start_driver(data_dir: &Path, browser: &FakeBrowser, mode: Mode) -> TauriDriver {
@@ -323,9 +342,7 @@ fn start_driver(data_dir: &Path, browser: &FakeBrowser, mode: Mode) -> TauriDriv
             .env("LANGUAGE", "en_US")
             // The app's info lines for every start would bury the figures.
             .env("RUST_LOG", "warn");
-        for var in
-            ["BAILIWICK_WEBKIT_COMPOSITING", "BAILIWICK_WEBKIT_JIT", "WEBKIT_DISABLE_COMPOSITING_MODE", "JSC_useDFGJIT"]
-        {
+        for var in WEBKIT_VARIABLES {
             command.env_remove(var);
         }
         if let Some(keep) = mode.keeps() {
@@ -446,19 +463,36 @@ impl Launch {
                 .collect();
             println!("      IPC before the row (start after exec + duration): {}", calls.join(", "));
         }
-        for process in &self.memory {
-            println!(
-                "      {:>7} {:<22} PSS {:>7.1} MiB (anonymous {:>6.1}, files {:>6.1}, shared memory {:>5.1})  RSS {:>7.1} MiB",
-                process.pid,
-                process.name,
-                mib(process.pss_kib),
-                mib(process.pss_anon_kib),
-                mib(process.pss_file_kib),
-                mib(process.pss_shmem_kib),
-                mib(process.rss_kib)
-            );
+        print_memory(&self.memory);
+    }
+}
+
+/// One line per process: its PSS and what it is made of.
+fn print_memory(memory: &[ProcessMemory]) {
+    for process in memory {
+        println!(
+            "      {:>7} {:<22} PSS {:>7.1} MiB (anonymous {:>6.1}, files {:>6.1}, shared memory {:>5.1})  RSS {:>7.1} MiB",
+            process.pid,
+            process.name,
+            mib(process.pss_kib),
+            mib(process.pss_anon_kib),
+            mib(process.pss_file_kib),
+            mib(process.pss_shmem_kib),
+            mib(process.rss_kib)
+        );
+    }
+}
+
+/// Each process's idle memory: `/proc/PID/smaps` kept when MEASURE_SMAPS_DIR names a directory,
+/// and the PSS read. The app comes first (`process_tree` lists the root first).
+fn idle_memory(root: u32) -> Vec<ProcessMemory> {
+    let tree = process_tree(root);
+    if let Some(dir) = std::env::var_os("MEASURE_SMAPS_DIR") {
+        for pid in &tree {
+            let _ = std::fs::copy(format!("/proc/{pid}/smaps"), Path::new(&dir).join(format!("{pid}.smaps")));
         }
     }
+    tree.into_iter().filter_map(ProcessMemory::read).collect()
 }
 
 async fn measure_launch(
@@ -475,13 +509,7 @@ async fn measure_launch(
     let first_row = wait_for_first_row(&client).await?;
 
     tokio::time::sleep(options.idle).await;
-    let tree = process_tree(app.pid);
-    if let Some(dir) = std::env::var_os("MEASURE_SMAPS_DIR") {
-        for pid in &tree {
-            let _ = std::fs::copy(format!("/proc/{pid}/smaps"), Path::new(&dir).join(format!("{pid}.smaps")));
-        }
-    }
-    let memory = tree.into_iter().filter_map(ProcessMemory::read).collect();
+    let memory = idle_memory(app.pid);
     let shown_users = shown_users(&client).await;
     let interactions = interact(&client, options.users).await?;
     let offline = webdriver(client.find(Locator::Css("[data-testid='offline-badge']"))).await.is_ok();
@@ -512,6 +540,147 @@ async fn measure_launch(
         load,
         interactions,
     })
+}
+
+/// Run by the minimal app's page: its heading is in the HTML, so it is shown once the document
+/// is parsed. Returns DOMContentLoaded's end in wall-clock milliseconds, or null before.
+const BASELINE_SHOWN_SCRIPT: &str = r#"
+const navigation = performance.getEntriesByType("navigation")[0];
+if (!document.querySelector("[data-testid='minimal-app']") || !navigation?.domContentLoadedEventEnd) return null;
+return performance.timeOrigin + navigation.domContentLoadedEventEnd;
+"#;
+
+/// One start of the minimal Tauri app.
+struct BaselineLaunch {
+    /// App process start → DOMContentLoaded (its one heading parsed).
+    to_dom_ready: Duration,
+    memory: Vec<ProcessMemory>,
+}
+
+/// Starts the minimal Tauri app `options.launches` times with the WebKit settings the app ships
+/// with, and reads its memory after the same idle time as the app's.
+async fn measure_baseline(
+    app: &Path,
+    options: &Options,
+    data_dir: &Path,
+    clock: &ProcessClock,
+) -> Result<Vec<BaselineLaunch>, Failure> {
+    println!(
+        "
+minimal Tauri app ({}), with the WebKit settings the app ships with:",
+        app.display()
+    );
+    let driver = TauriDriver::start(|command| {
+        // The minimal app reads no variable of ours: BAILIWICK_DATA_DIR only tells its process
+        // from others' (AppProcess::find).
+        command.env("BAILIWICK_DATA_DIR", data_dir).env("LANG", "C.UTF-8").env("RUST_LOG", "warn");
+        for var in WEBKIT_VARIABLES {
+            command.env_remove(var);
+        }
+        // What webkit_env::configure sets in the app; the minimal app has no such code.
+        command.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1").env("JSC_useDFGJIT", "0");
+    });
+    let mut launches = Vec::new();
+    for number in 1..=options.launches {
+        let client = driver.session(app).await;
+        let process = AppProcess::find(app, data_dir, Duration::from_secs(30)).await?;
+        let started = clock.start_time(process.pid)?;
+        let deadline = Instant::now() + FIRST_ROW_WITHIN;
+        let dom_ready = loop {
+            let answer = webdriver(client.execute(BASELINE_SHOWN_SCRIPT, vec![])).await.unwrap_or_default();
+            if let Some(ms) = answer.as_f64() {
+                break UNIX_EPOCH + Duration::from_secs_f64(ms / 1000.0);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("the minimal app showed nothing within {FIRST_ROW_WITHIN:?}").into());
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        };
+        tokio::time::sleep(options.idle).await;
+        let memory = idle_memory(process.pid);
+        let _ = webdriver(client.close()).await;
+        process.wait_for_exit(Duration::from_secs(30)).await;
+        let launch = BaselineLaunch { to_dom_ready: dom_ready.duration_since(started).unwrap_or_default(), memory };
+        println!(
+            "  launch {number}: DOMContentLoaded {:.0} ms after exec; idle PSS {:.1} MiB",
+            millis(launch.to_dom_ready),
+            mib(launch.memory.iter().map(|p| p.pss_kib).sum())
+        );
+        print_memory(&launch.memory);
+        launches.push(launch);
+    }
+    Ok(launches)
+}
+
+/// The processes an app's idle memory is split into for the comparison.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ProcessRole {
+    /// The app's own process (the first of `idle_memory`).
+    App,
+    Web,
+    Network,
+    /// Anything else below the app (a sandbox helper, a D-Bus proxy).
+    Other,
+}
+
+impl ProcessRole {
+    const ALL: [ProcessRole; 4] = [ProcessRole::App, ProcessRole::Web, ProcessRole::Network, ProcessRole::Other];
+
+    fn label(self) -> &'static str {
+        match self {
+            ProcessRole::App => "the app's process",
+            ProcessRole::Web => "WebKitWebProcess",
+            ProcessRole::Network => "WebKitNetworkProcess",
+            ProcessRole::Other => "others",
+        }
+    }
+
+    fn of(index: usize, process: &ProcessMemory) -> ProcessRole {
+        // /proc/PID/comm holds the first 15 bytes of the name.
+        match process.name.as_str() {
+            _ if index == 0 => ProcessRole::App,
+            "WebKitWebProces" => ProcessRole::Web,
+            "WebKitNetworkPr" => ProcessRole::Network,
+            _ => ProcessRole::Other,
+        }
+    }
+
+    /// The PSS of this role's processes in one launch.
+    fn pss_kib(self, memory: &[ProcessMemory]) -> u64 {
+        let mine = memory.iter().enumerate().filter(|(index, process)| ProcessRole::of(*index, process) == self);
+        mine.map(|(_, process)| process.pss_kib).sum()
+    }
+}
+
+/// The app's idle PSS beside the minimal app's, process by process (medians over the launches):
+/// the difference is what Bailiwick itself holds.
+fn print_baseline_comparison(ours: Option<&(Mode, Vec<Launch>)>, baseline: &[BaselineLaunch]) {
+    let Some((mode, launches)) = ours else { return };
+    let ours_of =
+        |pss: &dyn Fn(&[ProcessMemory]) -> u64| median(&launches.iter().map(|l| pss(&l.memory)).collect::<Vec<_>>());
+    let baseline_of =
+        |pss: &dyn Fn(&[ProcessMemory]) -> u64| median(&baseline.iter().map(|l| pss(&l.memory)).collect::<Vec<_>>());
+    println!(
+        "
+Idle PSS, medians: Bailiwick {} against the minimal Tauri app",
+        mode.label()
+    );
+    println!("| process | Bailiwick | minimal Tauri app | difference |");
+    println!("|---|---|---|---|");
+    let row = |label: &str, ours: u64, minimal: u64| {
+        println!("| {label} | {:.1} MiB | {:.1} MiB | {:+.1} MiB |", mib(ours), mib(minimal), mib(ours) - mib(minimal));
+    };
+    for role in ProcessRole::ALL {
+        let pss = move |memory: &[ProcessMemory]| role.pss_kib(memory);
+        let (ours, minimal) = (ours_of(&pss), baseline_of(&pss));
+        if ours + minimal > 0 {
+            row(role.label(), ours, minimal);
+        }
+    }
+    let total = |memory: &[ProcessMemory]| memory.iter().map(|p| p.pss_kib).sum::<u64>();
+    row("total", ours_of(&total), baseline_of(&total));
+    let dom_ready: Vec<Duration> = baseline.iter().map(|l| l.to_dom_ready).collect();
+    println!("The minimal app's DOMContentLoaded, median: {:.0} ms after exec", millis(median(&dom_ready)));
 }
 
 /// Runs INTERACTION_SCRIPT for each of JUMP_TARGETS below `users`.
