@@ -251,3 +251,78 @@ fn search_still_finds_each_user_after_a_cache_with_removed_users_is_encrypted_in
         assert_eq!(found, [id], "searching {name} finds that user, and only them");
     }
 }
+
+/// Whether a bare SQLCipher connection opens `path` with `key` and the pragmas `format` (after
+/// the key): tells the page format a cache was written in, independently of `Cache`.
+fn opens_with(path: &Path, key: &CacheKey, format: &str) -> bool {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\"; {format}", key.expose())).expect("key");
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)).is_ok()
+}
+
+/// The page format of new caches: 16 KiB pages, HMAC-SHA256.
+const HMAC_SHA256_PAGES_16_KIB: &str = "PRAGMA cipher_page_size = 16384; PRAGMA cipher_hmac_algorithm = HMAC_SHA256; \
+                                        PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA256;";
+/// SQLCipher 4's defaults (4 KiB pages, HMAC-SHA512), which caches were created with before.
+const SQLCIPHER_4_DEFAULTS: &str = "";
+
+#[test]
+fn new_caches_have_16_kib_pages_with_hmac_sha256_created_or_encrypted_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = CacheKey::generate();
+    let created = dir.path().join("created.sqlite");
+    fill(&mut Cache::open_encrypted(&created, &key).expect("a new encrypted cache"));
+
+    let converted = dir.path().join("converted.sqlite");
+    fill(&mut Cache::open(&converted).expect("plain cache"));
+    drop(Cache::open_encrypted(&converted, &key).expect("encrypted in place"));
+
+    for path in [&created, &converted] {
+        assert!(
+            opens_with(path, &key, HMAC_SHA256_PAGES_16_KIB),
+            "{} has 16 KiB pages and HMAC-SHA256",
+            path.display()
+        );
+        assert!(!opens_with(path, &key, SQLCIPHER_4_DEFAULTS), "{} is not SQLCipher 4's default", path.display());
+    }
+}
+
+#[test]
+fn a_cache_written_with_sqlcipher_4_defaults_still_opens_keeps_its_format_and_refuses_another_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = CacheKey::generate();
+    // A cache as earlier versions wrote it: the same schema and rows, encrypted with SQLCipher 4's
+    // defaults.
+    let plain = dir.path().join("plain.sqlite");
+    let mut cache = Cache::open(&plain).expect("plain cache");
+    fill(&mut cache);
+    cache.meta_set("marker", "kept").expect("meta");
+    drop(cache);
+    let legacy = dir.path().join("legacy.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&plain).expect("open");
+        conn.execute(
+            "ATTACH DATABASE ?1 AS legacy KEY ?2",
+            rusqlite::params![legacy.to_string_lossy(), format!("x'{}'", key.expose())],
+        )
+        .expect("attach");
+        conn.query_row("SELECT sqlcipher_export('legacy')", [], |_| Ok(())).expect("export");
+        let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).expect("version");
+        conn.execute_batch(&format!("PRAGMA legacy.user_version = {version}; DETACH DATABASE legacy;"))
+            .expect("detach");
+    }
+    assert!(opens_with(&legacy, &key, SQLCIPHER_4_DEFAULTS) && !opens_with(&legacy, &key, HMAC_SHA256_PAGES_16_KIB));
+
+    let before = bytes_at_rest(&legacy);
+    let err = Cache::open_encrypted(&legacy, &CacheKey::generate()).expect_err("another key is refused");
+    assert!(matches!(err, Error::CacheKeyRefused(_)), "{err:?}");
+    assert_eq!(bytes_at_rest(&legacy), before, "refusing changed nothing");
+
+    let mut cache = Cache::open_encrypted(&legacy, &key).expect("its key opens it");
+    assert_eq!(cache.count_users(&UserQuery::default()).expect("count"), 3);
+    assert_eq!(cache.meta_get("marker").expect("meta").as_deref(), Some("kept"));
+    fill(&mut cache);
+    drop(cache);
+    assert!(opens_with(&legacy, &key, SQLCIPHER_4_DEFAULTS), "written to in its own format");
+    assert_eq!(readable_names(&bytes_at_rest(&legacy)), Vec::<&str>::new());
+}

@@ -63,9 +63,45 @@ pub fn is_plaintext(path: &Path) -> Result<bool, Error> {
     }
 }
 
-/// Unlocks `conn` with `key`, and proves it: reading the schema is the key's first use, so a
-/// wrong key (or a damaged file) is refused here with a clear error, before any query.
-pub fn unlock(conn: &Connection, key: &CacheKey, path: &Path) -> Result<(), Error> {
+/// How SQLCipher lays out and authenticates the pages of a cache: fixed when the file is created
+/// and not recorded in it, so a file is opened by trying the formats in turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageFormat {
+    /// Caches created from now on: 16 KiB pages, each authenticated with HMAC-SHA256 (its key
+    /// derived with PBKDF2-HMAC-SHA256 from the cache key). HMAC-SHA256 is as sound a MAC under a
+    /// 256-bit key as HMAC-SHA512, and faster where the processor has SHA extensions; a page four
+    /// times larger is a quarter of the per-page work (an IV, a MAC, a B-tree page). A full sync
+    /// of 100,000 users writes its cache in 1.22–1.27 s instead of 1.56 s, searches are as fast,
+    /// and an incremental sync of 1,000 changed users writes more bytes: 0.16 s instead of 0.13
+    /// (README, "Benchmarks").
+    HmacSha256Pages16KiB,
+    /// SQLCipher 4's defaults (4 KiB pages, HMAC-SHA512), which caches created before were
+    /// written in.
+    Sqlcipher4Defaults,
+}
+
+impl PageFormat {
+    /// The format of every cache created from now on.
+    const NEW: PageFormat = PageFormat::HmacSha256Pages16KiB;
+
+    /// The pragmas that select this format for the connection's database `schema`, to be run
+    /// after its key and before its first read.
+    fn pragmas(self, schema: &str) -> String {
+        match self {
+            PageFormat::HmacSha256Pages16KiB => format!(
+                "PRAGMA {schema}.cipher_page_size = 16384; PRAGMA {schema}.cipher_hmac_algorithm = HMAC_SHA256; \
+                 PRAGMA {schema}.cipher_kdf_algorithm = PBKDF2_HMAC_SHA256;"
+            ),
+            PageFormat::Sqlcipher4Defaults => String::new(),
+        }
+    }
+}
+
+/// Opens the cache at `path` with `key`, and proves it: reading the schema is the key's first
+/// use, so a wrong key (or a damaged file) is refused here with a clear error, before any query.
+/// A new file is created in `PageFormat::NEW`; an existing one opens in whichever format it was
+/// written in.
+pub fn open(path: &Path, key: &CacheKey) -> Result<Connection, Error> {
     if !key.is_well_formed() {
         return Err(Error::CacheKeyRefused(format!(
             "the cache key for {} in the OS keyring is not a key Bailiwick made; `bailiwick forget` \
@@ -73,20 +109,34 @@ pub fn unlock(conn: &Connection, key: &CacheKey, path: &Path) -> Result<(), Erro
             path.display()
         )));
     }
-    // SQLCipher logs a wrong key to stderr itself; the error below says it better, once.
+    let new_file = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+    let formats: &[PageFormat] =
+        if new_file { &[PageFormat::NEW] } else { &[PageFormat::NEW, PageFormat::Sqlcipher4Defaults] };
+    for format in formats {
+        // A fresh connection per attempt: SQLCipher takes a page format only before its first read.
+        let conn = Connection::open(path)?;
+        if unlock_as(&conn, key, *format)? {
+            tracing::debug!(?format, "cache unlocked");
+            return Ok(conn);
+        }
+    }
+    Err(Error::CacheKeyRefused(format!(
+        "the cache {} cannot be opened with the key in the OS keyring (a different key, or a damaged \
+         file); `bailiwick forget` removes this workspace's cache and key — changes still queued in it \
+         are lost — and the next sync rebuilds it",
+        path.display()
+    )))
+}
+
+/// Keys `conn` for `format` and reads its schema: false when the key and format do not open it.
+fn unlock_as(conn: &Connection, key: &CacheKey, format: PageFormat) -> Result<bool, Error> {
+    // SQLCipher logs a wrong key to stderr itself; `open`'s error says it better, once.
     conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(())).optional()?;
     // A raw key (x'…'): SQLCipher uses it as is. Only 64 hex digits reach this string.
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.expose()))?;
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\"; {}", key.expose(), format.pragmas("main")))?;
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)) {
-        Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
-            Err(Error::CacheKeyRefused(format!(
-                "the cache {} cannot be opened with the key in the OS keyring (a different key, or a damaged \
-                 file); `bailiwick forget` removes this workspace's cache and key — changes still queued in it \
-                 are lost — and the next sync rebuilds it",
-                path.display()
-            )))
-        }
+        Ok(_) => Ok(true),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
@@ -106,6 +156,7 @@ pub fn encrypt_in_place(path: &Path, key: &CacheKey) -> Result<(), Error> {
             "ATTACH DATABASE ?1 AS encrypted KEY ?2",
             rusqlite::params![encrypting.to_string_lossy(), format!("x'{}'", key.expose())],
         )?;
+        plain.execute_batch(&PageFormat::NEW.pragmas("encrypted"))?;
         plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
         plain.execute_batch(&format!("PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"))?;
     }

@@ -133,9 +133,7 @@ impl Cache {
         if encryption::is_plaintext(path)? {
             encryption::encrypt_in_place(path, key)?;
         }
-        let conn = Connection::open(path)?;
-        encryption::unlock(&conn, key, path)?;
-        Self::configure_file(conn)
+        Self::configure_file(encryption::open(path, key)?)
     }
 
     /// `open` or `open_encrypted`, as the workspace's profile wants it.
