@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
 
+use super::PAGE_SIZE;
 use crate::auth::KeyringSecret;
 use crate::error::Error;
 use crate::secret::CacheKey;
@@ -67,13 +68,13 @@ pub fn is_plaintext(path: &Path) -> Result<bool, Error> {
 /// and not recorded in it, so a file is opened by trying the formats in turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PageFormat {
-    /// Caches created from now on: 16 KiB pages, each authenticated with HMAC-SHA256 (its key
-    /// derived with PBKDF2-HMAC-SHA256 from the cache key). HMAC-SHA256 is as sound a MAC under a
-    /// 256-bit key as HMAC-SHA512, and faster where the processor has SHA extensions; a page four
-    /// times larger is a quarter of the per-page work (an IV, a MAC, a B-tree page). A full sync
-    /// of 100,000 users writes its cache in 1.22–1.27 s instead of 1.56 s, searches are as fast,
-    /// and an incremental sync of 1,000 changed users writes more bytes: 0.16 s instead of 0.13
-    /// (README, "Benchmarks").
+    /// Caches created from now on: pages of `PAGE_SIZE` (16 KiB), each authenticated with
+    /// HMAC-SHA256 (its key derived with PBKDF2-HMAC-SHA256 from the cache key). HMAC-SHA256 is
+    /// as sound a MAC under a 256-bit key as HMAC-SHA512, and faster where the processor has SHA
+    /// extensions; a page four times larger is a quarter of the per-page work (an IV, a MAC, a
+    /// B-tree page). A full sync of 100,000 users writes its cache in 1.22–1.27 s instead of
+    /// 1.56 s; an incremental sync of 1,000 changed users writes more bytes, 0.16 s instead of
+    /// 0.13 (README, "Benchmarks").
     HmacSha256Pages16KiB,
     /// SQLCipher 4's defaults (4 KiB pages, HMAC-SHA512), which caches created before were
     /// written in.
@@ -89,7 +90,7 @@ impl PageFormat {
     fn pragmas(self, schema: &str) -> String {
         match self {
             PageFormat::HmacSha256Pages16KiB => format!(
-                "PRAGMA {schema}.cipher_page_size = 16384; PRAGMA {schema}.cipher_hmac_algorithm = HMAC_SHA256; \
+                "PRAGMA {schema}.cipher_page_size = {PAGE_SIZE}; PRAGMA {schema}.cipher_hmac_algorithm = HMAC_SHA256; \
                  PRAGMA {schema}.cipher_kdf_algorithm = PBKDF2_HMAC_SHA256;"
             ),
             PageFormat::Sqlcipher4Defaults => String::new(),

@@ -62,6 +62,14 @@ const MIGRATIONS: &[&str] = &[
 const DANGLING_ROW: &str = "SELECT \"table\" || ' has a row pointing at a missing ' || parent || ' row'
     FROM pragma_foreign_key_check LIMIT 1";
 
+/// The page size of a new cache file, plain or encrypted (SQLite's default is 4 KiB). A full
+/// sync's write is B-tree pages filled, split and written (and, encrypted, each given an IV and a
+/// MAC): with pages four times larger, 100,000 users are written in 0.94–1.00 s instead of
+/// 1.37–1.45 s plain, 1.22–1.27 s instead of 1.56 s encrypted. An incremental sync writes more
+/// bytes per changed row; 1% changed took 0.12 s instead of 0.11 s plain, and searches are as
+/// fast (README, "Benchmarks").
+pub(crate) const PAGE_SIZE: u32 = 16 * 1024;
+
 /// SQLite's page cache per connection, in KiB when negative: 32 MiB.
 const CACHE_SIZE: i64 = -32_768;
 
@@ -119,6 +127,8 @@ impl Cache {
             std::fs::create_dir_all(parent)?;
         }
         let conn = Connection::open(path)?;
+        // Only a new file takes it; an existing one keeps the page size in its header.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         Self::configure_file(conn)
     }
 

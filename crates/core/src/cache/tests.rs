@@ -61,6 +61,28 @@ fn ids(rows: &[UserRow]) -> Vec<&str> {
 }
 
 #[test]
+fn a_new_cache_file_has_16_kib_pages_and_an_older_one_keeps_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page_size =
+        |cache: &Cache| -> u32 { cache.conn.pragma_query_value(None, "page_size", |r| r.get(0)).expect("size") };
+    let new = dir.path().join("new.sqlite");
+    let mut cache = Cache::open(&new).expect("creates");
+    assert_eq!(page_size(&cache), PAGE_SIZE);
+    assert_eq!(PAGE_SIZE, 16 * 1024);
+    cache.replace_directory(vec![user("u1", "ada", None, "EMEA/DE", "employee")], &[], at(9)).expect("writes");
+    drop(cache);
+    assert_eq!(page_size(&Cache::open(&new).expect("reopens")), PAGE_SIZE);
+
+    // A cache an earlier version created, with SQLite's default pages.
+    let old = dir.path().join("old.sqlite");
+    rusqlite::Connection::open(&old).expect("open").execute_batch("CREATE TABLE before (x);").expect("created");
+    let mut cache = Cache::open(&old).expect("migrates the older file");
+    assert_eq!(page_size(&cache), 4096, "the header's page size is kept");
+    cache.replace_directory(vec![user("u1", "ada", None, "EMEA/DE", "employee")], &[], at(9)).expect("writes");
+    assert_eq!(cache.count_users(&UserQuery::default()).expect("count"), 1);
+}
+
+#[test]
 fn fresh_database_is_migrated_with_wal_and_reopening_is_idempotent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("nested/cache.sqlite");
