@@ -4,14 +4,15 @@
 # [--idle-secs N] [--modes shipped,jit,compositing] [--baseline] [--drop-caches]`.
 #
 # Builds the UI, the sandbox and the app (the release profile, with link-time optimisation, as in
-# the .deb: minutes to link; its binary's size is part of the memory measured), then runs tests/examples/measure-desktop.rs inside what the app needs on a headless machine: a
-# D-Bus session, an unlocked gnome-keyring (the session is kept there) and Xvfb. `--no-build`
-# measures the binaries already built; `--app PATH` another app binary (e.g. the dev-profile
+# the .deb: minutes to link; its binary's size is part of the memory measured), then runs
+# tests/examples/measure-desktop.rs inside what the app needs on a headless machine: a D-Bus
+# session, an unlocked gnome-keyring (the session is kept there) and Xvfb. `--no-build` measures
+# the binaries already built; `--app PATH` another app binary (e.g. the dev-profile
 # target/e2e/bailiwick-desktop, whose figures are then dev-build figures). `--baseline` also builds
 # and measures tests/minimal-app, a Tauri app with one heading, and prints the app's idle memory
-# beside it process by process. The example prints
-# per-launch figures and a table. `--drop-caches` (root only; it empties the page cache of the
-# whole machine) makes the first launch of each mode a start with nothing in the page cache.
+# beside it, process by process. The example prints per-launch figures and a table.
+# `--drop-caches` (root only; it empties the page cache of the whole machine) makes the first
+# launch of each mode a start with nothing in the page cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
