@@ -143,7 +143,7 @@ async fn main() -> Result<(), Failure> {
         let page = serde_json::from_slice::<ListResponse<Box<RawValue>>>(page)?;
         let attribute = BuAttribute::new(DEFAULT_BU_ATTRIBUTE);
         let read = |json: Box<RawValue>| {
-            CachedUser::decode(json.into(), |summary, json| BuPath::parse(&attribute.of_summary(summary, json)?))
+            CachedUser::decode_raw(json, |summary, json| BuPath::parse(&attribute.of_summary(summary, json)?))
         };
         page.resources.into_iter().map(read).collect::<Result<Vec<_>, _>>().map(|users| users.len())
     })?;

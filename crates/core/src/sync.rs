@@ -20,6 +20,7 @@ use std::time::Instant;
 use bailiwick_scim::filter::quote;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::cache::{Cache, CachedUser, EveryoneListed, IncrementalSync, UserQuery};
@@ -631,8 +632,8 @@ impl InScope {
     }
 
     /// The user `json` holds, kept when the scopes cover its BU; an error when it is not a User.
-    fn read(&self, json: Box<str>) -> serde_json::Result<Kept<CachedUser>> {
-        let cached = CachedUser::decode(json, |summary, json| {
+    fn read(&self, json: Box<RawValue>) -> serde_json::Result<Kept<CachedUser>> {
+        let cached = CachedUser::decode_raw(json, |summary, json| {
             let bu = BuPath::parse(&self.bu_attribute.of_summary(summary, json)?)?;
             self.scopes.covers(&bu).then_some(bu)
         })?;
@@ -645,7 +646,7 @@ impl InScope {
     }
 
     /// `read`, for a listing (called on the threads that decode its pages).
-    fn keep(&self) -> Keep<Box<str>, CachedUser> {
+    fn keep(&self) -> Keep<Box<RawValue>, CachedUser> {
         let in_scope = self.clone();
         Arc::new(move |json| in_scope.read(json))
     }
@@ -702,12 +703,12 @@ mod tests {
     #[test]
     fn users_outside_the_scopes_or_without_a_bu_are_dropped() {
         let attr = crate::profile::DEFAULT_BU_ATTRIBUTE;
-        let user = |name: &str, division: Option<&str>| -> Box<str> {
+        let user = |name: &str, division: Option<&str>| -> Box<RawValue> {
             let mut json = json!({"id": name, "userName": name});
             if let Some(d) = division {
                 json[bailiwick_scim::schema::ENTERPRISE_USER] = json!({"division": d});
             }
-            json.to_string().into()
+            RawValue::from_string(json.to_string()).expect("valid JSON")
         };
         let users = vec![
             user("a", Some("EMEA/DE")),
@@ -729,7 +730,8 @@ mod tests {
             .collect();
         assert_eq!(kept, [("a", Some("EMEA/DE")), ("d", Some("EMEA"))], "the BU is stored normalised");
         assert_eq!(in_scope.dropped(), 3);
-        let error = in_scope.read(r#"{"id": "f", "userName": 7}"#.into()).expect_err("not a user");
+        let not_a_user = RawValue::from_string(r#"{"id": "f", "userName": 7}"#.to_owned()).expect("valid JSON");
+        let error = in_scope.read(not_a_user).expect_err("not a user");
         assert!(error.to_string().contains("invalid type"), "{error}");
     }
 }

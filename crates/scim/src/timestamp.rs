@@ -37,7 +37,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with one to nine digits of fraction; `None` for any other
 /// shape, for a date or time that does not exist, and for a leap second (chrono decides those).
-fn utc_in_usual_shape(text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn utc_in_usual_shape(text: &str) -> Option<DateTime<Utc>> {
     let bytes = text.as_bytes();
     let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
     if bytes.len() < 20 || bytes.last() != Some(&b'Z') || separators.iter().any(|&(at, c)| bytes[at] != c) {

@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use bailiwick_scim::{User, UserSummary};
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 
 use super::users::UserType;
 use crate::error::Error;
@@ -48,6 +49,13 @@ impl Text {
 pub struct CachedUser {
     /// The resource's JSON as the server sent it (or as Bailiwick serialised it).
     json: Box<str>,
+    columns: Columns,
+    pub bu: Option<BuPath>,
+}
+
+/// The columns of a cached user's row, as read from its JSON.
+#[derive(Debug, Clone, PartialEq)]
+struct Columns {
     id: Option<Text>,
     user_name: Text,
     display_name: Text,
@@ -58,7 +66,28 @@ pub struct CachedUser {
     active: bool,
     version: Option<Text>,
     last_modified: Option<DateTime<Utc>>,
-    pub bu: Option<BuPath>,
+}
+
+impl Columns {
+    /// The columns `summary` (read from `json`) gives.
+    fn of(summary: UserSummary<'_>, json: &str) -> Columns {
+        let text = |value: Cow<'_, str>| Text::of(json, value);
+        let user_type = UserType::from_scim(summary.user_type.as_deref());
+        let display_name = text(display_name_of(&summary));
+        let UserSummary { id, user_name, given_name, family_name, active, email, version, last_modified, .. } = summary;
+        Columns {
+            id: id.map(text),
+            user_name: text(user_name),
+            display_name,
+            given_name: given_name.map(text),
+            family_name: family_name.map(text),
+            email: email.map(text),
+            user_type,
+            active: active.unwrap_or(true),
+            version: version.map(text),
+            last_modified,
+        }
+    }
 }
 
 impl CachedUser {
@@ -69,33 +98,22 @@ impl CachedUser {
         bu: impl FnOnce(&UserSummary<'_>, &str) -> Option<BuPath>,
     ) -> Result<CachedUser, serde_json::Error> {
         let summary = UserSummary::decode(&json)?;
-        let text = |value: Cow<'_, str>| Text::of(&json, value);
         let bu = bu(&summary, &json);
-        let user_type = UserType::from_scim(summary.user_type.as_deref());
-        let display_name = text(display_name_of(&summary));
-        let UserSummary { id, user_name, given_name, family_name, active, email, version, last_modified, .. } = summary;
-        let (id, user_name, given_name, family_name, email, version) = (
-            id.map(text),
-            text(user_name),
-            given_name.map(text),
-            family_name.map(text),
-            email.map(text),
-            version.map(text),
-        );
-        Ok(CachedUser {
-            json,
-            id,
-            user_name,
-            display_name,
-            given_name,
-            family_name,
-            email,
-            user_type,
-            active: active.unwrap_or(true),
-            version,
-            last_modified,
-            bu,
-        })
+        let columns = Columns::of(summary, &json);
+        Ok(CachedUser { json, columns, bu })
+    }
+
+    /// `decode`, for a user as a listing's page holds it (JSON serde_json accepted, which lets
+    /// its summary be read directly: `UserSummary::decode_raw`).
+    pub fn decode_raw(
+        json: Box<RawValue>,
+        bu: impl FnOnce(&UserSummary<'_>, &str) -> Option<BuPath>,
+    ) -> Result<CachedUser, serde_json::Error> {
+        let summary = UserSummary::decode_raw(&json)?;
+        let bu = bu(&summary, json.get());
+        let columns = Columns::of(summary, json.get());
+        // The same text, moved: the columns' ranges still hold.
+        Ok(CachedUser { json: json.into(), columns, bu })
     }
 
     /// `user` (serialised), in `bu`.
@@ -116,47 +134,47 @@ impl CachedUser {
     }
 
     pub fn id(&self) -> Option<&str> {
-        self.id.as_ref().map(|t| t.get(&self.json))
+        self.columns.id.as_ref().map(|t| t.get(&self.json))
     }
 
     pub fn user_name(&self) -> &str {
-        self.user_name.get(&self.json)
+        self.columns.user_name.get(&self.json)
     }
 
     /// `displayName`, else the formatted name, else given and family name, else `userName`.
     pub fn display_name(&self) -> &str {
-        self.display_name.get(&self.json)
+        self.columns.display_name.get(&self.json)
     }
 
     pub fn given_name(&self) -> Option<&str> {
-        self.given_name.as_ref().map(|t| t.get(&self.json))
+        self.columns.given_name.as_ref().map(|t| t.get(&self.json))
     }
 
     pub fn family_name(&self) -> Option<&str> {
-        self.family_name.as_ref().map(|t| t.get(&self.json))
+        self.columns.family_name.as_ref().map(|t| t.get(&self.json))
     }
 
     /// The primary e-mail, else the first.
     pub fn email(&self) -> Option<&str> {
-        self.email.as_ref().map(|t| t.get(&self.json))
+        self.columns.email.as_ref().map(|t| t.get(&self.json))
     }
 
     pub fn user_type(&self) -> UserType {
-        self.user_type
+        self.columns.user_type
     }
 
     /// `active`; absent counts as active.
     pub fn active(&self) -> bool {
-        self.active
+        self.columns.active
     }
 
     /// The entity tag, `meta.version`.
     pub fn version(&self) -> Option<&str> {
-        self.version.as_ref().map(|t| t.get(&self.json))
+        self.columns.version.as_ref().map(|t| t.get(&self.json))
     }
 
     pub fn last_modified(&self) -> Option<DateTime<Utc>> {
-        self.last_modified
+        self.columns.last_modified
     }
 
     /// This user with its resource edited (tests).
@@ -209,15 +227,42 @@ mod tests {
         let cached = CachedUser::decode(json.into(), |_, _| BuPath::parse("EMEA/DE")).expect("a valid user");
         assert_eq!(cached.id(), Some("u1"));
         assert_eq!(cached.user_name(), "anna\u{e9}");
-        assert!(matches!(cached.user_name, Text::InJson(_)), "unescaped UTF-8 is borrowed: {:?}", cached.user_name);
+        assert!(
+            matches!(cached.columns.user_name, Text::InJson(_)),
+            "unescaped UTF-8 is borrowed: {:?}",
+            cached.columns.user_name
+        );
         assert_eq!(cached.family_name(), Some("Sch\"midt"));
-        assert!(matches!(cached.family_name, Some(Text::Own(_))), "an escaped value is copied");
+        assert!(matches!(cached.columns.family_name, Some(Text::Own(_))), "an escaped value is copied");
         assert_eq!(cached.display_name(), "Anna Sch\"midt", "given and family name when there is no displayName");
         assert_eq!((cached.email(), cached.version()), (Some("anna@x.example"), Some("W/\"3\"")));
         assert_eq!((cached.user_type(), cached.active()), (UserType::Partner, false));
         assert_eq!(cached.bu.as_ref().map(BuPath::as_str), Some("EMEA/DE"));
         let clone = cached.clone();
         assert_eq!(clone.user_name(), "anna\u{e9}", "a clone reads its own JSON");
+    }
+
+    #[test]
+    fn a_listed_user_is_cached_as_its_text_is() {
+        let listed = |json: serde_json::Value| {
+            let text = json.to_string();
+            let raw = RawValue::from_string(text.clone()).expect("valid JSON");
+            let bu = |_: &UserSummary<'_>, _: &str| BuPath::parse("EMEA/DE");
+            (CachedUser::decode_raw(raw, bu), CachedUser::decode(text.into(), bu))
+        };
+        let (raw, text) = listed(json!({
+            "id": "u1", "userName": "anna", "name": {"givenName": "Anna", "familyName": "Schmidt"},
+            "emails": [{"value": "anna@x.example", "primary": true}], "meta": {"version": "W/3"},
+        }));
+        let cached = raw.expect("a valid user");
+        assert_eq!(cached, text.expect("a valid user"), "the same columns and JSON as from its text");
+        assert!(matches!(cached.columns.user_name, Text::InJson(_)), "still ranges of the moved JSON");
+        assert_eq!(
+            (cached.user_name(), cached.display_name(), cached.email()),
+            ("anna", "Anna Schmidt", Some("anna@x.example"))
+        );
+        let (raw, text) = listed(json!({"id": "u2", "userName": 7}));
+        assert_eq!(raw.expect_err("not a user").to_string(), text.expect_err("not a user").to_string());
     }
 
     #[test]

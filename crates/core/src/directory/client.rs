@@ -2,7 +2,6 @@
 //! that say "later" (429, 5xx) with backoff.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bailiwick_scim::{AttributeName, Group, ListResponse, ScimErrorBody, User};
@@ -232,20 +231,19 @@ impl ScimClient {
     }
 
     /// Every user matching `filter`, each handed to `keep` as the JSON text the server sent
-    /// for it as soon as its page arrives (on the thread that reads the page), and only what
-    /// `keep` keeps kept; stops with `Error::Cancelled` before the next page once `cancelled` is
-    /// set (a page in flight is finished, not torn down). A full sync reads from each user only
-    /// what it caches, never building the whole `User`.
+    /// for it (already accepted as JSON) as soon as its page arrives (on the thread that reads
+    /// the page), and only what `keep` keeps kept; stops with `Error::Cancelled` before the next
+    /// page once `cancelled` is set (a page in flight is finished, not torn down). A full sync
+    /// reads from each user only what it caches, never building the whole `User`.
     pub async fn list_all_users_kept<U: Send + 'static>(
         &self,
         token: &AccessToken,
         filter: Option<&str>,
-        keep: Keep<Box<str>, U>,
+        keep: Keep<Box<RawValue>, U>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<U>, Error> {
         let query = ListQuery { filter, attributes: None, page_size: self.page_size };
-        let keep: Keep<Box<RawValue>, U> = Arc::new(move |json: Box<RawValue>| keep(json.into()));
         self.list_all_with("Users", token, query, keep, on_page, cancelled).await
     }
 
@@ -679,9 +677,9 @@ mod tests {
         });
         let client =
             ScimClient::new(reqwest::Client::new(), server.base.clone()).with_page_size(2).with_pages_in_flight(3);
-        let keep: Keep<Box<str>, String> = Arc::new(|json: Box<str>| {
-            let user: User = serde_json::from_str(&json)?;
-            assert_eq!(*json, json!({"id": user.id, "userName": user.user_name, "title": user.title}).to_string());
+        let keep: Keep<Box<RawValue>, String> = Arc::new(|json: Box<RawValue>| {
+            let user: User = serde_json::from_str(json.get())?;
+            assert_eq!(json.get(), json!({"id": user.id, "userName": user.user_name, "title": user.title}).to_string());
             Ok(Kept { id: user.id, kept: (user.title.as_deref() == Some("in")).then_some(user.user_name) })
         });
         let mut fetched = Vec::new();

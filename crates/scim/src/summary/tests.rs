@@ -176,3 +176,224 @@ proptest! {
         }
     }
 }
+
+/// A user as directories send them: every modelled attribute, no escapes.
+fn usual_user() -> Value {
+    json!({
+        "schemas": [schema::USER, schema::ENTERPRISE_USER],
+        "id": "2819c223-7f76-453a-919d-413861904646",
+        "externalId": "nw-1042",
+        "userName": "anna.schmidt@northwind.example",
+        "name": {"formatted": "Anna Schmidt", "familyName": "Schmidt", "givenName": "Anna", "honorificPrefix": "Dr."},
+        "displayName": "Anna Schmidt",
+        "title": "Compliance reviewer",
+        "userType": "Employee",
+        "active": true,
+        "emails": [
+            {"value": "anna@home.example", "type": "home"},
+            {"value": "anna.schmidt@northwind.example", "type": "work", "primary": true}
+        ],
+        "phoneNumbers": [{"value": "+49 30 1234", "type": "work"}],
+        "groups": [{"value": "g1", "$ref": "https://idp.example/scim/v2/Groups/g1", "display": "Authors", "type": "direct"}],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+            "employeeNumber": "1042", "costCenter": "4130", "organization": "Northwind",
+            "division": "EMEA/DE", "department": "Communications", "manager": {"value": "m1", "displayName": "Max"}
+        },
+        "meta": {
+            "resourceType": "User", "created": "2026-01-02T03:04:05Z", "lastModified": "2026-11-01T10:00:00.123Z",
+            "location": "https://idp.example/scim/v2/Users/2819c223", "version": "W/\"3694e05e9dff590\""
+        },
+        "x-seats": 3,
+        "x-flags": [true, false, null, -7]
+    })
+}
+
+fn raw(text: &str) -> Box<RawValue> {
+    RawValue::from_string(text.to_owned()).expect("valid JSON")
+}
+
+#[test]
+fn the_usual_user_is_read_directly_and_as_serde_reads_it() {
+    for json in [usual_user().to_string(), serde_json::to_string_pretty(&usual_user()).expect("serialises")] {
+        let direct = direct::summary(&json).expect("the usual user is read directly, not left to serde");
+        assert_eq!(direct, UserSummary::decode(&json).expect("a valid user"));
+        assert_eq!(direct.email.as_deref(), Some("anna.schmidt@northwind.example"), "the primary e-mail");
+        assert!(matches!(direct.user_name, Cow::Borrowed(_)), "borrowed from the JSON");
+        assert_eq!(direct.version.as_deref(), Some("W/\"3694e05e9dff590\""), "unescaped");
+        assert!(matches!(direct.version, Some(Cow::Owned(_))), "an escaped text is a copy");
+        assert_eq!(UserSummary::decode_raw(&raw(&json)).expect("a valid user"), direct);
+    }
+}
+
+#[test]
+fn what_serde_must_decide_is_left_to_it() {
+    let usual = usual_user();
+    let with = |attribute: &str, value: Value| {
+        let mut user = usual.clone();
+        user[attribute] = value;
+        user.to_string()
+    };
+    for json in [
+        with("displayName", json!("Anna \u{1}")),
+        with("x-seats", json!(1.5)),
+        with("x-seats", json!(12345678901234567890u64)),
+        with("x-flags", (0..40).fold(json!(1), |inner, _| json!([inner]))),
+        with("meta", json!({"lastModified": "2026-11-01T10:00:00+01:00"})),
+        with("name", json!(["a", "b"])),
+        r#"{"userName": "a", "userName": "b"}"#.to_owned(),
+        r#"{"userName": "a", "x": 1, "x": 2}"#.to_owned(),
+        r#"{"userName": "a", "emails": [{"type": "work"}]}"#.to_owned(),
+        r#"{"userName": "a", "groups": [{"display": "no value"}]}"#.to_owned(),
+        r#"{"userName": "a", "active": "yes"}"#.to_owned(),
+        r#"{"id": "u1"}"#.to_owned(),
+        r#"["not", "a", "user"]"#.to_owned(),
+    ] {
+        assert!(direct::summary(&json).is_none(), "left to serde: {json}");
+        let raw_json = raw(&json);
+        match (UserSummary::decode_raw(&raw_json), UserSummary::decode(&json)) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{json}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{json}"),
+            (a, b) => panic!("{json}: {a:?} against {b:?}"),
+        }
+    }
+}
+
+#[test]
+fn raw_values_hold_no_control_characters_in_strings() {
+    // The direct reader finds a string's end by its quote alone: it relies on this.
+    for text in ["\"a\u{1}b\"", "{\"userName\": \"a\nb\"}", "{\"a\u{1f}\": 1}"] {
+        assert!(RawValue::from_string(text.to_owned()).is_err(), "{text:?}");
+    }
+}
+
+/// Values as directories send them, and some the direct reader leaves to serde.
+fn usual_value() -> impl Strategy<Value = Value> {
+    usual_scalar().prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            proptest::collection::vec((inner_name(), inner), 0..4)
+                .prop_map(|entries| Value::Object(entries.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// Scalars, strings with escapes and timestamps of every shape among them.
+fn usual_scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter("JSON numbers", |f| f.is_finite()).prop_map(Value::from),
+        "[a-zé \"\\\\/\n\u{1}]{0,6}".prop_map(Value::String),
+        prop_oneof![
+            Just("2026-11-01T10:00:00Z"),
+            Just("2026-11-01T10:00:00.5Z"),
+            Just("2026-02-30T10:00:00Z"),
+            Just("2026-11-01T10:00:00+02:00"),
+            Just("2016-12-31T23:59:60Z"),
+        ]
+        .prop_map(Value::from),
+    ]
+}
+
+/// A user, attributes possibly twice, in any spelling and of any type.
+fn usual_user_text() -> impl Strategy<Value = String> {
+    let attribute = (attribute_name(), prop_oneof![3 => usual_value(), 1 => emails()]);
+    (proptest::collection::vec(attribute, 0..8), any::<bool>(), any::<bool>()).prop_map(
+        |(attributes, named, pretty)| {
+            let mut fields: Vec<String> =
+                attributes.iter().map(|(name, value)| format!("{}: {value}", Value::from(name.as_str()))).collect();
+            if named {
+                fields.push(r#""userName": "anna""#.to_owned());
+            }
+            let separator = if pretty { ",\n  " } else { "," };
+            format!("{{{}}}", fields.join(separator))
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Whatever the direct reader reads, serde reads the same; where it gives up, `decode_raw`
+    /// says what serde says.
+    #[test]
+    fn the_direct_reader_agrees_with_serde(text in usual_user_text()) {
+        let serde_read = UserSummary::decode(&text);
+        if let Some(direct) = direct::summary(&text) {
+            prop_assert_eq!(Some(&direct), serde_read.as_ref().ok(), "{}", text);
+        }
+        match (UserSummary::decode_raw(&raw(&text)), serde_read) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "{:?} against {:?} for {}", a, b, text),
+        }
+    }
+
+    /// The usual user with one attribute replaced by anything: still what serde reads.
+    #[test]
+    fn the_direct_reader_agrees_with_serde_on_a_usual_user_changed(name in attribute_name(), value in usual_value()) {
+        let mut user = usual_user();
+        if let Some(object) = user.as_object_mut() {
+            let existing = object.keys().find(|k| k.eq_ignore_ascii_case(&name)).cloned();
+            object.remove(existing.as_deref().unwrap_or(""));
+            object.insert(name, value);
+        }
+        let text = user.to_string();
+        let serde_read = UserSummary::decode(&text);
+        if let Some(direct) = direct::summary(&text) {
+            prop_assert_eq!(Some(&direct), serde_read.as_ref().ok(), "{}", text);
+        }
+    }
+
+    /// The usual user with one attribute inside `name`, `meta`, the extension, an e-mail or a
+    /// group replaced by anything: still what serde reads.
+    #[test]
+    fn the_direct_reader_agrees_with_serde_inside_the_usual_user(
+        path in proptest::sample::select(vec![
+            "/name", "/meta", "/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "/emails/1", "/groups/0",
+        ]),
+        name in inner_name(),
+        value in prop_oneof![usual_scalar(), usual_value()],
+    ) {
+        let mut user = usual_user();
+        if let Some(object) = user.pointer_mut(path).and_then(Value::as_object_mut) {
+            object.insert(name, value);
+        }
+        let text = user.to_string();
+        let serde_read = UserSummary::decode(&text);
+        if let Some(direct) = direct::summary(&text) {
+            prop_assert_eq!(Some(&direct), serde_read.as_ref().ok(), "{}", text);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The usual user's text with a few bytes changed: whatever serde_json still accepts as
+    /// JSON, `decode_raw` reads without panicking, as serde reads it.
+    #[test]
+    fn a_damaged_user_is_read_as_serde_reads_it(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), "[\\[\\]{}\",:0-9a-z\\\\ .eE+-]{0,2}"), 1..4),
+    ) {
+        let mut text = usual_user().to_string();
+        for (at, insert) in edits {
+            let mut at = at.index(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let end = (at + 1).min(text.len());
+            let end = if text.is_char_boundary(end) { end } else { at };
+            text.replace_range(at..end, &insert);
+        }
+        if let Ok(raw) = RawValue::from_string(text.clone()) {
+            match (UserSummary::decode_raw(&raw), UserSummary::decode(&text)) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => prop_assert!(false, "{:?} against {:?} for {}", a, b, text),
+            }
+        }
+    }
+}
