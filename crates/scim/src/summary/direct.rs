@@ -6,7 +6,7 @@
 //! reader walks the text once and keeps slices of it; a string with escapes (such as the usual
 //! version, `W/\"3\"`) is unescaped by serde_json. It answers only when it is sure to give what
 //! the serde decoder gives, and gives up (`None`) on:
-//! - a `\u` escape anywhere in the user (serde refuses some), or an escaped attribute name;
+//! - a `\u` escape serde refuses (a lone surrogate), or an escaped attribute name;
 //! - a number that is not a plain integer (serde may find it out of range);
 //! - nesting deeper than users are;
 //! - an attribute given twice, a type the serde decoder refuses, a timestamp in an unusual
@@ -124,26 +124,30 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A string with its quotes, and whether it has escapes; `None` for a `\u` escape.
+    /// A string with its quotes, and whether it has escapes; `None` for a `\u` escape serde
+    /// refuses (a lone surrogate).
     fn quoted_string(&mut self) -> Option<(&'a str, bool)> {
         if self.next()? != Start::String {
             return None;
         }
         let bytes = self.text.as_bytes();
-        let (start, mut end, mut escaped) = (self.at, self.at + 1, false);
+        let (start, mut end) = (self.at, self.at + 1);
+        let (mut escaped, mut unicode) = (false, false);
         loop {
             end += quote_or_backslash(bytes.get(end..)?)?;
             if bytes[end] == b'"' {
                 break;
             }
-            if bytes.get(end + 1)? == &b'u' {
-                return None;
-            }
             escaped = true;
+            unicode |= *bytes.get(end + 1)? == b'u';
             end += 2;
         }
         self.at = end + 1;
-        Some((self.text.get(start..self.at)?, escaped))
+        let quoted = self.text.get(start..self.at)?;
+        if unicode && !serde_reads_as_string(quoted) {
+            return None;
+        }
+        Some((quoted, escaped))
     }
 
     /// `null`, consumed; `false` (nothing consumed) for anything else.
@@ -497,6 +501,13 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     }
     let done = bytes.len() - chunks.remainder().len();
     chunks.remainder().iter().position(|&b| b == b'"' || b == b'\\').map(|at| done + at)
+}
+
+/// Whether serde reads `quoted`, a string with a `\\u` escape, as a string (a lone surrogate
+/// it refuses). Few strings have one.
+#[cold]
+fn serde_reads_as_string(quoted: &str) -> bool {
+    serde_json::from_str::<String>(quoted).is_ok()
 }
 
 /// Where `name` is in `attributes`, in any case (RFC 7643 §2.1); the spelling given first, as

@@ -226,6 +226,21 @@ fn the_usual_user_is_read_directly_and_as_serde_reads_it() {
 }
 
 #[test]
+fn a_user_escaped_as_some_servers_escape_it_is_read_directly() {
+    // Every character outside ASCII, and the quotes of the version, as `\u` escapes.
+    let mut user = usual_user();
+    user["name"]["familyName"] = json!("Müller");
+    let json = user.to_string().replace('ü', "\\u00fc").replace("\\\"", "\\u0022");
+    assert!(json.contains("M\\u00fcller") && json.contains("W/\\u00223694e05e9dff590\\u0022"), "{json}");
+    let direct = direct::summary(&json).expect("read directly, not left to serde");
+    assert_eq!(direct, UserSummary::decode(&json).expect("a valid user"));
+    assert_eq!(
+        (direct.family_name.as_deref(), direct.version.as_deref()),
+        (Some("Müller"), Some("W/\"3694e05e9dff590\""))
+    );
+}
+
+#[test]
 fn what_serde_must_decide_is_left_to_it() {
     let usual = usual_user();
     let with = |attribute: &str, value: Value| {
@@ -234,7 +249,8 @@ fn what_serde_must_decide_is_left_to_it() {
         user.to_string()
     };
     for json in [
-        with("displayName", json!("Anna \u{1}")),
+        with("displayName", json!("Anna LONE")).replace("LONE", "\\ud800"),
+        with("x-seats", json!("LONE")).replace("LONE", "\\udc00 x"),
         with("x-seats", json!(1.5)),
         with("x-seats", json!(12345678901234567890u64)),
         with("x-flags", (0..40).fold(json!(1), |inner, _| json!([inner]))),
@@ -319,7 +335,9 @@ proptest! {
     /// Whatever the direct reader reads, serde reads the same; where it gives up, `decode_raw`
     /// says what serde says.
     #[test]
-    fn the_direct_reader_agrees_with_serde(text in usual_user_text()) {
+    fn the_direct_reader_agrees_with_serde(text in usual_user_text(), ascii_only in any::<bool>()) {
+        // As servers that escape every character outside ASCII send it.
+        let text = if ascii_only { text.replace('é', "\\u00e9") } else { text };
         let serde_read = UserSummary::decode(&text);
         if let Some(direct) = direct::summary(&text) {
             prop_assert_eq!(Some(&direct), serde_read.as_ref().ok(), "{}", text);
