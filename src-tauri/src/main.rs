@@ -50,6 +50,11 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
+    #[cfg(target_os = "linux")]
+    tracing::debug!(
+        egl_kept_out = webkit_env::egl_kept_out(),
+        "WebKitGTK's environment: OpenGL kept out of this process unless compositing is on"
+    );
 
     // Resolved before the app is built: the single-instance lock and the window state are named
     // after it, and both plugins act before the setup hook (the lock before any window opens).

@@ -12,9 +12,24 @@
 //!   (scripts/measure-desktop.sh). Turning every JIT off saved 21 MiB but made a search 60 ms
 //!   slower: not worth it. Off, unless `BAILIWICK_WEBKIT_JIT=1`.
 //!
-//! A variable the admin set (`WEBKIT_DISABLE_COMPOSITING_MODE`, `JSC_useDFGJIT`) is left as it is.
-//! The ones the app sets are for its own web view only: the browser it opens for a sign-in does
-//! not inherit them ([`set_by_app`]), since a WebKit-based browser would take them too.
+//! - **OpenGL in the app's process**, while compositing is off. The web process then paints into
+//!   shared memory and the app's process puts that on the window with cairo: nothing there draws
+//!   with OpenGL. Yet GTK checks GLX when it opens the display, and WebKit opens an EGL display
+//!   when it starts the web process; each loads the Mesa driver, and LLVM with it, into the app's
+//!   process: 28 MiB of its idle memory, 20 MiB of the app's with its WebKit processes
+//!   (scripts/measure-desktop.sh; the web process then holds the driver's shared pages alone),
+//!   and 80 ms of its start. So GTK's OpenGL is off
+//!   (`GDK_GL=disable`), and the app's process is shown no EGL driver: libglvnd, which dispatches
+//!   EGL to the drivers, reads its list of them once per process, and reads it here while
+//!   `__EGL_VENDOR_LIBRARY_FILENAMES` names none; the variable is gone again before any other
+//!   process starts, so the web process, which cannot start without EGL, loads its driver as
+//!   before. Without libglvnd, nothing changes. Left alone when the admin set one of the
+//!   variables, or kept compositing.
+//!
+//! A variable the admin set (`WEBKIT_DISABLE_COMPOSITING_MODE`, `JSC_useDFGJIT`, `GDK_GL`) is
+//! left as it is. The ones the app sets are for its own web view only: the browser it opens for
+//! a sign-in does not inherit them ([`set_by_app`]), since a WebKit-based browser would take them
+//! too.
 
 use std::ffi::OsStr;
 use std::sync::OnceLock;
@@ -33,11 +48,21 @@ const COMPOSITING: Switch =
 /// tier builds on the DFG, so both go.
 const OPTIMISING_JIT: Switch = Switch { webkit_var: "JSC_useDFGJIT", off: "0", keep_var: "BAILIWICK_WEBKIT_JIT" };
 
+/// GTK's OpenGL switch (`disable` turns it off).
+const GDK_GL: &str = "GDK_GL";
+/// Where libglvnd looks for EGL drivers: a list of driver files, or of directories of them.
+const EGL_VENDOR_FILES: &str = "__EGL_VENDOR_LIBRARY_FILENAMES";
+const EGL_VENDOR_DIRS: &str = "__EGL_VENDOR_LIBRARY_DIRS";
+/// A driver file that does not exist: a list with no driver on it.
+const NO_EGL_VENDOR: &str = "/nonexistent/bailiwick-no-egl-in-the-app-process.json";
+
 /// The variables `configure` set (not those the admin had set).
 static SET_BY_APP: OnceLock<Vec<&'static str>> = OnceLock::new();
+/// Whether the app's process was shown no EGL driver.
+static EGL_KEPT_OUT: OnceLock<bool> = OnceLock::new();
 
 /// Turns WebKit's compositing and JavaScript's optimising compilers off unless the environment
-/// says otherwise.
+/// says otherwise, and with compositing off keeps OpenGL out of the app's process.
 /// Call it first thing in `main`, before any thread starts: it changes the process's environment.
 pub fn configure() {
     let mut set = Vec::new();
@@ -47,7 +72,52 @@ pub fn configure() {
             set.push(switch.webkit_var);
         }
     }
+    let mut egl_kept_out = false;
+    if compositing_off(std::env::var_os(COMPOSITING.webkit_var).as_deref()) {
+        if std::env::var_os(GDK_GL).is_none() {
+            std::env::set_var(GDK_GL, "disable");
+            set.push(GDK_GL);
+        }
+        if std::env::var_os(EGL_VENDOR_FILES).is_none() && std::env::var_os(EGL_VENDOR_DIRS).is_none() {
+            std::env::set_var(EGL_VENDOR_FILES, NO_EGL_VENDOR);
+            egl_kept_out = egl_driver_list_is_empty();
+            std::env::remove_var(EGL_VENDOR_FILES);
+        }
+    }
     let _ = SET_BY_APP.set(set);
+    let _ = EGL_KEPT_OUT.set(egl_kept_out);
+}
+
+/// Whether `configure` showed the app's process no EGL driver (for the log).
+pub fn egl_kept_out() -> bool {
+    EGL_KEPT_OUT.get().copied().unwrap_or(false)
+}
+
+/// Whether WebKit composites with OpenGL, given `WEBKIT_DISABLE_COMPOSITING_MODE`: any value but
+/// `0` turns it off.
+fn compositing_off(disable_compositing: Option<&OsStr>) -> bool {
+    disable_compositing.is_some_and(|value| value != "0")
+}
+
+/// Asks the process's libEGL for its client extensions (`eglQueryString(EGL_NO_DISPLAY,
+/// EGL_EXTENSIONS)`), which makes libglvnd read its list of drivers, once for the process; an
+/// empty answer means the list is empty. `false` when no libEGL is loaded.
+fn egl_driver_list_is_empty() -> bool {
+    const EGL_EXTENSIONS: i32 = 0x3055;
+    type QueryString = unsafe extern "C" fn(*mut libc::c_void, i32) -> *const libc::c_char;
+    // SAFETY: `dlsym` takes RTLD_DEFAULT and a NUL-terminated name. A symbol found under that name
+    // is EGL's `eglQueryString(EGLDisplay, EGLint) -> const char *` (libEGL is loaded with
+    // WebKitGTK); EGL_NO_DISPLAY is a null pointer, and the answer is null or a NUL-terminated
+    // string that libEGL keeps.
+    unsafe {
+        let symbol = libc::dlsym(libc::RTLD_DEFAULT, c"eglQueryString".as_ptr());
+        if symbol.is_null() {
+            return false;
+        }
+        let query_string: QueryString = std::mem::transmute::<*mut libc::c_void, QueryString>(symbol);
+        let extensions = query_string(std::ptr::null_mut(), EGL_EXTENSIONS);
+        !extensions.is_null() && std::ffi::CStr::from_ptr(extensions).is_empty()
+    }
 }
 
 /// The variables the app set for its own web view, which the processes it starts (the sign-in
@@ -73,6 +143,14 @@ mod tests {
         assert!(turns_off(None, Some(OsStr::new("0"))), "only 1 keeps it");
         assert!(!turns_off(Some(OsStr::new("0")), None), "WebKit's own switch is left alone");
         assert!(!turns_off(Some(OsStr::new("1")), None), "already set");
+    }
+
+    #[test]
+    fn compositing_is_off_for_any_value_but_zero() {
+        assert!(compositing_off(Some(OsStr::new("1"))), "the app's own value");
+        assert!(compositing_off(Some(OsStr::new("true"))), "WebKit reads any value but 0 as off");
+        assert!(!compositing_off(Some(OsStr::new("0"))), "the admin turned it back on");
+        assert!(!compositing_off(None), "WebKit's default: on");
     }
 
     #[test]

@@ -326,8 +326,14 @@ fn start_sandbox(users: u64, profile: &Path, state: &Path) -> Server {
 
 /// The variables that choose how the app's WebKit is set up (src-tauri/src/webkit_env.rs): each
 /// mode sets its own, none is inherited from the shell that runs the measurement.
-const WEBKIT_VARIABLES: [&str; 4] =
-    ["BAILIWICK_WEBKIT_COMPOSITING", "BAILIWICK_WEBKIT_JIT", "WEBKIT_DISABLE_COMPOSITING_MODE", "JSC_useDFGJIT"];
+const WEBKIT_VARIABLES: [&str; 6] = [
+    "BAILIWICK_WEBKIT_COMPOSITING",
+    "BAILIWICK_WEBKIT_JIT",
+    "WEBKIT_DISABLE_COMPOSITING_MODE",
+    "JSC_useDFGJIT",
+    "GDK_GL",
+    "__EGL_VENDOR_LIBRARY_FILENAMES",
+];
 
 /// tauri-driver whose apps use `data_dir` and sign in through `browser`, with English text (the
 /// priming run finds its fields by test id, but the app follows the system language).
