@@ -1,14 +1,16 @@
 //! Decoding whatever a SCIM server sends: arbitrary JSON, JSON shaped like SCIM with every
 //! value of the wrong type somewhere, and arbitrary bytes are fed to the decoders the client
 //! and the sync use (User, Group, ListResponse<User>, the id-only listing, the error body, the
-//! grant reader, the BU reader). A decoder may refuse, never panic; and what decodes can be
+//! grant reader, the BU reader, the listed user as the sync caches it). A decoder may refuse, never panic; and what decodes can be
 //! read further (BU, e-mail) and written back as JSON, as the cache does.
 
+use bailiwick_core::cache::CachedUser;
 use bailiwick_core::directory::{bu_in_json, bu_of, UserStub};
 use bailiwick_core::grant::Grant;
 use bailiwick_core::profile::DEFAULT_BU_ATTRIBUTE;
 use bailiwick_scim::{Group, ListResponse, ScimErrorBody, User};
 use proptest::prelude::*;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// Keys that SCIM resources, list responses, errors and grants use, so generated objects reach
@@ -130,6 +132,17 @@ fn exercise_user(user: &User) {
 fn decode_bytes(bytes: &[u8]) {
     if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
         decode_everything(&value);
+    }
+    // The sync's reader of a listed user (its summary read directly where it can be), on any
+    // text serde_json accepts as JSON, as a page's users are: it says what serde says.
+    if let Ok(raw) = serde_json::from_slice::<Box<RawValue>>(bytes) {
+        let listed = CachedUser::decode_raw(raw.clone(), |_, _| None);
+        let decoded = CachedUser::decode(raw.get().into(), |_, _| None);
+        match (listed, decoded) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "the listed user is cached as its text decodes"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => panic!("{a:?} against {b:?}"),
+        }
     }
     let _ = serde_json::from_slice::<User>(bytes);
     let _ = serde_json::from_slice::<Group>(bytes);
