@@ -18,13 +18,12 @@
 //!   when it starts the web process; each loads the Mesa driver, and LLVM with it, into the app's
 //!   process: 28 MiB of its idle memory, 20 MiB of the app's with its WebKit processes
 //!   (scripts/measure-desktop.sh; the web process then holds the driver's shared pages alone),
-//!   and 80 ms of its start. So GTK's OpenGL is off
-//!   (`GDK_GL=disable`), and the app's process is shown no EGL driver: libglvnd, which dispatches
-//!   EGL to the drivers, reads its list of them once per process, and reads it here while
-//!   `__EGL_VENDOR_LIBRARY_FILENAMES` names none; the variable is gone again before any other
-//!   process starts, so the web process, which cannot start without EGL, loads its driver as
-//!   before. Without libglvnd, nothing changes. Left alone when the admin set one of the
-//!   variables, or kept compositing.
+//!   and 80 ms of its start. So GTK's OpenGL is off (`GDK_GL=disable`), and the app's process is
+//!   shown no EGL driver: libglvnd, which dispatches EGL to the drivers, reads its list of them
+//!   once per process, and reads it here while `__EGL_VENDOR_LIBRARY_FILENAMES` names none; the
+//!   variable is gone again before any other process starts, so the web process, which cannot
+//!   start without EGL, loads its driver as before. Without libglvnd, nothing changes. Left alone
+//!   when the admin set one of the variables, or kept compositing.
 //!
 //! A variable the admin set (`WEBKIT_DISABLE_COMPOSITING_MODE`, `JSC_useDFGJIT`, `GDK_GL`) is
 //! left as it is. The ones the app sets are for its own web view only: the browser it opens for
