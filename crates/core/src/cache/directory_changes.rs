@@ -40,6 +40,7 @@ pub(super) fn apply(conn: &Connection, change: &DirectoryChange) -> Result<(), E
         DirectoryChange::UserGone { user_id } => {
             search_index::forget_user(conn, user_id)?;
             conn.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
+            conn.execute("DELETE FROM user_resources WHERE id = ?1", [user_id])?;
         }
         DirectoryChange::Membership { group_id, user_id, member: true } => {
             conn.execute(

@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::grant::Grant;
 use crate::secret::CacheKey;
 use user_order::SortKey;
-use user_rows::{insert_user_row, update_user_row, upsert_user_row};
+use user_rows::{insert_resource, insert_user_row, update_user_row, upsert_user_row};
 
 pub use audit_log::AuditQuery;
 pub use cached_user::CachedUser;
@@ -56,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_users_in_list_order.sql"),
     include_str!("migrations/0006_users_without_last_modified.sql"),
     include_str!("migrations/0007_users_rebuilt_for_bulk_inserts.sql"),
+    include_str!("migrations/0008_user_resources_apart.sql"),
 ];
 
 /// The first row that points at a missing row (foreign keys), described.
@@ -77,14 +78,39 @@ const CACHE_SIZE: i64 = -32_768;
 /// the four indexes and of the search index.
 const BULK_CACHE_KIB_PER_USER: i64 = 2;
 
+/// KiB of page cache per changed user while an incremental sync writes: three 16 KiB pages, one
+/// each of the index on id, the table and the resources, which comparing the user reads and
+/// writing it reads again. With the usual 32 MiB, 1,000 changed users of 100,000 already took
+/// more than the cache held, and writing them read every page a second time (decrypting it).
+const INCREMENTAL_CACHE_KIB_PER_USER: i64 = 3 * PAGE_SIZE as i64 / 1024;
+
 /// The page cache while a full sync writes `users` users, in KiB (negative, as `cache_size`
 /// takes it): enough that the whole write stays in memory until the commit, instead of pages
 /// being spilled to the WAL and read back by each index build; never less than the usual 32 MiB
 /// nor more than 512 MiB. Measured with 100,000 users: the write took 4.4–5.2 s instead of
 /// 6.2–7.1 s (with 1 KiB a user, for the rows only), for about 130 MiB more at the sync's peak.
 fn bulk_cache_size(users: usize) -> i64 {
-    let kib = i64::try_from(users).unwrap_or(i64::MAX).saturating_mul(BULK_CACHE_KIB_PER_USER);
+    write_cache_size(users, BULK_CACHE_KIB_PER_USER)
+}
+
+/// The page cache while an incremental sync writes `upserts` users (as `bulk_cache_size`).
+fn incremental_cache_size(upserts: usize) -> i64 {
+    write_cache_size(upserts, INCREMENTAL_CACHE_KIB_PER_USER)
+}
+
+fn write_cache_size(users: usize, kib_per_user: i64) -> i64 {
+    let kib = i64::try_from(users).unwrap_or(i64::MAX).saturating_mul(kib_per_user);
     -kib.clamp(-CACHE_SIZE, 524_288)
+}
+
+/// Runs `write` with a page cache of `size` (as `cache_size` takes it), then gives the
+/// connection back the cache it had.
+fn with_page_cache<T>(conn: &Connection, size: i64, write: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    let previous: i64 = conn.pragma_query_value(None, "cache_size", |row| row.get(0))?;
+    conn.pragma_update(None, "cache_size", size)?;
+    let written = write();
+    conn.pragma_update(None, "cache_size", previous)?;
+    written
 }
 
 /// The newest schema this build knows.
@@ -328,7 +354,8 @@ impl Cache {
     pub fn clear_directory(&mut self) -> Result<(), Error> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
-            "DELETE FROM memberships; DELETE FROM users; DELETE FROM groups; DELETE FROM grants WHERE mode = 'server';",
+            "DELETE FROM memberships; DELETE FROM users; DELETE FROM user_resources; DELETE FROM groups;
+             DELETE FROM grants WHERE mode = 'server';",
         )?;
         search_index::reindex_all(&tx)?;
         tx.execute("DELETE FROM meta WHERE key = ?1", [meta_key::LAST_SYNC_AT])?;
@@ -431,25 +458,22 @@ fn replace_directory_in(
     server_grants: Option<&[Grant]>,
     synced_at: DateTime<Utc>,
 ) -> Result<DirectoryCounts, Error> {
-    tx.execute_batch("DELETE FROM memberships; DELETE FROM users;")?;
+    tx.execute_batch("DELETE FROM memberships; DELETE FROM users; DELETE FROM user_resources;")?;
     replace_server_grants(tx, server_grants)?;
     // Inserting into an index row by row costs a B-tree search per row and index; building
     // each index once, from the full table, is a sort. A rollback brings the indexes back too.
     let indexes = SecondaryIndexes::drop_on(tx, "users")?;
-    // The primary key's index on `id` takes its entries in random order, and each index build
-    // and the search index read the whole table: with a page cache smaller than the rows,
-    // pages are spilled to the WAL and read back, again and again. A larger cache for this
-    // write only.
-    tx.pragma_update(None, "cache_size", bulk_cache_size(users.len()))?;
-    let written = insert_users_and_indexes(tx, users, indexes, groups);
-    tx.pragma_update(None, "cache_size", CACHE_SIZE)?;
-    written?;
+    // Each index build and the search index read the whole table: with a page cache smaller
+    // than the rows, pages are spilled to the WAL and read back, again and again. A larger
+    // cache for this write only.
+    with_page_cache(tx, bulk_cache_size(users.len()), || insert_users_and_indexes(tx, users, indexes, groups))?;
     set_meta(tx, meta_key::LAST_SYNC_AT, &synced_at.to_rfc3339())?;
     directory_counts(tx)
 }
 
 /// Inserts `users` into the emptied table, numbered in the order they are listed (see
-/// `user_order`), then builds the indexes, the memberships and the search index over them.
+/// `user_order`), and their resources in id order; then builds the indexes, the memberships and
+/// the search index over them.
 fn insert_users_and_indexes(
     tx: &Connection,
     users: Vec<CachedUser>,
@@ -458,8 +482,26 @@ fn insert_users_and_indexes(
 ) -> Result<(), Error> {
     let rows = tracing::info_span!("rows", users = users.len()).entered();
     let mut keyed = keyed_once(&users);
-    // Keys are unique (each ends with the user's id): no order among equals to keep.
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // The resources go in id order, each at the end of their B-tree, sorted on another thread
+    // while the rows are put in key order. They are written first: the rows written after them
+    // are the pages the page cache then holds, which each index build reads again.
+    let by_id = users_of(&keyed);
+    let resources = std::thread::scope(|scope| {
+        let sorting =
+            std::thread::Builder::new().name("bailiwick-sort".to_owned()).spawn_scoped(scope, || sorted_by_id(by_id));
+        // Keys are unique (each ends with the user's id): no order among equals to keep.
+        user_order::sort_by_key(&mut keyed);
+        match sorting {
+            Ok(sorting) => sorting.join().map_err(|_| Error::Io(std::io::Error::other("sorting users by id failed"))),
+            Err(error) => {
+                tracing::debug!(%error, "sorting by id on this thread: no other");
+                Ok(sorted_by_id(users_of(&keyed)))
+            }
+        }
+    })?;
+    for cached in resources {
+        insert_resource(tx, cached)?;
+    }
     for (position, (_, cached)) in (1_i64..).zip(keyed) {
         insert_user_row(tx, cached, position * user_order::GAP)?;
     }
@@ -473,6 +515,17 @@ fn insert_users_and_indexes(
     // Indexed once after the inserts (faster than row by row), in the same transaction:
     // a reader never sees users the index does not know, or the reverse.
     tracing::info_span!("search index").in_scope(|| search_index::reindex_all(tx))
+}
+
+/// The users of `keyed`.
+fn users_of<'u>(keyed: &[(SortKey<'u>, &'u CachedUser)]) -> Vec<&'u CachedUser> {
+    keyed.iter().map(|(_, cached)| *cached).collect()
+}
+
+/// `users` in id order.
+fn sorted_by_id(mut users: Vec<&CachedUser>) -> Vec<&CachedUser> {
+    users.sort_unstable_by(|a, b| a.id().cmp(&b.id()));
+    users
 }
 
 /// Drops `value` on a thread of its own (inline if none can be started).

@@ -133,9 +133,10 @@ impl<'c> TouchedUsers<'c> {
         Ok(())
     }
 
-    /// Deletes the touched users' rows (their memberships go with them).
+    /// Deletes the touched users' rows and resources (their memberships go with them).
     pub(super) fn delete_rows(&self) -> Result<(), Error> {
         self.conn.execute("DELETE FROM users WHERE id IN (SELECT id FROM temp.touched_users)", [])?;
+        self.conn.execute("DELETE FROM user_resources WHERE id IN (SELECT id FROM temp.touched_users)", [])?;
         Ok(())
     }
 

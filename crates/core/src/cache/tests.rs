@@ -1,4 +1,6 @@
 use bailiwick_scim::{Group, Member, User};
+use std::collections::HashSet;
+
 use chrono::TimeZone;
 use serde_json::{json, Value};
 
@@ -275,7 +277,7 @@ fn user_indexes(cache: &Cache) -> Vec<(String, String)> {
 fn a_full_replace_rebuilds_the_users_indexes_as_the_migrations_defined_them_even_when_it_fails() {
     let mut cache = seeded();
     let before = user_indexes(&cache);
-    assert_eq!(before.len(), 6, "the migrations' secondary indexes on users: {before:?}");
+    assert_eq!(before.len(), 5, "the migrations' secondary indexes on users: {before:?}");
 
     let next: Vec<CachedUser> =
         (0..50).map(|i| user(&format!("u{i}"), &format!("user{i:02}"), None, "EMEA/DE", "Employee")).collect();
@@ -452,7 +454,7 @@ fn writing_a_user_builds_no_temporary_table_for_the_checks_yet_the_checks_hold()
     }
     let insert = |user_type: &str, active: i64| {
         cache.conn.execute(
-            "INSERT INTO users (id, user_name, display_name, user_type, active, raw) VALUES (?1, 'u', 'U', ?2, ?3, '{}')",
+            "INSERT INTO users (id, user_name, display_name, user_type, active) VALUES (?1, 'u', 'U', ?2, ?3)",
             params![format!("{user_type}-{active}"), user_type, active],
         )
     };
@@ -515,9 +517,9 @@ fn a_version_six_cache_keeps_its_users_rowids_search_and_memberships_when_its_ta
             |r| r.get(0),
         )
         .expect("counts");
-    assert_eq!(indexes, 6, "the indexes are back, and the one on id");
+    assert_eq!(indexes, 5, "the indexes are back, and the one on id");
     let twice = cache.conn.execute(
-        "INSERT INTO users (id, user_name, display_name, user_type, active, raw) VALUES ('1', 'z', 'Z', 'employee', 1, '{}')",
+        "INSERT INTO users (id, user_name, display_name, user_type, active) VALUES ('1', 'z', 'Z', 'employee', 1)",
         [],
     );
     assert!(twice.is_err_and(|e| e.to_string().contains("UNIQUE constraint failed: users.id")), "ids stay unique");
@@ -626,7 +628,7 @@ fn users_without_a_last_modified_are_counted_from_their_own_index() {
             row.get(3)
         })
         .expect("plans");
-    assert!(plan.contains("users_without_last_modified"), "the whole table is not read on every sync: {plan}");
+    assert!(plan.contains("user_resources_without_last_modified"), "the whole table is not read on every sync: {plan}");
 }
 
 /// `cached` with `json` set to its resource's JSON, attributes in reverse order and spaced:
@@ -645,7 +647,7 @@ fn as_sent_by_a_server(cached: &CachedUser) -> CachedUser {
 }
 
 fn stored_json(cache: &Cache, id: &str) -> String {
-    cache.conn.query_row("SELECT raw FROM users WHERE id = ?1", [id], |row| row.get(0)).expect("cached")
+    cache.conn.query_row("SELECT raw FROM user_resources WHERE id = ?1", [id], |row| row.get(0)).expect("cached")
 }
 
 #[test]
@@ -757,4 +759,159 @@ fn an_incremental_change_rewrites_only_what_it_changes_and_every_index_stays_rig
 
     let integrity: String = cache.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("checks");
     assert_eq!(integrity, "ok", "every index agrees with the table");
+}
+
+/// The ids of the cached users, and the ids of the stored resources: always the same.
+fn user_and_resource_ids(cache: &Cache) -> (Vec<String>, Vec<String>) {
+    let ids = |sql: &str| -> Vec<String> {
+        let mut statement = cache.conn.prepare(sql).expect("prepares");
+        let rows = statement.query_map([], |row| row.get(0)).expect("reads");
+        rows.collect::<Result<_, _>>().expect("reads")
+    };
+    (ids("SELECT id FROM users ORDER BY id"), ids("SELECT id FROM user_resources ORDER BY id"))
+}
+
+#[test]
+fn every_write_that_removes_or_renumbers_users_keeps_one_resource_per_user() {
+    let mut cache = seeded();
+    let (users, resources) = user_and_resource_ids(&cache);
+    assert_eq!((users.len(), &resources), (5, &users));
+
+    // A full sync with fewer users.
+    let kept = vec![
+        user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee"),
+        user("3", "carl.jones", None, "AMER/US", "Service"),
+        user("4", "dora_emea", Some("Dora"), "EMEAX", "Employee"),
+        user("6", "fay.new", Some("Fay New"), "EMEA", "Employee"),
+    ];
+    cache.replace_directory(kept.clone(), &[], at(10)).expect("replaces");
+    let (users, resources) = user_and_resource_ids(&cache);
+    assert_eq!((users.as_slice(), &resources), (["1", "3", "4", "6"].map(String::from).as_slice(), &users));
+
+    // An incremental sync: 3 is gone, 4 renamed (its rowid moves), 7 added.
+    let live: HashSet<String> = ["1", "4", "6", "7"].map(String::from).into();
+    let renamed = user("4", "dora_emea", Some("Aaron Dora"), "EMEAX", "Employee");
+    let upserts = vec![renamed.clone(), user("7", "gus", Some("Gus"), "AMER", "Employee")];
+    let sync = IncrementalSync {
+        upserts: &upserts,
+        live_ids: Some(&live),
+        gone: None,
+        groups: &[],
+        server_grants: None,
+        scope_key: "s",
+        everyone_listed: None,
+    };
+    cache.apply_incremental_sync(&sync, at(11)).expect("applies");
+    let (users, resources) = user_and_resource_ids(&cache);
+    assert_eq!((users.as_slice(), &resources), (["1", "4", "6", "7"].map(String::from).as_slice(), &users));
+    assert_eq!(stored_json(&cache, "4"), renamed.json(), "the moved user's resource is its new one");
+
+    // A change the outbox applies: a user gone.
+    directory_changes::apply(&cache.conn, &DirectoryChange::UserGone { user_id: "6".into() }).expect("applies");
+    let (users, resources) = user_and_resource_ids(&cache);
+    assert_eq!((users.as_slice(), &resources), (["1", "4", "7"].map(String::from).as_slice(), &users));
+
+    cache.clear_directory().expect("clears");
+    assert_eq!(user_and_resource_ids(&cache), (vec![], vec![]));
+}
+
+#[test]
+fn migration_eight_moves_each_resource_beside_its_user_and_keeps_the_rowids() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    {
+        let conn = Connection::open(&path).expect("raw open");
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).expect("schema 7");
+        }
+        conn.execute_batch(
+            "INSERT INTO users (rowid, id, user_name, display_name, user_type, active, raw) VALUES
+                 (1024, 'b', 'zoe', 'Zoe Quinn', 'employee', 1, '{\"id\":\"b\",\"userName\":\"zoe\"}'),
+                 (2048, 'a', 'anna', 'Anna Schmidt', 'partner', 0, '{\"id\":\"a\",\"userName\":\"anna\"}');
+             INSERT INTO users_search (rowid, doc) SELECT rowid, user_name || char(10) || display_name FROM users;
+             PRAGMA user_version = 7;",
+        )
+        .expect("a version 7 cache");
+    }
+    let cache = Cache::open(&path).expect("migrates");
+    assert_eq!(cache.schema_version().expect("version"), SCHEMA_VERSION);
+    let rowids: Vec<(i64, String)> = {
+        let mut statement = cache.conn.prepare("SELECT rowid, id FROM users ORDER BY rowid").expect("prepares");
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).expect("reads");
+        rows.collect::<Result<_, _>>().expect("reads")
+    };
+    assert_eq!(rowids, [(1024, "b".into()), (2048, "a".into())]);
+    assert_eq!(stored_json(&cache, "a"), r#"{"id":"a","userName":"anna"}"#);
+    assert_eq!(cache.user_resource("b").expect("reads").map(|u| u.user_name), Some("zoe".into()));
+    let columns: Vec<String> = {
+        let mut statement = cache.conn.prepare("SELECT name FROM pragma_table_info('users')").expect("prepares");
+        let rows = statement.query_map([], |row| row.get(0)).expect("reads");
+        rows.collect::<Result<_, _>>().expect("reads")
+    };
+    assert!(!columns.contains(&"raw".to_owned()), "the resources left the users' rows: {columns:?}");
+    assert_eq!(search_ids(&cache, "zoe"), ["b"], "the search index still points at the rows");
+}
+
+#[test]
+fn a_change_only_the_resource_holds_writes_the_resource_and_not_the_users_row() {
+    let cache = seeded();
+    let stored = cache.user_resource("1").expect("reads").expect("cached");
+    let rows_written = |cached: &CachedUser| {
+        let before = cache.conn.total_changes();
+        user_rows::update_user_row(&cache.conn, cached).expect("writes");
+        cache.conn.total_changes() - before
+    };
+    let retitled = stored.clone();
+    let retitled = CachedUser::new(&retitled, Some(bu("EMEA/DE"))).expect("serialises").edited(|u| {
+        u.title = Some("Compliance reviewer".into());
+        u.meta.get_or_insert_with(Default::default).version = Some("W/\"2\"".into());
+    });
+    assert_eq!(rows_written(&retitled), 1, "the resource alone");
+    assert_eq!(cache.user_version("1").expect("reads").as_deref(), Some("W/\"2\""), "the version is the resource's");
+    let moved = retitled.edited(|u| u.emails[0].value = "anna.neu@example.com".into());
+    assert_eq!(rows_written(&moved), 2, "the row (its e-mail) and the resource");
+    let mut to_fr = moved.clone();
+    to_fr.bu = Some(bu("EMEA/FR"));
+    assert_eq!(rows_written(&to_fr), 2, "the row (its BU) and the resource");
+    assert_eq!(
+        cache.user("1").expect("reads").map(|row| (row.email, row.bu)),
+        Some((Some("anna.neu@example.com".into()), Some("EMEA/FR".into())))
+    );
+}
+
+#[test]
+fn a_full_sync_counts_users_added_changed_and_removed_by_version_time_bu_or_resource() {
+    let mut cache = seeded();
+    let replace = |cache: &mut Cache, users: Vec<CachedUser>| {
+        cache.replace_directory_for_sync(users, &[], None, at(10), "s", None).expect("replaces").1
+    };
+    let undated = |cached: CachedUser, title: &str| {
+        cached.edited(|u| {
+            u.meta = None;
+            u.title = Some(title.into());
+        })
+    };
+    let first = vec![
+        user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee"),
+        user("2", "bruno.petit", Some("bruno Petit"), "EMEA/FR", "Partner"),
+        user("3", "carl.jones", None, "AMER/US", "Service"),
+        undated(user("4", "dora_emea", Some("Dora"), "EMEAX", "Employee"), "Author"),
+        undated(user("5", "eve.kumar", Some("Eve Kumar"), "EMEA", "contractor"), "Author"),
+    ];
+    replace(&mut cache, first.clone());
+    let mut moved = first[2].clone();
+    moved.bu = Some(bu("AMER/BR"));
+    let second = vec![
+        first[0].clone(),
+        first[1].edited(|u| u.meta.get_or_insert_with(Default::default).version = Some("W/\"9\"".into())),
+        moved,
+        undated(user("4", "dora_emea", Some("Dora"), "EMEAX", "Employee"), "Reviewer"),
+        user("6", "fay.new", Some("Fay New"), "EMEA", "Employee"),
+    ];
+    let changes = replace(&mut cache, second);
+    assert_eq!(
+        (changes.added, changes.changed, changes.removed),
+        (1, 3, 1),
+        "6 added; 2 (version), 3 (BU), 4 (no version or time: its resource) changed; 5 removed: {changes:?}"
+    );
 }

@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -46,6 +47,46 @@ impl PartialOrd for SortKey<'_> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
+}
+
+impl SortKey<'_> {
+    /// Appends the key to `out` as bytes that compare (as slices) the way the keys do: the
+    /// names folded as NOCASE folds them, each NUL written as `00 01` and each name ended by
+    /// `00 00`, which sorts below any byte that can follow it; then the id as it is.
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        for name in [&self.display_name, &self.user_name] {
+            for byte in name.bytes() {
+                match byte {
+                    0 => out.extend_from_slice(&[0, 1]),
+                    byte => out.push(byte.to_ascii_lowercase()),
+                }
+            }
+            out.extend_from_slice(&[0, 0]);
+        }
+        out.extend_from_slice(self.id.as_bytes());
+    }
+}
+
+/// Sorts `items` by their keys, as sorting them by `SortKey`'s order would. A full sync sorts
+/// every user, and a key's text lies in its user's JSON, somewhere in a gigabyte at a million
+/// users, compared a byte at a time: 1.5 s, mostly waiting for memory. The keys are encoded
+/// once into one buffer instead (`encode_into`), and sorted by their first 8 bytes, then by
+/// the rest as plain bytes.
+pub(super) fn sort_by_key<T>(items: &mut Vec<(SortKey<'_>, T)>) {
+    let mut encoded: Vec<u8> = Vec::new();
+    let mut order: Vec<(u64, Range<usize>, usize)> = Vec::with_capacity(items.len());
+    for (at, (key, _)) in items.iter().enumerate() {
+        let start = encoded.len();
+        key.encode_into(&mut encoded);
+        let mut prefix = [0_u8; 8];
+        for (slot, byte) in prefix.iter_mut().zip(&encoded[start..]) {
+            *slot = *byte;
+        }
+        order.push((u64::from_be_bytes(prefix), start..encoded.len(), at));
+    }
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| encoded[a.1.clone()].cmp(&encoded[b.1.clone()])));
+    let mut slots: Vec<Option<(SortKey<'_>, T)>> = items.drain(..).map(Some).collect();
+    items.extend(order.into_iter().filter_map(|(_, _, at)| slots.get_mut(at).and_then(Option::take)));
 }
 
 /// SQLite's NOCASE collation: bytes compared with ASCII letters folded to lower case (other

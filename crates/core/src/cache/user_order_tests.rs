@@ -371,3 +371,27 @@ fn the_bulk_insert_cache_grows_with_the_users_within_bounds() {
     assert_eq!(bulk_cache_size(100_000), -200_000, "about 2 KiB a user");
     assert_eq!(bulk_cache_size(1_000_000), -524_288, "never more than 512 MiB");
 }
+
+proptest::proptest! {
+    /// Sorting by the encoded keys changes no order: names drawn from few letters in both cases,
+    /// NUL and a non-ASCII letter share long prefixes, differ only in case, or end early.
+    #[test]
+    fn sorting_by_encoded_keys_orders_as_comparing_the_keys_does(
+        names in proptest::collection::vec(("[aAbB\u{0}é ]{0,11}", "[aAb\u{0}]{0,3}", "[0-9a-f]{1,3}"), 0..120),
+    ) {
+        let key = |(display_name, user_name, id): &(String, String, String)| SortKey {
+            display_name: Cow::Owned(display_name.clone()),
+            user_name: Cow::Owned(user_name.clone()),
+            id: Cow::Owned(id.clone()),
+        };
+        let mut sorted: Vec<(SortKey<'_>, usize)> = names.iter().map(key).zip(0..).collect();
+        user_order::sort_by_key(&mut sorted);
+        let mut expected: Vec<SortKey<'_>> = names.iter().map(key).collect();
+        expected.sort();
+        let keys: Vec<SortKey<'_>> = sorted.iter().map(|(key, _)| key.clone()).collect();
+        proptest::prop_assert_eq!(keys, expected);
+        let mut items: Vec<usize> = sorted.iter().map(|(_, item)| *item).collect();
+        items.sort_unstable();
+        proptest::prop_assert_eq!(items, (0..names.len()).collect::<Vec<_>>(), "every item once");
+    }
+}

@@ -165,14 +165,18 @@ impl Cache {
     /// The SCIM resource of a user as last synced (every attribute, for `users show`).
     pub fn user_resource(&self, id: &str) -> Result<Option<User>, Error> {
         let raw: Option<String> =
-            self.conn.query_row("SELECT raw FROM users WHERE id = ?1", [id], |row| row.get(0)).optional()?;
+            self.conn.query_row("SELECT raw FROM user_resources WHERE id = ?1", [id], |row| row.get(0)).optional()?;
         // The cache wrote this JSON from a `User`; if it no longer parses, treat it as absent.
         Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
     }
 
     /// The ETag (`meta.version`) the user was last read with.
     pub fn user_version(&self, id: &str) -> Result<Option<String>, Error> {
-        Ok(self.conn.query_row("SELECT version FROM users WHERE id = ?1", [id], |row| row.get(0)).optional()?.flatten())
+        Ok(self
+            .conn
+            .query_row("SELECT version FROM user_resources WHERE id = ?1", [id], |row| row.get(0))
+            .optional()?
+            .flatten())
     }
 
     /// A cached group by its displayName (case-insensitive) or id.
