@@ -14,10 +14,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::search_index::{search_doc, TouchedUsers, SEARCH_DOC};
-use super::user_rows::UserColumns;
+use super::user_rows::{update_user_row, UserColumns};
 use super::{
-    bulk_cache_size, directory_counts, incremental_cache_size, replace_directory_in, replace_groups,
-    replace_server_grants, set_meta, with_page_cache, write_users, Cache, CachedUser, DirectoryCounts, Numbering,
+    bulk_cache_size, directory_counts, replace_directory_in, replace_groups, replace_server_grants, set_meta,
+    with_page_cache, write_users, Cache, CachedUser, DirectoryCounts, Numbering,
 };
 use crate::error::Error;
 use crate::grant::Grant;
@@ -154,9 +154,7 @@ impl Cache {
         synced_at: DateTime<Utc>,
     ) -> Result<(DirectoryCounts, UserChanges), Error> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied = with_page_cache(&tx, incremental_cache_size(sync.upserts.len()), || {
-            apply_incremental_sync_in(&tx, sync, synced_at)
-        })?;
+        let applied = apply_incremental_sync_in(&tx, sync, synced_at)?;
         tracing::info_span!("commit").in_scope(|| tx.commit())?;
         Ok(applied)
     }
@@ -247,12 +245,7 @@ fn apply_incremental_sync_in(
 
     let comparing = tracing::info_span!("comparing", upserts = sync.upserts.len()).entered();
     let mut writes = Vec::new();
-    // In id order: the lookups and writes then walk the index on id and the resources from
-    // one end to the other, each page read once, instead of a random page for each user
-    // (a stable sort: a user listed twice keeps its last version last).
-    let mut upserts: Vec<&CachedUser> = sync.upserts.iter().collect();
-    upserts.sort_by(|a, b| a.id().cmp(&b.id()));
-    for cached in upserts {
+    for cached in in_id_order_once(sync.upserts) {
         let Some(id) = cached.id() else {
             tracing::warn!(user_name = %cached.user_name(), "skipping a user without an id");
             continue;
@@ -262,8 +255,13 @@ fn apply_incremental_sync_in(
         }
         match stored_as(tx, id, cached)? {
             Stored::Same => continue,
-            Stored::Different { searched_fields: false } => changes.changed += 1,
-            Stored::Different { searched_fields: true } => {
+            Stored::Different { reindexed: false } => {
+                // Written in place at once, while the pages comparing it read are in the cache.
+                changes.changed += 1;
+                update_user_row(tx, cached)?;
+                continue;
+            }
+            Stored::Different { reindexed: true } => {
                 changes.changed += 1;
                 touched.add(id)?;
             }
@@ -276,8 +274,7 @@ fn apply_incremental_sync_in(
     }
     drop(comparing);
     // Index entries out, rows written, entries in: each step in rowid order (search_index).
-    // Only for users whose searched fields changed: a user's entry is keyed by its rowid,
-    // which changes only with its sort key (display name, userName), itself searched.
+    // Only for the users whose entry changes: what it holds, or its rowid (the sort key's).
     tracing::info_span!("search index out").in_scope(|| touched.forget())?;
     let numbering = tracing::info_span!("rows", writes = writes.len()).in_scope(|| write_users(tx, writes))?;
     tracing::info_span!("search index in").in_scope(|| match numbering {
@@ -327,13 +324,25 @@ const FINGERPRINT: &str = "ifnull(r.version, '') || char(31) || ifnull(r.last_mo
 /// looked up a resource somewhere in a gigabyte at a million users (45 s for the count alone).
 const FINGERPRINTED: &str = "user_resources r CROSS JOIN users ON users.id = r.id";
 
+/// `upserts` in id order, each user once (the last listed of several with one id): compared and
+/// written in that order, the lookups walk the index on id and the resources from one end to the
+/// other, each page read once, instead of a random page for each user.
+fn in_id_order_once(upserts: &[CachedUser]) -> Vec<&CachedUser> {
+    let mut in_order: Vec<(usize, &CachedUser)> = upserts.iter().enumerate().collect();
+    in_order.sort_by(|(at_a, a), (at_b, b)| a.id().cmp(&b.id()).then(at_b.cmp(at_a)));
+    in_order.dedup_by(|(_, later), (_, kept)| later.id().is_some() && later.id() == kept.id());
+    in_order.into_iter().map(|(_, cached)| cached).collect()
+}
+
 /// How the cached row of a user compares with a fetched one.
 enum Stored {
     Absent,
     Same,
-    /// `searched_fields`: what the search index holds for the user changed too.
+    /// `reindexed`: the user's search entry changes, in what it holds or in its rowid (the row
+    /// moves when its sort key changes, which a search entry may not show: a userName the
+    /// e-mail address holds is left out of it).
     Different {
-        searched_fields: bool,
+        reindexed: bool,
     },
 }
 
@@ -343,14 +352,16 @@ enum Stored {
 /// `Different` (and is then rewritten).
 fn stored_as(conn: &Connection, id: &str, fetched: &CachedUser) -> Result<Stored, Error> {
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT r.raw, bu, {SEARCH_DOC} FROM users LEFT JOIN user_resources r USING (id) WHERE users.id = ?1"
+        "SELECT r.raw, bu, {SEARCH_DOC}, display_name, user_name
+         FROM users LEFT JOIN user_resources r USING (id) WHERE users.id = ?1"
     ))?;
     let stored = statement
         .query_row([id], |row| {
-            Ok((row.get::<_, Option<String>>(0)?, row.get::<_, Option<String>>(1)?, row.get::<_, String>(2)?))
+            let key: (String, String) = (row.get(3)?, row.get(4)?);
+            Ok((row.get::<_, Option<String>>(0)?, row.get::<_, Option<String>>(1)?, row.get::<_, String>(2)?, key))
         })
         .optional()?;
-    let Some((raw, bu, searched)) = stored else { return Ok(Stored::Absent) };
+    let Some((raw, bu, searched, (display_name, user_name))) = stored else { return Ok(Stored::Absent) };
     let same_bu = bu.as_deref().and_then(BuPath::parse) == fetched.bu;
     let same_resource = raw.is_some_and(|raw| {
         raw == fetched.json()
@@ -360,6 +371,8 @@ fn stored_as(conn: &Connection, id: &str, fetched: &CachedUser) -> Result<Stored
     if same_bu && same_resource {
         return Ok(Stored::Same);
     }
-    let searched_fields = UserColumns::of(fetched).is_none_or(|row| search_doc(&row) != searched);
-    Ok(Stored::Different { searched_fields })
+    let reindexed = UserColumns::of(fetched).is_none_or(|row| {
+        search_doc(&row) != searched || row.display_name != display_name || row.user_name != user_name
+    });
+    Ok(Stored::Different { reindexed })
 }

@@ -78,28 +78,13 @@ const CACHE_SIZE: i64 = -32_768;
 /// the four indexes and of the search index.
 const BULK_CACHE_KIB_PER_USER: i64 = 2;
 
-/// KiB of page cache per changed user while an incremental sync writes: three 16 KiB pages, one
-/// each of the index on id, the table and the resources, which comparing the user reads and
-/// writing it reads again. With the usual 32 MiB, 1,000 changed users of 100,000 already took
-/// more than the cache held, and writing them read every page a second time (decrypting it).
-const INCREMENTAL_CACHE_KIB_PER_USER: i64 = 3 * PAGE_SIZE as i64 / 1024;
-
 /// The page cache while a full sync writes `users` users, in KiB (negative, as `cache_size`
 /// takes it): enough that the whole write stays in memory until the commit, instead of pages
 /// being spilled to the WAL and read back by each index build; never less than the usual 32 MiB
 /// nor more than 512 MiB. Measured with 100,000 users: the write took 4.4–5.2 s instead of
 /// 6.2–7.1 s (with 1 KiB a user, for the rows only), for about 130 MiB more at the sync's peak.
 fn bulk_cache_size(users: usize) -> i64 {
-    write_cache_size(users, BULK_CACHE_KIB_PER_USER)
-}
-
-/// The page cache while an incremental sync writes `upserts` users (as `bulk_cache_size`).
-fn incremental_cache_size(upserts: usize) -> i64 {
-    write_cache_size(upserts, INCREMENTAL_CACHE_KIB_PER_USER)
-}
-
-fn write_cache_size(users: usize, kib_per_user: i64) -> i64 {
-    let kib = i64::try_from(users).unwrap_or(i64::MAX).saturating_mul(kib_per_user);
+    let kib = i64::try_from(users).unwrap_or(i64::MAX).saturating_mul(BULK_CACHE_KIB_PER_USER);
     -kib.clamp(-CACHE_SIZE, 524_288)
 }
 

@@ -915,3 +915,54 @@ fn a_full_sync_counts_users_added_changed_and_removed_by_version_time_bu_or_reso
         "6 added; 2 (version), 3 (BU), 4 (no version or time: its resource) changed; 5 removed: {changes:?}"
     );
 }
+
+#[test]
+fn a_new_user_name_the_email_address_holds_moves_the_users_row_and_its_search_entry() {
+    let mut cache = seeded();
+    // The entry leaves the userName out while the e-mail address holds it, before and after: the
+    // entry's text is the same, but the row moves with its sort key, and the entry with it.
+    let renamed = user("1", "anna", Some("Anna Schmidt"), "EMEA/DE", "Employee")
+        .edited(|u| u.emails[0].value = "anna.schmidt@example.com".into());
+    let sync = IncrementalSync {
+        upserts: std::slice::from_ref(&renamed),
+        live_ids: None,
+        gone: None,
+        groups: &[],
+        server_grants: None,
+        scope_key: "s",
+        everyone_listed: None,
+    };
+    let changes = cache.apply_incremental_sync(&sync, at(10)).expect("applies").1;
+    assert_eq!(changes.changed, 1);
+    assert_eq!(cache.user("1").expect("reads").map(|row| row.user_name), Some("anna".into()));
+    for term in ["anna", "schmidt", "anna.schmidt@"] {
+        assert_eq!(search_ids(&cache, term), ["1"], "{term}");
+    }
+    let integrity: String = cache.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("checks");
+    assert_eq!(integrity, "ok");
+}
+
+#[test]
+fn a_user_listed_twice_in_one_incremental_sync_is_written_once_as_last_listed() {
+    let mut cache = seeded();
+    let stored = cache.user_resource("1").expect("reads").expect("cached");
+    let anna = CachedUser::new(&stored, Some(bu("EMEA/DE"))).expect("serialises");
+    let first = anna.edited(|u| u.title = Some("Author".into()));
+    let last = anna.edited(|u| u.title = Some("Reviewer".into()));
+    let upserts = vec![last.clone(), user("7", "gus", Some("Gus"), "AMER", "Employee"), first.clone()];
+    for (upserts, title) in [(upserts.clone(), "Author"), (vec![first, last], "Reviewer")] {
+        let sync = IncrementalSync {
+            upserts: &upserts,
+            live_ids: None,
+            gone: None,
+            groups: &[],
+            server_grants: None,
+            scope_key: "s",
+            everyone_listed: None,
+        };
+        let changes = cache.apply_incremental_sync(&sync, at(10)).expect("applies").1;
+        assert_eq!(changes.changed, 1, "{changes:?}");
+        let stored = cache.user_resource("1").expect("reads").expect("cached");
+        assert_eq!(stored.title.as_deref(), Some(title));
+    }
+}

@@ -379,14 +379,15 @@ proptest::proptest! {
     fn sorting_by_encoded_keys_orders_as_comparing_the_keys_does(
         names in proptest::collection::vec(("[aAbB\u{0}é ]{0,11}", "[aAb\u{0}]{0,3}", "[0-9a-f]{1,3}"), 0..120),
     ) {
-        let key = |(display_name, user_name, id): &(String, String, String)| SortKey {
+        // Ids are unique, as the users' are: no two keys are equal.
+        let key = |(at, (display_name, user_name, id)): (usize, &(String, String, String))| SortKey {
             display_name: Cow::Owned(display_name.clone()),
             user_name: Cow::Owned(user_name.clone()),
-            id: Cow::Owned(id.clone()),
+            id: Cow::Owned(format!("{id}.{at}")),
         };
-        let mut sorted: Vec<(SortKey<'_>, usize)> = names.iter().map(key).zip(0..).collect();
+        let mut sorted: Vec<(SortKey<'_>, usize)> = names.iter().enumerate().map(key).zip(0..).collect();
         user_order::sort_by_key(&mut sorted);
-        let mut expected: Vec<SortKey<'_>> = names.iter().map(key).collect();
+        let mut expected: Vec<SortKey<'_>> = names.iter().enumerate().map(key).collect();
         expected.sort();
         let keys: Vec<SortKey<'_>> = sorted.iter().map(|(key, _)| key.clone()).collect();
         proptest::prop_assert_eq!(keys, expected);
