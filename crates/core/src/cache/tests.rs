@@ -966,3 +966,39 @@ fn a_user_listed_twice_in_one_incremental_sync_is_written_once_as_last_listed() 
         assert_eq!(stored.title.as_deref(), Some(title));
     }
 }
+
+#[test]
+fn an_encrypted_version_seven_cache_is_migrated_and_compacted_and_stays_encrypted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.sqlite");
+    let key = crate::secret::CacheKey::generate();
+    {
+        let conn = encryption::open(&path, &key).expect("an encrypted file");
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).expect("schema 7");
+        }
+        // Enough resources that moving them frees more than a quarter of the file.
+        conn.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+             INSERT INTO users (rowid, id, user_name, display_name, user_type, active, raw, version)
+                 SELECT i * 1024, 'u' || i, 'zelda.quartermain' || i, 'Zelda Quartermain ' || i, 'employee', 1,
+                        '{\"userName\":\"zelda.quartermain' || i || '\",\"title\":\"' || hex(randomblob(300)) || '\"}',
+                        'W/\"' || i || '\"'
+                 FROM n;
+             INSERT INTO users_search (rowid, doc) SELECT rowid, user_name || char(10) || display_name FROM users;
+             PRAGMA user_version = 7;",
+        )
+        .expect("a version 7 cache");
+    }
+    let cache = Cache::open_encrypted(&path, &key).expect("migrates");
+    assert_eq!(cache.schema_version().expect("version"), SCHEMA_VERSION);
+    let free: i64 = cache.conn.pragma_query_value(None, "freelist_count", |r| r.get(0)).expect("reads");
+    assert_eq!(free, 0, "the pages the copies freed were given back");
+    assert_eq!(cache.user_version("u7").expect("reads").as_deref(), Some("W/\"7\""));
+    assert!(stored_json(&cache, "u1999").starts_with("{\"userName\":\"zelda.quartermain1999\""));
+    assert_eq!(search_ids(&cache, "quartermain1999"), ["u1999"]);
+    drop(cache);
+    let bytes = std::fs::read(&path).expect("reads the file");
+    assert!(!bytes.windows(11).any(|w| w == b"quartermain"), "no name is readable in the file");
+    assert!(Cache::open_encrypted(&path, &crate::secret::CacheKey::generate()).is_err(), "another key is refused");
+}
