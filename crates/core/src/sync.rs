@@ -20,11 +20,10 @@ use std::time::Instant;
 use bailiwick_scim::filter::quote;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use serde_json::value::RawValue;
 use tracing::Instrument;
 
 use crate::cache::{Cache, CachedUser, EveryoneListed, IncrementalSync, UserQuery};
-use crate::directory::{bu_str_in_json, scope_filter, BuAttribute, Keep, Kept, PageFetched, ScimClient};
+use crate::directory::{bu_str_in_json, scope_filter, BuAttribute, Keep, Kept, ListedJson, PageFetched, ScimClient};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::profile::Paging;
@@ -632,8 +631,8 @@ impl InScope {
     }
 
     /// The user `json` holds, kept when the scopes cover its BU; an error when it is not a User.
-    fn read(&self, json: Box<RawValue>) -> serde_json::Result<Kept<CachedUser>> {
-        let cached = CachedUser::decode_raw(json, |summary, json| {
+    fn read(&self, json: ListedJson) -> serde_json::Result<Kept<CachedUser>> {
+        let cached = CachedUser::decode_listed(json, |summary, json| {
             let bu = BuPath::parse(&self.bu_attribute.of_summary(summary, json)?)?;
             self.scopes.covers(&bu).then_some(bu)
         })?;
@@ -646,7 +645,7 @@ impl InScope {
     }
 
     /// `read`, for a listing (called on the threads that decode its pages).
-    fn keep(&self) -> Keep<Box<RawValue>, CachedUser> {
+    fn keep(&self) -> Keep<ListedJson, CachedUser> {
         let in_scope = self.clone();
         Arc::new(move |json| in_scope.read(json))
     }
@@ -702,6 +701,8 @@ mod tests {
 
     #[test]
     fn users_outside_the_scopes_or_without_a_bu_are_dropped() {
+        use serde_json::value::RawValue;
+
         let attr = crate::profile::DEFAULT_BU_ATTRIBUTE;
         let user = |name: &str, division: Option<&str>| -> Box<RawValue> {
             let mut json = json!({"id": name, "userName": name});
@@ -720,7 +721,7 @@ mod tests {
         let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
         let in_scope = InScope::new(&scopes, attr);
         let read: Vec<Kept<CachedUser>> =
-            users.into_iter().map(|json| in_scope.read(json).expect("valid users")).collect();
+            users.into_iter().map(|json| in_scope.read(json.into()).expect("valid users")).collect();
         let ids: Vec<_> = read.iter().map(|r| r.id.as_deref()).collect();
         assert_eq!(ids, [Some("a"), Some("b"), Some("c"), Some("d"), Some("e")], "every id, to drop repeats");
         let kept: Vec<_> = read
@@ -731,7 +732,7 @@ mod tests {
         assert_eq!(kept, [("a", Some("EMEA/DE")), ("d", Some("EMEA"))], "the BU is stored normalised");
         assert_eq!(in_scope.dropped(), 3);
         let not_a_user = RawValue::from_string(r#"{"id": "f", "userName": 7}"#.to_owned()).expect("valid JSON");
-        let error = in_scope.read(not_a_user).expect_err("not a user");
+        let error = in_scope.read(not_a_user.into()).expect_err("not a user");
         assert!(error.to_string().contains("invalid type"), "{error}");
     }
 }

@@ -136,7 +136,7 @@ fn decode_bytes(bytes: &[u8]) {
     // The sync's reader of a listed user (its summary read directly where it can be), on any
     // text serde_json accepts as JSON, as a page's users are: it says what serde says.
     if let Ok(raw) = serde_json::from_slice::<Box<RawValue>>(bytes) {
-        let listed = CachedUser::decode_raw(raw.clone(), |_, _| None);
+        let listed = CachedUser::decode_listed(raw.clone().into(), |_, _| None);
         let decoded = CachedUser::decode(raw.get().into(), |_, _| None);
         match (listed, decoded) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "the listed user is cached as its text decodes"),

@@ -64,9 +64,15 @@ impl<'a> UserSummary<'a> {
     /// directories usually send is read directly (`direct.rs`), several times faster, and
     /// anything else as `decode` reads it.
     pub fn decode_raw(json: &'a RawValue) -> serde_json::Result<Self> {
-        match direct::summary(json.get()) {
+        Self::decode_accepted(json.get())
+    }
+
+    /// As `decode_raw`, for text serde_json accepted as JSON (a `RawValue`'s, kept as text).
+    /// Other text may be read differently from `decode`.
+    pub fn decode_accepted(json: &'a str) -> serde_json::Result<Self> {
+        match direct::summary(json) {
             Some(summary) => Ok(summary),
-            None => Self::decode(json.get()),
+            None => Self::decode(json),
         }
     }
 

@@ -10,9 +10,9 @@ use std::ops::Range;
 
 use bailiwick_scim::{User, UserSummary};
 use chrono::{DateTime, Utc};
-use serde_json::value::RawValue;
 
 use super::users::UserType;
+use crate::directory::ListedJson;
 use crate::error::Error;
 use crate::scope::BuPath;
 
@@ -47,8 +47,8 @@ impl Text {
 /// A user to cache, with the BU already read from the profile's BU attribute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CachedUser {
-    /// The resource's JSON as the server sent it (or as Bailiwick serialised it).
-    json: Box<str>,
+    /// The resource's JSON as the server sent it (within its page), or as Bailiwick serialised it.
+    json: ListedJson,
     columns: Columns,
     pub bu: Option<BuPath>,
 }
@@ -100,20 +100,20 @@ impl CachedUser {
         let summary = UserSummary::decode(&json)?;
         let bu = bu(&summary, &json);
         let columns = Columns::of(summary, &json);
-        Ok(CachedUser { json, columns, bu })
+        // serde_json accepted the text (the summary): the columns' ranges hold in the same text.
+        Ok(CachedUser { json: ListedJson::whole(json.into()), columns, bu })
     }
 
     /// `decode`, for a user as a listing's page holds it (JSON serde_json accepted, which lets
-    /// its summary be read directly: `UserSummary::decode_raw`).
-    pub fn decode_raw(
-        json: Box<RawValue>,
+    /// its summary be read directly: `UserSummary::decode_accepted`).
+    pub fn decode_listed(
+        json: ListedJson,
         bu: impl FnOnce(&UserSummary<'_>, &str) -> Option<BuPath>,
     ) -> Result<CachedUser, serde_json::Error> {
-        let summary = UserSummary::decode_raw(&json)?;
+        let summary = UserSummary::decode_accepted(json.get())?;
         let bu = bu(&summary, json.get());
         let columns = Columns::of(summary, json.get());
-        // The same text, moved: the columns' ranges still hold.
-        Ok(CachedUser { json: json.into(), columns, bu })
+        Ok(CachedUser { json, columns, bu })
     }
 
     /// `user` (serialised), in `bu`.
@@ -125,38 +125,38 @@ impl CachedUser {
 
     /// The resource's JSON, as stored.
     pub fn json(&self) -> &str {
-        &self.json
+        self.json.get()
     }
 
     /// The resource, decoded.
     pub fn resource(&self) -> Result<User, serde_json::Error> {
-        serde_json::from_str(&self.json)
+        serde_json::from_str(self.json.get())
     }
 
     pub fn id(&self) -> Option<&str> {
-        self.columns.id.as_ref().map(|t| t.get(&self.json))
+        self.columns.id.as_ref().map(|t| t.get(self.json.get()))
     }
 
     pub fn user_name(&self) -> &str {
-        self.columns.user_name.get(&self.json)
+        self.columns.user_name.get(self.json.get())
     }
 
     /// `displayName`, else the formatted name, else given and family name, else `userName`.
     pub fn display_name(&self) -> &str {
-        self.columns.display_name.get(&self.json)
+        self.columns.display_name.get(self.json.get())
     }
 
     pub fn given_name(&self) -> Option<&str> {
-        self.columns.given_name.as_ref().map(|t| t.get(&self.json))
+        self.columns.given_name.as_ref().map(|t| t.get(self.json.get()))
     }
 
     pub fn family_name(&self) -> Option<&str> {
-        self.columns.family_name.as_ref().map(|t| t.get(&self.json))
+        self.columns.family_name.as_ref().map(|t| t.get(self.json.get()))
     }
 
     /// The primary e-mail, else the first.
     pub fn email(&self) -> Option<&str> {
-        self.columns.email.as_ref().map(|t| t.get(&self.json))
+        self.columns.email.as_ref().map(|t| t.get(self.json.get()))
     }
 
     pub fn user_type(&self) -> UserType {
@@ -170,7 +170,7 @@ impl CachedUser {
 
     /// The entity tag, `meta.version`.
     pub fn version(&self) -> Option<&str> {
-        self.columns.version.as_ref().map(|t| t.get(&self.json))
+        self.columns.version.as_ref().map(|t| t.get(self.json.get()))
     }
 
     pub fn last_modified(&self) -> Option<DateTime<Utc>> {
@@ -244,11 +244,13 @@ mod tests {
 
     #[test]
     fn a_listed_user_is_cached_as_its_text_is() {
+        use serde_json::value::RawValue;
+
         let listed = |json: serde_json::Value| {
             let text = json.to_string();
             let raw = RawValue::from_string(text.clone()).expect("valid JSON");
             let bu = |_: &UserSummary<'_>, _: &str| BuPath::parse("EMEA/DE");
-            (CachedUser::decode_raw(raw, bu), CachedUser::decode(text.into(), bu))
+            (CachedUser::decode_listed(raw.into(), bu), CachedUser::decode(text.into(), bu))
         };
         let (raw, text) = listed(json!({
             "id": "u1", "userName": "anna", "name": {"givenName": "Anna", "familyName": "Schmidt"},

@@ -2,16 +2,18 @@
 //! that say "later" (429, 5xx) with backoff.
 
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bailiwick_scim::{AttributeName, Group, ListResponse, ScimErrorBody, User};
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 use url::Url;
 
-use super::listing::{keep_all, Keep, ListQuery};
+use super::listed_json::ListedJson;
+use super::listing::{keep_all, Decoded, Keep, ListQuery, Shared};
 use crate::error::Error;
 use crate::secret::AccessToken;
 
@@ -239,12 +241,12 @@ impl ScimClient {
         &self,
         token: &AccessToken,
         filter: Option<&str>,
-        keep: Keep<Box<RawValue>, U>,
+        keep: Keep<ListedJson, U>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<U>, Error> {
         let query = ListQuery { filter, attributes: None, page_size: self.page_size };
-        self.list_all_with("Users", token, query, keep, on_page, cancelled).await
+        self.list_all_with("Users", token, query, Arc::new(Shared(keep)), on_page, cancelled).await
     }
 
     /// Every user matching `filter`, each once, with only the `attributes` asked for (the
@@ -259,7 +261,7 @@ impl ScimClient {
     ) -> Result<Vec<UserStub>, Error> {
         let query = ListQuery { filter, attributes: Some(attributes), page_size: self.page_size.max(STUB_PAGE_SIZE) };
         let keep = keep_all(|u: &UserStub| u.id.as_deref());
-        self.list_all_with("Users", token, query, keep, on_page, cancelled).await
+        self.list_all_with("Users", token, query, Arc::new(Decoded(keep)), on_page, cancelled).await
     }
 
     /// How many users match `filter`: `totalResults` of a page of one id. Not `count=0`
@@ -329,7 +331,7 @@ impl ScimClient {
         token: &AccessToken,
         url: Url,
     ) -> Result<T, Error> {
-        self.get_decoded(token, url, |body| serde_json::from_slice::<T>(body)).await
+        self.get_decoded(token, url, |body| serde_json::from_slice::<T>(&body)).await
     }
 
     /// GETs `url` (retrying what the server says to retry) and decodes its JSON body with
@@ -338,20 +340,16 @@ impl ScimClient {
         &self,
         token: &AccessToken,
         url: Url,
-        decode: impl FnOnce(&[u8]) -> serde_json::Result<R> + Send + 'static,
+        decode: impl FnOnce(Bytes) -> serde_json::Result<R> + Send + 'static,
     ) -> Result<R, Error> {
         let body = self.get_body(token, &url).await?;
-        // Decoded on the blocking pool: a page of users takes milliseconds of processor time,
-        // and meanwhile the pages still in flight are received.
-        decoded(&url, tokio::task::spawn_blocking(move || decode(body.as_ref())).await)
+        // Put together and decoded on the blocking pool: a page of users takes milliseconds of
+        // processor time, and meanwhile the pages still in flight are received.
+        decoded(&url, tokio::task::spawn_blocking(move || decode(body.in_one_piece())).await)
     }
 
     /// GETs `url`, retrying what the server says to retry: the body of a successful JSON answer.
-    pub(super) async fn get_body(
-        &self,
-        token: &AccessToken,
-        url: &Url,
-    ) -> Result<impl AsRef<[u8]> + Send + 'static, Error> {
+    pub(super) async fn get_body(&self, token: &AccessToken, url: &Url) -> Result<Body, Error> {
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 1;
         let (status, content_type, body) = loop {
@@ -366,7 +364,7 @@ impl ScimClient {
             let status = response.status();
             let retry_after = retry_after(response.headers(), Utc::now());
             let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let body = response.bytes().await.map_err(|e| transport_error(url, e))?;
+            let body = Body::read(response).await.map_err(|e| transport_error(url, e))?;
             let later = status.as_u16() == 429 || status.is_server_error();
             if !later || attempt >= self.retry.max_attempts {
                 break (status, content_type, body);
@@ -382,7 +380,8 @@ impl ScimClient {
             attempt += 1;
         };
         if !status.is_success() {
-            return Err(Error::Http { url: url.to_string(), status: status.as_u16(), detail: error_detail(&body) });
+            let detail = error_detail(&body.in_one_piece());
+            return Err(Error::Http { url: url.to_string(), status: status.as_u16(), detail });
         }
         if let Some(content_type) = content_type.as_deref().filter(|ct| !is_json_media_type(ct)) {
             return Err(Error::MalformedResponse {
@@ -391,6 +390,35 @@ impl ScimClient {
             });
         }
         Ok(body)
+    }
+}
+
+/// A response's body as the connection received it: chunks, not yet copied into one buffer.
+/// Put together on the thread that decodes it, not on the one that drives the requests: for a
+/// million users that copy, into memory the process had never used, took seconds of that
+/// thread's time.
+pub(super) struct Body(Vec<Bytes>);
+
+impl Body {
+    async fn read(mut response: reqwest::Response) -> reqwest::Result<Body> {
+        let mut chunks = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            chunks.push(chunk);
+        }
+        Ok(Body(chunks))
+    }
+
+    /// The body in one buffer: its only chunk as it is, or its chunks copied into one.
+    pub(super) fn in_one_piece(self) -> Bytes {
+        let Body(mut chunks) = self;
+        if chunks.len() == 1 {
+            return chunks.pop().unwrap_or_default();
+        }
+        let mut whole = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
+        for chunk in &chunks {
+            whole.extend_from_slice(chunk);
+        }
+        Bytes::from(whole)
     }
 }
 
@@ -460,6 +488,16 @@ mod tests {
         body: String,
         /// Extra header lines, each ending in CRLF.
         headers: String,
+    }
+
+    #[test]
+    fn a_body_is_put_in_one_piece_copying_only_when_it_came_in_several() {
+        let chunk = Bytes::from_static(b"{\"Resources\": []}");
+        let whole = Body(vec![chunk.clone()]).in_one_piece();
+        assert_eq!(whole.as_ptr(), chunk.as_ptr(), "one chunk is the body as it is");
+        let chunks = vec![Bytes::from_static(b"{\"Resour"), Bytes::from_static(b"ces\": "), Bytes::from_static(b"[]}")];
+        assert_eq!(Body(chunks).in_one_piece(), chunk, "several are copied into one, in order");
+        assert!(Body(Vec::new()).in_one_piece().is_empty(), "no chunk: an empty body");
     }
 
     fn scim(status: u16, body: serde_json::Value) -> Reply {
@@ -677,7 +715,7 @@ mod tests {
         });
         let client =
             ScimClient::new(reqwest::Client::new(), server.base.clone()).with_page_size(2).with_pages_in_flight(3);
-        let keep: Keep<Box<RawValue>, String> = Arc::new(|json: Box<RawValue>| {
+        let keep: Keep<ListedJson, String> = Arc::new(|json: ListedJson| {
             let user: User = serde_json::from_str(json.get())?;
             assert_eq!(json.get(), json!({"id": user.id, "userName": user.user_name, "title": user.title}).to_string());
             Ok(Kept { id: user.id, kept: (user.title.as_deref() == Some("in")).then_some(user.user_name) })

@@ -14,12 +14,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bailiwick_scim::{CursorListResponse, ListResponse};
+use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_json::value::RawValue;
 use tokio::task::JoinHandle;
 use url::Url;
 
 use super::client::{decoded, PageFetched, ScimClient};
+use super::listed_json::ListedJson;
 use crate::error::Error;
 use crate::secret::AccessToken;
 
@@ -68,6 +71,57 @@ pub(super) fn keep_all<T: Send + 'static>(id_of: fn(&T) -> Option<&str>) -> Keep
 }
 
 /// What a listing has received so far: resources in order, without duplicates.
+/// How a page's body becomes its resources, each read by a [`Keep`] (on the blocking pool, as
+/// the page arrives).
+pub(super) trait ReadPage<U>: Send + Sync + 'static {
+    fn by_index(&self, body: Bytes) -> serde_json::Result<ListResponse<Kept<U>>>;
+    fn by_cursor(&self, body: Bytes) -> serde_json::Result<CursorPage<U>>;
+}
+
+/// Each resource decoded as a `T` of its own.
+pub(super) struct Decoded<T, U>(pub Keep<T, U>);
+
+impl<T: DeserializeOwned + Send + 'static, U: Send + 'static> ReadPage<U> for Decoded<T, U> {
+    fn by_index(&self, body: Bytes) -> serde_json::Result<ListResponse<Kept<U>>> {
+        let ListResponse { schemas, total_results, start_index, items_per_page, resources } =
+            serde_json::from_slice::<ListResponse<T>>(&body)?;
+        let resources = resources.into_iter().map(|resource| (self.0)(resource)).collect::<Result<_, _>>()?;
+        Ok(ListResponse { schemas, total_results, start_index, items_per_page, resources })
+    }
+
+    fn by_cursor(&self, body: Bytes) -> serde_json::Result<CursorPage<U>> {
+        let page = serde_json::from_slice::<CursorListResponse<T>>(&body)?;
+        let resources = page.resources.into_iter().map(|resource| (self.0)(resource)).collect::<Result<_, _>>()?;
+        Ok(CursorPage { total: page.total_results, resources })
+    }
+}
+
+/// Each resource as its JSON text within the page's ([`ListedJson`]): the page is read as JSON
+/// once, and no resource's text is copied out of it.
+pub(super) struct Shared<U>(pub Keep<ListedJson, U>);
+
+impl<U: Send + 'static> ReadPage<U> for Shared<U> {
+    fn by_index(&self, body: Bytes) -> serde_json::Result<ListResponse<Kept<U>>> {
+        let page = ListedJson::page(body)?;
+        let ListResponse { schemas, total_results, start_index, items_per_page, resources } =
+            serde_json::from_str::<ListResponse<&RawValue>>(&page)?;
+        let resources =
+            resources.into_iter().map(|raw| (self.0)(ListedJson::within(&page, raw))).collect::<Result<_, _>>()?;
+        Ok(ListResponse { schemas, total_results, start_index, items_per_page, resources })
+    }
+
+    fn by_cursor(&self, body: Bytes) -> serde_json::Result<CursorPage<U>> {
+        let page = ListedJson::page(body)?;
+        let listed = serde_json::from_str::<CursorListResponse<&RawValue>>(&page)?;
+        let resources = listed
+            .resources
+            .into_iter()
+            .map(|raw| (self.0)(ListedJson::within(&page, raw)))
+            .collect::<Result<_, _>>()?;
+        Ok(CursorPage { total: listed.total_results, resources })
+    }
+}
+
 struct Listed<U> {
     resource: &'static str,
     /// What the listing keeps.
@@ -78,7 +132,7 @@ struct Listed<U> {
 }
 
 /// A page by cursor, decoded: `totalResults` if the server sent it, and what `Keep` read.
-struct CursorPage<U> {
+pub(super) struct CursorPage<U> {
     total: Option<u64>,
     resources: Vec<Kept<U>>,
 }
@@ -157,37 +211,37 @@ impl ScimClient {
         cancelled: &AtomicBool,
     ) -> Result<Vec<T>, Error> {
         let query = ListQuery { filter, attributes: None, page_size: self.page_size };
-        self.list_all_with(resource, token, query, keep_all(id_of), on_page, cancelled).await
+        self.list_all_with(resource, token, query, Arc::new(Decoded(keep_all(id_of))), on_page, cancelled).await
     }
 
     /// `list_all` with the whole query (filter and attribute selection), keeping what `keep`
     /// returns for each resource.
-    pub(super) async fn list_all_with<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+    pub(super) async fn list_all_with<U: Send + 'static>(
         &self,
         resource: &'static str,
         token: &AccessToken,
         query: ListQuery<'_>,
-        keep: Keep<T, U>,
+        read: Arc<dyn ReadPage<U>>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<U>, Error> {
         let listed = Listed::new(resource);
         if self.pages_by_cursor {
-            self.list_by_cursor(listed, token, query, &keep, on_page, cancelled).await
+            self.list_by_cursor(listed, token, query, &read, on_page, cancelled).await
         } else {
-            self.list_by_index(listed, token, query, &keep, on_page, cancelled).await
+            self.list_by_index(listed, token, query, &read, on_page, cancelled).await
         }
     }
 
     /// Pages by `startIndex`, which is 1-based and advances by the number of resources actually
     /// returned, because servers cap `count` silently; after the first page, several pages are
     /// asked for at once. Stops at `totalResults` or at an empty page.
-    async fn list_by_index<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+    async fn list_by_index<U: Send + 'static>(
         &self,
         mut listed: Listed<U>,
         token: &AccessToken,
         query: ListQuery<'_>,
-        kept: &Keep<T, U>,
+        read: &Arc<dyn ReadPage<U>>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<U>, Error> {
@@ -195,7 +249,7 @@ impl ScimClient {
         let mut start_index: u64 = 1;
         // The first page tells how many there are and how many the server returns per page
         // (it may cap `count` silently): the stride of the pages requested together after it.
-        let first = self.next_page(resource, token, query, start_index, kept, cancelled).await?;
+        let first = self.next_page(resource, token, query, start_index, read, cancelled).await?;
         let (stride, mut total) = (first.resources.len() as u64, first.total_results);
         if stride == 0 {
             return Ok(listed.all);
@@ -209,7 +263,7 @@ impl ScimClient {
             let mut pages =
                 futures_util::stream::iter(starts)
                     .map(|start| async move {
-                        (start, self.next_page(resource, token, query, start, kept, cancelled).await)
+                        (start, self.next_page(resource, token, query, start, read, cancelled).await)
                     })
                     .buffered(self.pages_in_flight);
             while let Some((start, page)) = pages.next().await {
@@ -228,7 +282,7 @@ impl ScimClient {
             }
         }
         while start_index <= total {
-            let page = self.next_page(resource, token, query, start_index, kept, cancelled).await?;
+            let page = self.next_page(resource, token, query, start_index, read, cancelled).await?;
             let returned = page.resources.len() as u64;
             if returned == 0 {
                 break;
@@ -242,39 +296,33 @@ impl ScimClient {
     }
 
     /// One page of a listing, each resource as `keep` reads it, unless the sync was cancelled.
-    async fn next_page<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+    async fn next_page<U: Send + 'static>(
         &self,
         resource: &'static str,
         token: &AccessToken,
         query: ListQuery<'_>,
         start_index: u64,
-        keep: &Keep<T, U>,
+        read: &Arc<dyn ReadPage<U>>,
         cancelled: &AtomicBool,
     ) -> Result<ListResponse<Kept<U>>, Error> {
         if cancelled.load(Ordering::SeqCst) {
             return Err(Error::Cancelled(format!("reading {resource}")));
         }
         let url = self.list_url(resource, query, PageAt::Index(start_index), query.page_size)?;
-        let keep = Arc::clone(keep);
-        self.get_decoded(token, url, move |body| {
-            let page: ListResponse<T> = serde_json::from_slice(body)?;
-            let ListResponse { schemas, total_results, start_index, items_per_page, resources } = page;
-            let resources = resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
-            Ok(ListResponse { schemas, total_results, start_index, items_per_page, resources })
-        })
-        .await
+        let read = Arc::clone(read);
+        self.get_decoded(token, url, move |body| read.by_index(body)).await
     }
 
     /// Pages by cursor (RFC 9865): an empty `cursor` asks for the first page, then each page's
     /// `nextCursor` for the next. A cursor is known only once the page before it arrived, so the
     /// next page is asked for as soon as its cursor is read (a parse that keeps nothing), while
     /// the page that named it is decoded. Stops at a page without `nextCursor`, or an empty one.
-    async fn list_by_cursor<T: DeserializeOwned + Send + 'static, U: Send + 'static>(
+    async fn list_by_cursor<U: Send + 'static>(
         &self,
         mut listed: Listed<U>,
         token: &AccessToken,
         query: ListQuery<'_>,
-        keep: &Keep<T, U>,
+        read: &Arc<dyn ReadPage<U>>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<U>, Error> {
@@ -286,15 +334,12 @@ impl ScimClient {
                 return Err(Error::Cancelled(format!("reading {resource}")));
             }
             let url = self.list_url(resource, query, PageAt::Cursor(&cursor), query.page_size)?;
-            let body = self.get_body(token, &url).await?;
+            // The next cursor is read here, before the next request: the body in one piece now.
+            let body = self.get_body(token, &url).await?.in_one_piece();
             let envelope: CursorListResponse<IgnoredAny> = serde_json::from_slice(body.as_ref())
                 .map_err(|e| Error::MalformedResponse { url: url.to_string(), reason: e.to_string() })?;
-            let keep = Arc::clone(keep);
-            let decode = tokio::task::spawn_blocking(move || {
-                let page: CursorListResponse<T> = serde_json::from_slice(body.as_ref())?;
-                let resources = page.resources.into_iter().map(|resource| keep(resource)).collect::<Result<_, _>>()?;
-                Ok(CursorPage { total: page.total_results, resources })
-            });
+            let read = Arc::clone(read);
+            let decode = tokio::task::spawn_blocking(move || read.by_cursor(body));
             if let Some(previous) = decoding.replace(DecodingPage { cursor: cursor.clone(), url, decode }) {
                 listed.take_cursor_page(previous, self, on_page).await?;
             }

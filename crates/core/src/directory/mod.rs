@@ -9,6 +9,7 @@
 
 mod bu;
 mod client;
+mod listed_json;
 mod listing;
 mod server_audit;
 mod writes;
@@ -17,5 +18,6 @@ pub use bu::{bu_in_json, bu_str_in_json};
 pub use bu::{bu_of, scope_filter, BuAttribute};
 pub use client::{PageFetched, RetryPolicy, ScimClient, DEFAULT_PAGE_SIZE};
 pub use client::{ServerFeatures, UserStub};
+pub use listed_json::ListedJson;
 pub use listing::{Keep, Kept};
 pub use writes::Versioned;
