@@ -4,7 +4,8 @@
 //! out of its page, each user cost an allocation and a copy of its text: 100,000 allocations
 //! and 96 MB copied for 100,000 users, on the two cores that also receive the pages. The page's
 //! text is now shared by the resources it holds, each a range of it; the page is freed with the
-//! last of them.
+//! last of them. So it suits resources held until they are written, as a sync's are: one kept
+//! alone for long would keep its whole page.
 
 use std::fmt;
 use std::ops::Range;
