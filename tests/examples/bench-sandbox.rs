@@ -21,6 +21,8 @@ use bailiwick_core::{BuPath, Scopes};
 use bailiwick_tests::{binary, Server};
 use url::Url;
 
+#[path = "shared/sandbox_child.rs"]
+mod sandbox_child;
 #[path = "shared/sign_in.rs"]
 mod sign_in;
 use sign_in::sign_in;
@@ -38,6 +40,7 @@ async fn main() -> Result<(), Failure> {
         let mut command = Command::new(binary("bailiwick-sandbox"));
         command.args(["--port", "0", "--users", &users.to_string(), "--data"]).arg(data);
         command.env("RUST_LOG", "warn");
+        sandbox_child::dies_with_this_process(&mut command);
         command
     };
 

@@ -31,6 +31,8 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use url::Url;
 
+#[path = "shared/sandbox_child.rs"]
+mod sandbox_child;
 #[path = "shared/search_workload.rs"]
 mod search_workload;
 #[path = "shared/sign_in.rs"]
@@ -69,6 +71,7 @@ async fn main() -> Result<(), Failure> {
     let mut command = Command::new(binary("bailiwick-sandbox"));
     command.args(["--port", "0", "--users", &users.to_string(), "--data"]).arg(dir.path().join("sandbox.sqlite"));
     command.env("RUST_LOG", "warn");
+    sandbox_child::dies_with_this_process(&mut command);
     let seeding = Instant::now();
     let sandbox = Server::spawn("bailiwick-sandbox", command, Duration::from_secs(1800));
     println!("sandbox seeded with {users} synthetic users in {:.1} s", seeding.elapsed().as_secs_f64());
