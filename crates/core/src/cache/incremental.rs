@@ -89,11 +89,13 @@ pub struct IncrementalSync<'a> {
 }
 
 impl Cache {
-    /// How many of `ids` are not cached: one lookup by primary key each, for the users an
+    /// How many of `ids` are not cached (each id once): one lookup by primary key each, for the users an
     /// incremental sync fetched (reading every cached id would take longer than the sync).
     pub fn count_uncached<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<usize, Error> {
         let mut cached = self.conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1")?;
         let mut uncached = 0;
+        // Each id once: a listing that shifted between pages lists a user twice.
+        let ids: HashSet<&str> = ids.into_iter().collect();
         for id in ids {
             if !cached.exists([id])? {
                 uncached += 1;

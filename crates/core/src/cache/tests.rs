@@ -968,6 +968,34 @@ fn a_user_listed_twice_in_one_incremental_sync_is_written_once_as_last_listed() 
 }
 
 #[test]
+fn uncached_users_are_counted_once_however_often_they_are_listed() {
+    let cache = seeded();
+    assert_eq!(cache.count_uncached(["new", "1", "new", "other", "1"]).expect("counts"), 2, "new and other");
+    assert_eq!(cache.count_uncached([]).expect("counts"), 0);
+}
+
+#[test]
+fn a_user_listed_twice_in_a_full_sync_is_cached_once_as_last_listed() {
+    let mut cache = seeded();
+    let anna = user("1", "anna.schmidt", Some("Anna Schmidt"), "EMEA/DE", "Employee");
+    let renamed = anna.edited(|u| u.user_name = "anna.neu".into());
+    let gus = user("7", "gus", Some("Gus"), "AMER", "Employee");
+    for (users, user_name) in
+        [(vec![anna.clone(), gus.clone(), renamed.clone()], "anna.neu"), (vec![renamed, gus, anna], "anna.schmidt")]
+    {
+        let counts = cache.replace_directory_for_sync(users, &[], None, at(10), "s", None).expect("replaces").0;
+        assert_eq!(counts.users, 2, "one row per user");
+        assert_eq!(cache.user("1").expect("reads").map(|row| row.user_name).as_deref(), Some(user_name));
+        let resources: i64 =
+            cache.conn.query_row("SELECT count(*) FROM user_resources", [], |r| r.get(0)).expect("counts");
+        assert_eq!(resources, 2, "one resource per user");
+        assert_eq!(search_ids(&cache, user_name), ["1"], "{user_name}");
+    }
+    let integrity: String = cache.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("checks");
+    assert_eq!(integrity, "ok");
+}
+
+#[test]
 fn an_encrypted_version_seven_cache_is_migrated_and_compacted_and_stays_encrypted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cache.sqlite");

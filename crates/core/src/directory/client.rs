@@ -236,7 +236,9 @@ impl ScimClient {
     /// for it (already accepted as JSON) as soon as its page arrives (on the thread that reads
     /// the page), and only what `keep` keeps kept; stops with `Error::Cancelled` before the next
     /// page once `cancelled` is set (a page in flight is finished, not torn down). A full sync
-    /// reads from each user only what it caches, never building the whole `User`.
+    /// reads from each user only what it caches, never building the whole `User`. A user listed
+    /// again (the listing shifted between pages) is handed over again: the sync's writes keep
+    /// the last listed.
     pub async fn list_all_users_kept<U: Send + 'static>(
         &self,
         token: &AccessToken,
@@ -700,14 +702,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_kept_listing_keeps_what_keep_returns_counts_every_user_once_and_pages_past_pages_it_drops() {
-        // Page 2 shifted: it repeats u2. Page 3 holds only users `keep` drops, which is no
-        // reason to think the server does not advance.
+    async fn a_kept_listing_keeps_what_keep_returns_hands_over_repeats_and_pages_past_pages_it_drops() {
+        // Page 2 shifted: it repeats u2, which is handed over again (the sync's writes keep the
+        // last listed). Page 3 holds only users `keep` drops, which is no reason to think the
+        // server does not advance.
         let server = LoopbackServer::start(|url, _| {
             let user = |id: &str, bu: &str| json!({"id": id, "userName": id, "title": bu});
             let resources = match query(url, "startIndex").as_deref() {
-                Some("1") => json!([user("u1", "in"), user("u2", "out")]),
-                Some("3") => json!([user("u2", "out"), user("u3", "in")]),
+                Some("1") => json!([user("u1", "in"), user("u2", "in")]),
+                Some("3") => json!([user("u2", "in"), user("u3", "in")]),
                 Some("5") => json!([user("u4", "out"), user("u5", "out")]),
                 _ => json!([]),
             };
@@ -725,8 +728,26 @@ mod tests {
             .list_all_users_kept(&token(), None, keep, &mut |p| fetched.push(p.fetched), &AtomicBool::new(false))
             .await
             .expect("lists");
-        assert_eq!(kept, ["u1", "u3"]);
-        assert_eq!(fetched.last(), Some(&5), "u1 to u5, each once: {fetched:?}");
+        assert_eq!(kept, ["u1", "u2", "u2", "u3"]);
+        assert_eq!(fetched.last(), Some(&6), "u1 to u5, u2 twice: {fetched:?}");
+    }
+
+    #[tokio::test]
+    async fn a_kept_listing_from_a_server_that_ignores_start_index_is_refused_instead_of_looping() {
+        let server = LoopbackServer::start(|_, _| {
+            scim(200, json!({"totalResults": 1000, "Resources": [{"id": "u1", "userName": "ada"}]}))
+        });
+        let client = ScimClient::new(reqwest::Client::new(), server.base.clone());
+        let keep: Keep<ListedJson, ()> = Arc::new(|_| Ok(Kept { id: Some("u1".to_owned()), kept: Some(()) }));
+        let err = client
+            .list_all_users_kept(&token(), None, keep, &mut |_| {}, &AtomicBool::new(false))
+            .await
+            .expect_err("must not loop");
+        assert!(
+            matches!(&err, Error::MalformedResponse { reason, .. } if reason.contains("does not advance")),
+            "{err}"
+        );
+        assert_eq!(server.requests().len(), 2, "refused at the second page starting where the first did");
     }
 
     /// A directory of `total` users paged by cursor, `cap` per page, cursors `c<next index>`;

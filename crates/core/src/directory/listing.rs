@@ -76,6 +76,11 @@ pub(super) fn keep_all<T: Send + 'static>(id_of: fn(&T) -> Option<&str>) -> Keep
 pub(super) trait ReadPage<U>: Send + Sync + 'static {
     fn by_index(&self, body: Bytes) -> serde_json::Result<ListResponse<Kept<U>>>;
     fn by_cursor(&self, body: Bytes) -> serde_json::Result<CursorPage<U>>;
+
+    /// What the listing does with a resource listed again.
+    fn repeats(&self) -> Repeats {
+        Repeats::Dropped
+    }
 }
 
 /// Each resource decoded as a `T` of its own.
@@ -97,7 +102,8 @@ impl<T: DeserializeOwned + Send + 'static, U: Send + 'static> ReadPage<U> for De
 }
 
 /// Each resource as its JSON text within the page's ([`ListedJson`]): the page is read as JSON
-/// once, and no resource's text is copied out of it.
+/// once, and no resource's text is copied out of it. For the sync's users, whose writes keep one
+/// of a user listed twice: repeats are handed over.
 pub(super) struct Shared<U>(pub Keep<ListedJson, U>);
 
 impl<U: Send + 'static> ReadPage<U> for Shared<U> {
@@ -120,15 +126,36 @@ impl<U: Send + 'static> ReadPage<U> for Shared<U> {
             .collect::<Result<_, _>>()?;
         Ok(CursorPage { total: listed.total_results, resources })
     }
+
+    fn repeats(&self) -> Repeats {
+        Repeats::HandedOver
+    }
+}
+
+/// What a listing does with a resource listed again (a listing that shifted between pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Repeats {
+    /// Dropped: each resource once, as first listed. A page with nothing new means the server
+    /// ignores `startIndex` (or hands out the same cursor), and paging on would never end.
+    Dropped,
+    /// Handed over each time it is listed: the caller keeps one. For a million users the set of
+    /// every id took a second of the thread that drives the requests, mostly waiting on memory.
+    /// A page that starts with the resource an earlier page started with means the server does
+    /// not advance.
+    HandedOver,
 }
 
 struct Listed<U> {
     resource: &'static str,
+    repeats: Repeats,
     /// What the listing keeps.
     all: Vec<U>,
-    /// Resources received, each once.
+    /// Resources received (each once, when repeats are dropped).
     fetched: u64,
+    /// Every id listed (`Repeats::Dropped`).
     seen: HashSet<String>,
+    /// The id each page started with (`Repeats::HandedOver`).
+    page_starts: HashSet<String>,
 }
 
 /// A page by cursor, decoded: `totalResults` if the server sent it, and what `Keep` read.
@@ -148,8 +175,8 @@ struct DecodingPage<U> {
 const RESERVED_AT_MOST: u64 = 1_000_000;
 
 impl<U> Listed<U> {
-    fn new(resource: &'static str) -> Self {
-        Self { resource, all: Vec::new(), fetched: 0, seen: HashSet::new() }
+    fn new(resource: &'static str, repeats: Repeats) -> Self {
+        Self { resource, repeats, all: Vec::new(), fetched: 0, seen: HashSet::new(), page_starts: HashSet::new() }
     }
 
     /// Makes room for `total` resources (as the first page says there are) at once: grown page
@@ -157,7 +184,9 @@ impl<U> Listed<U> {
     fn expect(&mut self, total: u64) {
         let room = usize::try_from(total.min(RESERVED_AT_MOST)).unwrap_or(0);
         self.all.reserve(room);
-        self.seen.reserve(room);
+        if self.repeats == Repeats::Dropped {
+            self.seen.reserve(room);
+        }
     }
 
     /// Keeps a page by cursor once it is decoded.
@@ -176,9 +205,25 @@ impl<U> Listed<U> {
         Ok(())
     }
 
-    /// Keeps the page's new resources. A page with nothing new means the server ignores
-    /// `startIndex` (or hands out the same cursor), and paging on would never end.
+    /// Keeps the page's resources (its new ones, when repeats are dropped); an error when the
+    /// page shows that the server does not advance (see `Repeats`).
     fn take(&mut self, resources: Vec<Kept<U>>, at: PageAt<'_>, client: &ScimClient) -> Result<(), Error> {
+        if self.repeats == Repeats::HandedOver {
+            if let Some(first) = resources.first().and_then(|r| r.id.clone()) {
+                if !self.page_starts.insert(first) {
+                    return Err(Error::MalformedResponse {
+                        url: client.endpoint(self.resource)?.to_string(),
+                        reason: format!(
+                            "the page at {at} starts with a resource an earlier page started with; \
+                             the server does not advance"
+                        ),
+                    });
+                }
+            }
+            self.fetched += resources.len() as u64;
+            self.all.extend(resources.into_iter().filter_map(|r| r.kept));
+            return Ok(());
+        }
         let received = resources.len();
         let before = self.fetched;
         for Kept { id, kept } in resources {
@@ -225,7 +270,7 @@ impl ScimClient {
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
     ) -> Result<Vec<U>, Error> {
-        let listed = Listed::new(resource);
+        let listed = Listed::new(resource, read.repeats());
         if self.pages_by_cursor {
             self.list_by_cursor(listed, token, query, &read, on_page, cancelled).await
         } else {
