@@ -70,7 +70,6 @@ pub(super) fn keep_all<T: Send + 'static>(id_of: fn(&T) -> Option<&str>) -> Keep
     Arc::new(move |resource: T| Ok(Kept { id: id_of(&resource).map(str::to_owned), kept: Some(resource) }))
 }
 
-/// What a listing has received so far: resources in order, without duplicates.
 /// How a page's body becomes its resources, each read by a [`Keep`] (on the blocking pool, as
 /// the page arrives).
 pub(super) trait ReadPage<U>: Send + Sync + 'static {
@@ -145,6 +144,8 @@ pub(super) enum Repeats {
     HandedOver,
 }
 
+/// What a listing has received so far: resources in order (each once, when repeats are
+/// dropped).
 struct Listed<U> {
     resource: &'static str,
     repeats: Repeats,
