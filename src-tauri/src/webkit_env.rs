@@ -5,12 +5,14 @@
 //!   app that buys nothing visible, and it costs: the web process idles at about 230 MiB instead
 //!   of 135 MiB with 100,000 cached users (scripts/measure-desktop.sh), and on some drivers the
 //!   window stays blank. Off, unless `BAILIWICK_WEBKIT_COMPOSITING=1`.
-//! - **JavaScriptCore's optimising compilers** (DFG, and FTL above it). The UI's work per
-//!   keystroke or scroll is small (the core does the searching), and short-lived code runs in
-//!   the interpreter and the baseline JIT anyway; the optimising tiers cost the web process about
-//!   12 MiB, and a search or a jump through the table is 13–25 ms slower without them
-//!   (scripts/measure-desktop.sh). Turning every JIT off saved 21 MiB but made a search 60 ms
-//!   slower: not worth it. Off, unless `BAILIWICK_WEBKIT_JIT=1`.
+//! - **JavaScriptCore's JIT compilers**, every tier. The UI's work per keystroke or scroll is
+//!   small and short-lived (the core does the searching), so JavaScriptCore's interpreter
+//!   carries it: the web process idles about 20 MiB smaller than with every tier (8 MiB smaller
+//!   than with the baseline JIT alone, which the app shipped with before), for a jump through the
+//!   table about 8 ms and a search about 20 ms slower (scripts/measure-desktop.sh). And with no
+//!   JIT, the web process makes no memory both writable and executable, as in Apple's Lockdown
+//!   Mode: less for a hostile page to use, in an app that holds an administrator's session.
+//!   Off, unless `BAILIWICK_WEBKIT_JIT=1`.
 //!
 //! - **OpenGL in the app's process**, while compositing is off. The web process then paints into
 //!   shared memory and the app's process puts that on the window with cairo: nothing there draws
@@ -25,7 +27,7 @@
 //!   start without EGL, loads its driver as before. Without libglvnd, nothing changes. Left alone
 //!   when the admin set one of the variables, or kept compositing.
 //!
-//! A variable the admin set (`WEBKIT_DISABLE_COMPOSITING_MODE`, `JSC_useDFGJIT`, `GDK_GL`) is
+//! A variable the admin set (`WEBKIT_DISABLE_COMPOSITING_MODE`, `JSC_useJIT`, `GDK_GL`) is
 //! left as it is. The ones the app sets are for its own web view only: the browser it opens for
 //! a sign-in does not inherit them ([`set_by_app`]), since a WebKit-based browser would take them
 //! too.
@@ -43,9 +45,9 @@ struct Switch {
 
 const COMPOSITING: Switch =
     Switch { webkit_var: "WEBKIT_DISABLE_COMPOSITING_MODE", off: "1", keep_var: "BAILIWICK_WEBKIT_COMPOSITING" };
-/// Read by JavaScriptCore in the web process, which inherits the app's environment; the FTL
-/// tier builds on the DFG, so both go.
-const OPTIMISING_JIT: Switch = Switch { webkit_var: "JSC_useDFGJIT", off: "0", keep_var: "BAILIWICK_WEBKIT_JIT" };
+/// Read by JavaScriptCore in the web process, which inherits the app's environment; every tier
+/// (baseline, DFG, FTL, and the regular-expression JIT) goes with it.
+const JIT: Switch = Switch { webkit_var: "JSC_useJIT", off: "0", keep_var: "BAILIWICK_WEBKIT_JIT" };
 
 /// GTK's OpenGL switch (`disable` turns it off).
 const GDK_GL: &str = "GDK_GL";
@@ -60,12 +62,12 @@ static SET_BY_APP: OnceLock<Vec<&'static str>> = OnceLock::new();
 /// Whether the app's process was shown no EGL driver.
 static EGL_KEPT_OUT: OnceLock<bool> = OnceLock::new();
 
-/// Turns WebKit's compositing and JavaScript's optimising compilers off unless the environment
+/// Turns WebKit's compositing and JavaScript's JIT compilers off unless the environment
 /// says otherwise, and with compositing off keeps OpenGL out of the app's process.
 /// Call it first thing in `main`, before any thread starts: it changes the process's environment.
 pub fn configure() {
     let mut set = Vec::new();
-    for switch in [COMPOSITING, OPTIMISING_JIT] {
+    for switch in [COMPOSITING, JIT] {
         if turns_off(std::env::var_os(switch.webkit_var).as_deref(), std::env::var_os(switch.keep_var).as_deref()) {
             std::env::set_var(switch.webkit_var, switch.off);
             set.push(switch.webkit_var);
@@ -154,12 +156,8 @@ mod tests {
 
     #[test]
     fn each_switch_names_distinct_variables() {
-        assert_ne!(COMPOSITING.webkit_var, OPTIMISING_JIT.webkit_var);
-        assert_ne!(COMPOSITING.keep_var, OPTIMISING_JIT.keep_var);
-        assert_eq!(
-            (COMPOSITING.off, OPTIMISING_JIT.off),
-            ("1", "0"),
-            "WebKit's switch disables, JavaScriptCore's enables"
-        );
+        assert_ne!(COMPOSITING.webkit_var, JIT.webkit_var);
+        assert_ne!(COMPOSITING.keep_var, JIT.keep_var);
+        assert_eq!((COMPOSITING.off, JIT.off), ("1", "0"), "WebKit's switch disables, JavaScriptCore's enables");
     }
 }

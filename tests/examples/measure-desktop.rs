@@ -25,7 +25,7 @@
 //! page times a jump through the table (the scroller set to a far row, until that row's user is
 //! shown) and a search (a term typed, until the first row changes; it includes the UI's 200 ms
 //! debounce), each five times, with no WebDriver in the timed part. As shipped (WebKit's
-//! compositing and JavaScriptCore's optimising compilers off), with those compilers kept
+//! compositing and JavaScriptCore's JIT compilers off), with those compilers kept
 //! (`BAILIWICK_WEBKIT_JIT=1`) and with compositing kept (`BAILIWICK_WEBKIT_COMPOSITING=1`);
 //! `--modes shipped,jit,compositing` chooses which of the three, in which order.
 //!
@@ -211,9 +211,9 @@ fn options() -> Result<Options, Failure> {
 /// How the app's WebKit is set up for a series of launches (src-tauri/src/webkit_env.rs).
 #[derive(Clone, Copy)]
 enum Mode {
-    /// Compositing and JavaScriptCore's optimising compilers off.
+    /// Compositing and JavaScriptCore's JIT compilers off.
     AsShipped,
-    /// JavaScriptCore's optimising compilers kept (`BAILIWICK_WEBKIT_JIT=1`).
+    /// JavaScriptCore's JIT compilers kept (`BAILIWICK_WEBKIT_JIT=1`).
     JitKept,
     /// WebKit's compositing kept (`BAILIWICK_WEBKIT_COMPOSITING=1`).
     CompositingKept,
@@ -231,8 +231,8 @@ impl Mode {
 
     fn label(self) -> &'static str {
         match self {
-            Mode::AsShipped => "as shipped (compositing and optimising JIT off)",
-            Mode::JitKept => "BAILIWICK_WEBKIT_JIT=1 (optimising JIT kept)",
+            Mode::AsShipped => "as shipped (compositing and JIT off)",
+            Mode::JitKept => "BAILIWICK_WEBKIT_JIT=1 (JIT kept)",
             Mode::CompositingKept => "BAILIWICK_WEBKIT_COMPOSITING=1 (WebKit's compositing)",
         }
     }
@@ -330,7 +330,7 @@ const WEBKIT_VARIABLES: [&str; 6] = [
     "BAILIWICK_WEBKIT_COMPOSITING",
     "BAILIWICK_WEBKIT_JIT",
     "WEBKIT_DISABLE_COMPOSITING_MODE",
-    "JSC_useDFGJIT",
+    "JSC_useJIT",
     "GDK_GL",
     "__EGL_VENDOR_LIBRARY_FILENAMES",
 ];
@@ -584,7 +584,7 @@ minimal Tauri app ({}), with the WebKit settings the app ships with:",
             command.env_remove(var);
         }
         // What webkit_env::configure sets in the app; the minimal app has no such code.
-        command.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1").env("JSC_useDFGJIT", "0");
+        command.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1").env("JSC_useJIT", "0");
     });
     let mut launches = Vec::new();
     for number in 1..=options.launches {

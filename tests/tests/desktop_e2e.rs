@@ -41,8 +41,8 @@ fn start_driver(data_dir: &tempfile::TempDir, browser: &FakeBrowser) -> TauriDri
             // The app as shipped: it turns WebKit's compositing off itself (webkit_env.rs).
             .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
             .env_remove("BAILIWICK_WEBKIT_COMPOSITING")
-            // ... and JavaScriptCore's optimising compilers.
-            .env_remove("JSC_useDFGJIT")
+            // ... and JavaScriptCore's JIT compilers.
+            .env_remove("JSC_useJIT")
             .env_remove("BAILIWICK_WEBKIT_JIT")
             // ... and OpenGL in its own process.
             .env_remove("GDK_GL")
@@ -112,7 +112,7 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
         // The app's WebKit switches are for its own web view: a WebKit browser must not take them.
         let inherited = browser.environment_names();
         assert!(inherited.iter().any(|name| name == "FAKE_BROWSER_USER"), "the browser's environment was recorded");
-        for own in ["WEBKIT_DISABLE_COMPOSITING_MODE", "JSC_useDFGJIT", "GDK_GL", "__EGL_VENDOR_LIBRARY_FILENAMES"] {
+        for own in ["WEBKIT_DISABLE_COMPOSITING_MODE", "JSC_useJIT", "GDK_GL", "__EGL_VENDOR_LIBRARY_FILENAMES"] {
             assert!(!inherited.iter().any(|name| name == own), "the sign-in browser inherited {own}: {inherited:?}");
         }
 

@@ -2,7 +2,9 @@
 //! what the screen shows, not what WebDriver reads from the page, and what the app's process has
 //! loaded to show it. Issue 7: with compositing off (the app's default), the window is painted
 //! without OpenGL in the app's process (`src-tauri/src/webkit_env.rs`), which saves it the Mesa
-//! driver and LLVM; the web process keeps its EGL and paints the page.
+//! driver and LLVM; the web process keeps its EGL and paints the page. And with JavaScriptCore's
+//! JIT off (also the default), the web process has no memory that is both writable and
+//! executable.
 //!
 //! Needs `Xvfb` (Debian: xvfb) and the e2e app binary (`make test` builds it; see
 //! `bailiwick_tests::desktop::app_binary`).
@@ -103,6 +105,21 @@ fn mapped_files(pid: u32) -> Vec<String> {
     files
 }
 
+/// The anonymous mappings of `pid` that may be executed (`/proc/PID/maps`): where a JIT puts the
+/// code it writes.
+fn executable_anonymous_memory(pid: u32) -> Vec<String> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    maps.lines()
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // `range perms offset dev inode [path]`: anonymous memory has no path (the kernel's
+            // own `[vdso]` has a name).
+            fields.len() == 5 && fields[1].contains('x')
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The pids whose parent is `pid`.
 fn children(pid: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
@@ -142,6 +159,8 @@ fn the_window_is_painted_without_opengl_in_the_apps_process() {
     for var in [
         "WEBKIT_DISABLE_COMPOSITING_MODE",
         "BAILIWICK_WEBKIT_COMPOSITING",
+        "JSC_useJIT",
+        "BAILIWICK_WEBKIT_JIT",
         "GDK_GL",
         "__EGL_VENDOR_LIBRARY_FILENAMES",
         "__EGL_VENDOR_LIBRARY_DIRS",
@@ -166,6 +185,7 @@ fn the_window_is_painted_without_opengl_in_the_apps_process() {
         children(pid).into_iter().filter(|child| process_name(*child).starts_with("WebKitWebProces")).collect();
     let app_files = mapped_files(pid);
     let web_files: Vec<String> = web_processes.iter().flat_map(|web| mapped_files(*web)).collect();
+    let web_jit_memory: Vec<String> = web_processes.iter().flat_map(|web| executable_anonymous_memory(*web)).collect();
     terminate(&mut app_process);
 
     let screen = xvfb.pixels().expect("the screen file");
@@ -186,5 +206,9 @@ fn the_window_is_painted_without_opengl_in_the_apps_process() {
     assert!(
         web_files.iter().any(|file| file.contains("libEGL_")),
         "the web process keeps its EGL driver, which it cannot start without: {web_files:?}"
+    );
+    assert!(
+        web_jit_memory.is_empty(),
+        "JavaScriptCore's JIT is off: no executable anonymous memory in the web process: {web_jit_memory:?}"
     );
 }
