@@ -7,6 +7,9 @@ export default defineConfig({
   root: 'ui',
   plugins: [react()],
   clearScreen: false,
+  // Non-ASCII text (the Japanese texts, typographic quotes) written as \u escapes: WebKit then
+  // keeps the script as the bytes it loaded, instead of a second, UTF-16 copy of all 600 kB.
+  esbuild: { charset: 'ascii' },
   server: { port: 1420, strictPort: true },
   build: {
     outDir: 'dist',

@@ -27,6 +27,11 @@ cargo_args=(--locked --workspace --features bailiwick-desktop/custom-protocol)
 
 step "Build: the UI, then every crate (the desktop app with the UI embedded)"
 npm run --silent build
+# Written as ASCII (vite.config.ts), so that WebKit keeps a single copy of the script.
+if LC_ALL=C grep -lP '[^\x00-\x7F]' ui/dist/assets/*.js; then
+    echo "the UI bundle above has non-ASCII bytes: vite.config.ts sets esbuild's charset to ascii" >&2
+    exit 1
+fi
 cargo build "${cargo_args[@]}"
 # The end-to-end test drives its own copy: later cargo commands may rebuild target/debug.
 mkdir -p target/e2e
