@@ -15,6 +15,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -128,6 +129,9 @@ async fn main() -> Result<(), Failure> {
         fetch.as_secs_f64(),
         (sync - fetch).as_secs_f64()
     );
+    if let Some(peak) = peak_memory_kib() {
+        println!("  peak resident memory of the full sync: {:.0} MiB", peak as f64 / 1024.0);
+    }
     if let Some(resident) = fetched_resident {
         println!("  resident memory once every page was fetched: {:.0} MiB", resident as f64 / 1024.0);
     }
@@ -201,8 +205,11 @@ async fn main() -> Result<(), Failure> {
     let curl_ids = curl_pages(&base, &token, &[ids], dir.path())?;
     println!("curl alone, the incremental sync's id listing: {:.2} s", curl_ids.as_secs_f64());
     search_workload::search_latency(&cache)?;
-    if let Some(peak) = peak_memory_kib() {
-        println!("peak resident memory of this process (sync + cache): {:.0} MiB", peak as f64 / 1024.0);
+    if let Some(peak) = overall_peak_memory_kib() {
+        println!(
+            "peak resident memory of this process (syncs, cache, and the decoding above): {:.0} MiB",
+            peak as f64 / 1024.0
+        );
     }
     Ok(())
 }
@@ -269,19 +276,21 @@ async fn incremental_after(
     // the sandbox created them all seconds before the full sync. A second is margin enough on
     // one machine's clock.
     let options = SyncOptions { since_margin: chrono::Duration::seconds(1), paging, ..SyncOptions::default() };
+    let base_memory = reset_peak_memory();
     let started = Instant::now();
     let report =
         sync_plan_with(client, token, cache, &plan, &options, chrono::Utc::now(), &mut |_| {}, &SyncCancel::new())
             .await?;
     let took = started.elapsed();
     println!(
-        "incremental sync after {change:?} ({:?}): {} changed, {} removed, {} cached, in {:.2} s = {:.1}% of the full sync",
+        "incremental sync after {change:?} ({:?}): {} changed, {} removed, {} cached, in {:.2} s = {:.1}% of the full sync{}",
         report.kind,
         report.changed,
         report.removed,
         report.users,
         took.as_secs_f64(),
-        100.0 * took.as_secs_f64() / full.as_secs_f64()
+        100.0 * took.as_secs_f64() / full.as_secs_f64(),
+        peak_since(base_memory)
     );
     println!("  then the WAL's checkpoint: {:.2} s", timed_checkpoint(cache)?.as_secs_f64());
     Ok(())
@@ -417,6 +426,32 @@ fn timed_on_one_thread<P>(pages: &[P], decode: impl Fn(&P) -> serde_json::Result
         std::hint::black_box(decode(page)?);
     }
     Ok(started.elapsed())
+}
+
+/// The highest VmHWM read before `reset_peak_memory` cleared it.
+static PEAK_BEFORE_RESETS: AtomicU64 = AtomicU64::new(0);
+
+/// Makes VmHWM start again from the resident set now (`/proc/self/clear_refs`, Linux), so that
+/// a phase's own peak can be read; returns the resident set it starts from.
+fn reset_peak_memory() -> Option<u64> {
+    PEAK_BEFORE_RESETS.fetch_max(peak_memory_kib()?, Ordering::Relaxed);
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    resident_memory_kib()
+}
+
+/// The peak resident set of the whole run, across the resets.
+fn overall_peak_memory_kib() -> Option<u64> {
+    Some(peak_memory_kib()?.max(PEAK_BEFORE_RESETS.load(Ordering::Relaxed)))
+}
+
+/// The peak resident set since `reset_peak_memory` returned `base`, for a line of the report.
+fn peak_since(base: Option<u64>) -> String {
+    match (base, peak_memory_kib()) {
+        (Some(base), Some(peak)) => {
+            format!("; peak resident {:.0} MiB ({:.0} MiB before it)", peak as f64 / 1024.0, base as f64 / 1024.0)
+        }
+        _ => String::new(),
+    }
 }
 
 /// VmHWM: the peak resident set of this process (Linux).
