@@ -1,6 +1,7 @@
 //! A server that cannot filter on `meta.lastModified` (no `/ServiceProviderConfig`, or one
 //! saying `filter.supported: false`): after the first full sync, a sync fetches every user and
 //! writes only the differences, removing users that disappeared or left the scope.
+//! And one that says it filters but ignores the filter: its incremental sync still removes them.
 
 use std::sync::{Arc, Mutex};
 
@@ -111,4 +112,41 @@ async fn without_a_service_provider_config_a_sync_diffs_a_full_scan() {
 #[tokio::test]
 async fn a_server_that_says_it_cannot_filter_gets_a_full_scan_diffed() {
     full_scan_diff_with(Some(json!({"filter": {"supported": false, "maxResults": 200}}))).await;
+}
+
+/// A server that says it filters, and ignores the filter all the same: the incremental sync's
+/// changes and its listing of every id both come back with users outside the scopes. The user
+/// who left them is removed, not kept because the id listing named them.
+#[tokio::test]
+async fn a_server_ignoring_the_scope_filter_still_has_users_who_left_the_scopes_removed() {
+    let users: Users = Arc::new(Mutex::new(vec![
+        user("u1", "anna", "EMEA/DE"),
+        user("u2", "bert", "EMEA/FR"),
+        user("u3", "carl", "EMEA/UK"),
+        user("u4", "dora", "EMEA/NL"),
+    ]));
+    let (base, task) =
+        start_directory(users.clone(), Some(json!({"filter": {"supported": true, "maxResults": 200}}))).await;
+    let client = ScimClient::new(reqwest::Client::new(), base).with_page_size(2);
+    let scopes = Scopes::new(vec![BuPath::parse("EMEA").expect("valid")]);
+    let plan = SyncPlan { scopes: &scopes, bu_attribute: DEFAULT_BU_ATTRIBUTE, server_grants: false };
+    let token = AccessToken::new("diff-test-token");
+    let mut cache = Cache::open_in_memory().expect("opens");
+    let at = |h| Utc.with_ymd_and_hms(2025, 1, 1, h, 0, 0).single().expect("time");
+    sync_plan(&client, &token, &mut cache, &plan, at(9), &mut |_| {}, &SyncCancel::new()).await.expect("syncs");
+
+    {
+        let mut held = users.lock().expect("lock");
+        held.remove(1); // bert deleted
+        held[1]["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["division"] = json!("AMER/US"); // carl moved
+        held.push(user("u5", "emil", "EMEA/DE"));
+    }
+    let second =
+        sync_plan(&client, &token, &mut cache, &plan, at(10), &mut |_| {}, &SyncCancel::new()).await.expect("syncs");
+    task.abort();
+    assert_eq!(second.kind, SyncKind::Incremental, "the server says it filters: {second:?}");
+    assert_eq!((second.added, second.removed), (1, 2), "bert deleted, carl moved out: {second:?}");
+    let names: Vec<_> =
+        cache.list_users(&UserQuery::default()).expect("lists").into_iter().map(|u| u.display_name).collect();
+    assert_eq!(names, ["anna", "dora", "emil"]);
 }

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::listed_json::ListedJson;
-use super::listing::{keep_all, Decoded, Keep, ListQuery, Shared};
+use super::listing::{Decoded, Keep, ListQuery, Shared};
 use crate::error::Error;
 use crate::secret::AccessToken;
 
@@ -252,17 +252,19 @@ impl ScimClient {
     }
 
     /// Every user matching `filter`, each once, with only the `attributes` asked for (the
-    /// server always adds `id`). Used to detect deletions without fetching whole users.
-    pub async fn list_all_user_stubs_cancellable(
+    /// server always adds `id`), each handed to `keep` as its page arrives (on the thread that
+    /// reads the page) and only what `keep` keeps kept. Used to detect deletions without
+    /// fetching whole users: the sync keeps each user's id alone, not a million stubs at once.
+    pub async fn list_all_user_stubs_kept<U: Send + 'static>(
         &self,
         token: &AccessToken,
         filter: Option<&str>,
         attributes: &str,
+        keep: Keep<UserStub, U>,
         on_page: &mut (dyn FnMut(PageFetched) + Send),
         cancelled: &AtomicBool,
-    ) -> Result<Vec<UserStub>, Error> {
+    ) -> Result<Vec<U>, Error> {
         let query = ListQuery { filter, attributes: Some(attributes), page_size: self.page_size.max(STUB_PAGE_SIZE) };
-        let keep = keep_all(|u: &UserStub| u.id.as_deref());
         self.list_all_with("Users", token, query, Arc::new(Decoded(keep)), on_page, cancelled).await
     }
 
