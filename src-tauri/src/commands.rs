@@ -11,6 +11,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::current_workspace::CurrentWorkspace;
+use crate::freed_memory;
 use crate::ipc_error::DesktopError;
 use crate::last_workspace::WorkspaceOrigin;
 use crate::off_runtime::run_blocking;
@@ -110,6 +111,13 @@ pub async fn sync_directory(
     let cancel = running.begin();
     let synced = workspace.sync_cancellable(&SyncOptions::default(), &mut report, &cancel).await;
     running.finish();
+    // Done or not, the sync's pages are freed, and its connection once the checkpoint after it
+    // has run: that memory goes back to the system, not kept while the app idles.
+    let settled = workspace.clone();
+    drop(tauri::async_runtime::spawn_blocking(move || {
+        settled.wait_for_checkpoint();
+        freed_memory::release_after_sync();
+    }));
     Ok(synced?)
 }
 

@@ -9,6 +9,7 @@
 mod commands;
 mod current_workspace;
 mod delegated_change;
+mod freed_memory;
 mod hygiene_commands;
 #[cfg(test)]
 mod ipc_bindings;

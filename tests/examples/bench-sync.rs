@@ -137,6 +137,9 @@ async fn main() -> Result<(), Failure> {
     }
     let checkpoint = timed_checkpoint(&cache)?;
     println!("  then the WAL's checkpoint (the app runs it on a thread of its own): {:.2} s", checkpoint.as_secs_f64());
+    if let Some(resident) = resident_memory_kib() {
+        println!("  resident memory after the sync: {:.0} MiB", resident as f64 / 1024.0);
+    }
 
     let filter = scope_filter(DEFAULT_BU_ATTRIBUTE, &scopes).ok_or("no scope filter")?;
     let listings = [

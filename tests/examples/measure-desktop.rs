@@ -393,6 +393,15 @@ async fn first_sync_through_the_app(
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
+    // What an admin's app holds while it idles after a sync, which freed every page it fetched.
+    tokio::time::sleep(options.idle).await;
+    let memory = idle_memory(app.pid);
+    println!(
+        "  idle {} s after that sync, online: PSS {:.1} MiB",
+        options.idle.as_secs(),
+        mib(memory.iter().map(|p| p.pss_kib).sum())
+    );
+    print_memory(&memory);
     let _ = webdriver(client.close()).await;
     app.wait_for_exit(Duration::from_secs(30)).await;
     Ok(cached)

@@ -333,10 +333,12 @@ impl Workspace {
         *running = Some(BackgroundCheckpoint::start(writer));
     }
 
-    /// Waits for the last sync's checkpoint, if it is still running.
-    fn wait_for_checkpoint(&self) {
-        let previous = self.checkpoint.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(previous) = previous {
+    /// Waits for the last sync's checkpoint, if it is still running; the sync's connection, with
+    /// its page cache, is closed once it returns. Blocks: call it off the async runtime.
+    pub fn wait_for_checkpoint(&self) {
+        // Waiting under the lock: a sync that ends meanwhile starts its checkpoint after this one.
+        let mut running = self.checkpoint.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(previous) = running.take() {
             previous.wait();
         }
     }
