@@ -7,8 +7,9 @@
 //! and 50 MiB once `malloc_trim` had returned the free pages. The app's process idled at 358 MiB
 //! of PSS after its first sync of 100,000 users, 69 MiB after a start on the same cache
 //! (scripts/measure-desktop.sh). The app then idles for hours, so after each sync, once the
-//! checkpoint after it has closed the sync's connection, it has glibc return them. Windows and macOS give freed memory back on their
-//! own terms; there, and with another C library, this does nothing.
+//! checkpoint after it has closed the sync's connection, it has glibc return them. Windows and
+//! macOS give freed memory back on their own terms; there, and with another C library, this
+//! does nothing.
 
 /// Returns the free pages of every heap to the system. It walks the heaps: run it on a blocking
 /// thread.

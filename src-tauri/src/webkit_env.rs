@@ -9,7 +9,7 @@
 //!   small and short-lived (the core does the searching), so JavaScriptCore's interpreter
 //!   carries it: the web process idles about 20 MiB smaller than with every tier (8 MiB smaller
 //!   than with the baseline JIT alone, which the app shipped with before), for a jump through the
-//!   table about 8 ms and a search about 20 ms slower (scripts/measure-desktop.sh). And with no
+//!   table about 10 ms and a search about 20 ms slower (scripts/measure-desktop.sh). And with no
 //!   JIT, the web process makes no memory both writable and executable, as in Apple's Lockdown
 //!   Mode: less for a hostile page to use, in an app that holds an administrator's session.
 //!   Off, unless `BAILIWICK_WEBKIT_JIT=1`.
