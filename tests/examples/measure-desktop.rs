@@ -326,11 +326,13 @@ fn start_sandbox(users: u64, profile: &Path, state: &Path) -> Server {
 
 /// The variables that choose how the app's WebKit is set up (src-tauri/src/webkit_env.rs): each
 /// mode sets its own, none is inherited from the shell that runs the measurement.
-const WEBKIT_VARIABLES: [&str; 6] = [
+const WEBKIT_VARIABLES: [&str; 8] = [
     "BAILIWICK_WEBKIT_COMPOSITING",
     "BAILIWICK_WEBKIT_JIT",
+    "BAILIWICK_WEBKIT_JS_HEAP",
     "WEBKIT_DISABLE_COMPOSITING_MODE",
     "JSC_useJIT",
+    "JSC_largeHeapSize",
     "GDK_GL",
     "__EGL_VENDOR_LIBRARY_FILENAMES",
 ];
@@ -593,7 +595,7 @@ minimal Tauri app ({}), with the WebKit settings the app ships with:",
             command.env_remove(var);
         }
         // What webkit_env::configure sets in the app; the minimal app has no such code.
-        command.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1").env("JSC_useJIT", "0");
+        command.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1").env("JSC_useJIT", "0").env("JSC_largeHeapSize", "4194304");
     });
     let mut launches = Vec::new();
     for number in 1..=options.launches {

@@ -44,6 +44,9 @@ fn start_driver(data_dir: &tempfile::TempDir, browser: &FakeBrowser) -> TauriDri
             // ... and JavaScriptCore's JIT compilers.
             .env_remove("JSC_useJIT")
             .env_remove("BAILIWICK_WEBKIT_JIT")
+            // ... and JavaScriptCore's first full collection.
+            .env_remove("JSC_largeHeapSize")
+            .env_remove("BAILIWICK_WEBKIT_JS_HEAP")
             // ... and OpenGL in its own process.
             .env_remove("GDK_GL")
             .env_remove("__EGL_VENDOR_LIBRARY_FILENAMES")
@@ -112,7 +115,13 @@ async fn demo_workspace_sign_in_and_search_shows_only_the_admins_business_units(
         // The app's WebKit switches are for its own web view: a WebKit browser must not take them.
         let inherited = browser.environment_names();
         assert!(inherited.iter().any(|name| name == "FAKE_BROWSER_USER"), "the browser's environment was recorded");
-        for own in ["WEBKIT_DISABLE_COMPOSITING_MODE", "JSC_useJIT", "GDK_GL", "__EGL_VENDOR_LIBRARY_FILENAMES"] {
+        for own in [
+            "WEBKIT_DISABLE_COMPOSITING_MODE",
+            "JSC_useJIT",
+            "JSC_largeHeapSize",
+            "GDK_GL",
+            "__EGL_VENDOR_LIBRARY_FILENAMES",
+        ] {
             assert!(!inherited.iter().any(|name| name == own), "the sign-in browser inherited {own}: {inherited:?}");
         }
 

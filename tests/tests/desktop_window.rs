@@ -161,6 +161,8 @@ fn the_window_is_painted_without_opengl_in_the_apps_process() {
         "BAILIWICK_WEBKIT_COMPOSITING",
         "JSC_useJIT",
         "BAILIWICK_WEBKIT_JIT",
+        "JSC_largeHeapSize",
+        "BAILIWICK_WEBKIT_JS_HEAP",
         "GDK_GL",
         "__EGL_VENDOR_LIBRARY_FILENAMES",
         "__EGL_VENDOR_LIBRARY_DIRS",
