@@ -116,7 +116,7 @@ pub async fn sync_directory(
     let settled = workspace.clone();
     drop(tauri::async_runtime::spawn_blocking(move || {
         settled.wait_for_checkpoint();
-        freed_memory::release_after_sync();
+        freed_memory::return_free_pages();
     }));
     Ok(synced?)
 }

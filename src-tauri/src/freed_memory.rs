@@ -10,15 +10,53 @@
 //! checkpoint after it has closed the sync's connection, it has glibc return them. Windows and
 //! macOS give freed memory back on their own terms; there, and with another C library, this
 //! does nothing.
+//!
+//! The same goes for the pages the cache's reader keeps after the admin has read: a search or a
+//! scroll through the table leaves up to 32 MiB of them, decrypted. Once nothing has read the
+//! cache for [`IDLE`], the app frees them ([`release_while_idle`]); the next read takes its
+//! pages from the file again, a few milliseconds.
+
+use std::time::Duration;
+
+use tauri::{AppHandle, Manager};
+use tracing::warn;
+
+use crate::current_workspace::CurrentWorkspace;
+
+/// How long nothing must have read the cache before its reader's pages are freed.
+const IDLE: Duration = Duration::from_secs(5);
+/// How often the app looks.
+const LOOK_EVERY: Duration = Duration::from_millis(2_500);
 
 /// Returns the free pages of every heap to the system. It walks the heaps: run it on a blocking
 /// thread.
-pub fn release_after_sync() {
+pub fn return_free_pages() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only walks glibc's own heaps, under their locks; with 0 it keeps no
     // padding at their tops.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// For as long as the app runs: frees the open workspace's reader pages once it has idled for
+/// [`IDLE`], and returns them to the system.
+pub async fn release_while_idle(app: AppHandle) {
+    loop {
+        tokio::time::sleep(LOOK_EVERY).await;
+        let Some(workspace) = app.state::<CurrentWorkspace>().find().await else { continue };
+        let released = tauri::async_runtime::spawn_blocking(move || {
+            let freed = workspace.release_idle_memory(IDLE)?;
+            if freed {
+                return_free_pages();
+            }
+            Ok::<_, bailiwick_core::Error>(freed)
+        })
+        .await;
+        if let Ok(Err(error)) = released {
+            // The next read will say what is wrong with the cache; here it only stays in memory.
+            warn!(%error, "cannot free the cache's pages");
+        }
     }
 }
 
@@ -44,7 +82,7 @@ mod tests {
         let last = blocks.pop();
         drop(blocks);
         let freed = resident_kib();
-        release_after_sync();
+        return_free_pages();
         let released = resident_kib();
         drop(last);
         assert!(

@@ -85,6 +85,8 @@ fn main() {
             // page of users: the UI's `resume_workspace` and `list_users` then find them ready.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move { handle.state::<CurrentWorkspace>().preload().await });
+            // While the admin reads nothing, the cache's pages go back to the system.
+            tauri::async_runtime::spawn(freed_memory::release_while_idle(app.handle().clone()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

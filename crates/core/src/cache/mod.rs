@@ -177,6 +177,35 @@ impl Cache {
         Self::configure(conn)
     }
 
+    /// Frees every page of this connection's page cache that no statement holds (an in-memory
+    /// cache's pages are its data, and stay). Returns the bytes the cache held before.
+    pub fn release_page_cache(&self) -> Result<usize, Error> {
+        let held = self.page_cache_bytes();
+        self.conn.execute_batch("PRAGMA shrink_memory")?;
+        Ok(held)
+    }
+
+    /// The bytes this connection's page cache holds (SQLite's `SQLITE_DBSTATUS_CACHE_USED`).
+    pub fn page_cache_bytes(&self) -> usize {
+        let (mut current, mut highest) = (0, 0);
+        // SAFETY: the handle is this connection's, open for as long as `self`; `sqlite3_db_status`
+        // only writes the two integers it is given.
+        let status = unsafe {
+            rusqlite::ffi::sqlite3_db_status(
+                self.conn.handle(),
+                rusqlite::ffi::SQLITE_DBSTATUS_CACHE_USED,
+                &mut current,
+                &mut highest,
+                0,
+            )
+        };
+        if status == rusqlite::ffi::SQLITE_OK {
+            usize::try_from(current).unwrap_or(0)
+        } else {
+            0
+        }
+    }
+
     /// A private, in-memory cache (tests, and hosts that must not write to disk).
     pub fn open_in_memory() -> Result<Cache, Error> {
         Self::configure(Connection::open_in_memory()?)

@@ -1030,3 +1030,30 @@ fn an_encrypted_version_seven_cache_is_migrated_and_compacted_and_stays_encrypte
     assert!(!bytes.windows(11).any(|w| w == b"quartermain"), "no name is readable in the file");
     assert!(Cache::open_encrypted(&path, &crate::secret::CacheKey::generate()).is_err(), "another key is refused");
 }
+
+#[test]
+fn releasing_the_page_cache_frees_its_pages_and_the_next_read_takes_them_from_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cache = Cache::open(&dir.path().join("cache.sqlite")).expect("opens");
+    let users: Vec<CachedUser> = (0..3_000)
+        .map(|i| user(&i.to_string(), &format!("user{i:05}"), Some(&format!("User {i}")), "EMEA/DE", "Employee"))
+        .collect();
+    cache.replace_directory(users, &[], at(9)).expect("replaces");
+    let everyone = UserQuery::default();
+    let search = UserQuery { search: Some("user02".into()), ..UserQuery::default() };
+    let expected =
+        (cache.count_users(&everyone).expect("counts"), ids(&cache.list_users(&search).expect("searches")).len());
+    let held = cache.page_cache_bytes();
+    assert!(held > 1 << 20, "reading 3,000 users fills the page cache: {held} bytes");
+
+    let freed = cache.release_page_cache().expect("released");
+    assert_eq!(freed, held, "it reports what it freed");
+    let left = cache.page_cache_bytes();
+    assert!(left < held / 10, "the pages are gone: {left} of {held} bytes left");
+
+    let again =
+        (cache.count_users(&everyone).expect("counts"), ids(&cache.list_users(&search).expect("searches")).len());
+    assert_eq!(again, expected, "the same answers, read from the file");
+    assert_eq!(again.0, 3_000);
+    assert!(cache.page_cache_bytes() > left, "the reads filled the cache again");
+}

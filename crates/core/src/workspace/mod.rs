@@ -29,6 +29,7 @@ use crate::sync::{self, SyncProgress, SyncReport};
 
 mod audit;
 mod hygiene;
+mod idle_memory;
 mod import;
 mod operations;
 mod review;
@@ -90,6 +91,8 @@ pub struct Workspace {
     confirmed: std::sync::atomic::AtomicBool,
     http: reqwest::Client,
     reader: Mutex<Cache>,
+    /// When the reader was last taken, until `release_idle_memory` frees what it keeps.
+    reader_used: Mutex<Option<std::time::Instant>>,
     tokens: Box<dyn TokenStore>,
     session: tokio::sync::Mutex<Option<Session>>,
     oidc: tokio::sync::OnceCell<OidcClient>,
@@ -134,6 +137,7 @@ impl Workspace {
             confirmed: std::sync::atomic::AtomicBool::new(false),
             http: auth::http_client(),
             reader: Mutex::new(reader),
+            reader_used: Mutex::new(None),
             tokens,
             session: tokio::sync::Mutex::new(None),
             oidc: tokio::sync::OnceCell::new(),
@@ -389,7 +393,9 @@ impl Workspace {
     fn unchecked_cache(&self) -> std::sync::MutexGuard<'_, Cache> {
         // A poisoned lock only means another thread panicked mid-query; SQLite itself is
         // consistent, so the connection is still usable.
-        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+        let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        *self.reader_used.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+        reader
     }
 
     /// Since when the session is unconfirmed, when that is longer than the profile allows.
