@@ -28,7 +28,12 @@ pub struct UserDetail {
     pub grants: Vec<Grant>,
     /// `None` until someone has signed in to the workspace (no admin to ask policy about).
     pub actions: Option<UserActions>,
+    /// The newest entries of the audit log about the user and their grants, oldest first.
+    pub history: Vec<AuditEntry>,
 }
+
+/// How many audit entries the user detail shows (the Audit screen has them all).
+const HISTORY_ENTRIES: usize = 50;
 
 #[tauri::command]
 pub async fn get_user(current: State<'_, CurrentWorkspace>, user: String) -> Result<UserDetail> {
@@ -43,7 +48,9 @@ pub async fn get_user(current: State<'_, CurrentWorkspace>, user: String) -> Res
             Err(Error::SignInNeeded(_)) => None,
             Err(other) => return Err(other),
         };
-        Ok(UserDetail { user: row, grants, actions })
+        let grant_ids: Vec<&str> = grants.iter().map(|grant| grant.id.as_str()).collect();
+        let history = workspace.user_history(&row.user_name, &grant_ids, HISTORY_ENTRIES)?;
+        Ok(UserDetail { user: row, grants, actions, history })
     })
     .await
 }

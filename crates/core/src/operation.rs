@@ -160,6 +160,15 @@ impl Operation {
         }
     }
 
+    /// Whether an audit entry's `target` (as [`Operation::target`] writes it, and the grant sweep
+    /// with it) is about the user `user_name` or one of `grant_ids`, their grants: the user's
+    /// history. Case-insensitive, as userNames are.
+    pub fn target_concerns(target: &str, user_name: &str, grant_ids: &[&str]) -> bool {
+        let target = target.to_lowercase();
+        let names_user = target.ends_with(&format!(" {}", user_name.to_lowercase()));
+        names_user || grant_ids.iter().any(|id| target.starts_with(&format!("grant {} (", id.to_lowercase())))
+    }
+
     /// The SCIM resource type the operation writes to.
     pub fn resource_kind(&self) -> &'static str {
         match self {
@@ -348,6 +357,53 @@ mod tests {
 
     fn bu(text: &str) -> BuPath {
         BuPath::parse(text).expect("valid BU")
+    }
+
+    /// Every operation on `user` and on `grant`, as the outbox and the audit log name them.
+    fn every_operation_on(user: &str, grant: &str) -> Vec<Operation> {
+        let user_ref = || UserRef { id: Some("u1".into()), user_name: user.into() };
+        let role = || "Compliance Reviewer".to_owned();
+        let until = DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z").expect("time").with_timezone(&Utc);
+        vec![
+            Operation::CreateUser(NewUser {
+                user_name: user.into(),
+                bu: bu("EMEA/DE"),
+                user_type: UserType::Partner,
+                given_name: None,
+                family_name: None,
+                email: None,
+            }),
+            Operation::EditUser { user_id: "u1".into(), user_name: user.into(), changes: UserChanges::default() },
+            Operation::SetUserActive { user_id: "u1".into(), user_name: user.into(), active: false },
+            Operation::AssignRole { user: user_ref(), role: role(), role_id: "g1".into() },
+            Operation::RemoveRole { user: user_ref(), role: role(), role_id: "g1".into() },
+            Operation::IssueGrant {
+                user: user_ref(),
+                role: role(),
+                role_id: "g1".into(),
+                bu: bu("EMEA/DE"),
+                valid_from: until,
+                valid_until: until,
+                justification: "audit".into(),
+            },
+            Operation::ExtendGrant { grant_id: grant.into(), role: role(), valid_until: until },
+            Operation::RevokeGrant { grant_id: grant.into(), role: role() },
+            Operation::ApproveGrant { grant_id: grant.into(), role: role() },
+            Operation::RejectGrant { grant_id: grant.into(), role: role() },
+        ]
+    }
+
+    #[test]
+    fn a_users_history_is_every_operation_on_them_or_their_grants_and_nobody_elses() {
+        for op in every_operation_on("Anna.Schmidt", "gr-7") {
+            let target = op.target();
+            assert!(Operation::target_concerns(&target, "anna.schmidt", &["gr-1", "GR-7"]), "{target}");
+            assert!(!Operation::target_concerns(&target, "schmidt", &["gr-1"]), "another user: {target}");
+            assert!(!Operation::target_concerns(&target, "anna.schmidt2", &["gr-70"]), "another user: {target}");
+        }
+        // The grant sweep writes a grant's target as its operations do.
+        assert!(Operation::target_concerns("grant gr-7 (Compliance Reviewer)", "someone", &["gr-7"]));
+        assert!(!Operation::target_concerns("grant gr-77 (Compliance Reviewer)", "someone", &["gr-7"]));
     }
 
     #[test]

@@ -474,7 +474,11 @@ export type UserDetail = { user: UserRow, grants: Array<Grant>,
 /**
  * `None` until someone has signed in to the workspace (no admin to ask policy about).
  */
-actions: UserActions | null, };
+actions: UserActions | null,
+/**
+ * The newest entries of the audit log about the user and their grants, oldest first.
+ */
+history: Array<AuditEntry>, };
 
 /**
  * One page of the users table.

@@ -4,10 +4,21 @@ use super::Workspace;
 use crate::audit::{AuditEntry, Verification};
 use crate::cache::AuditQuery;
 use crate::error::Error;
+use crate::operation::Operation;
 
 impl Workspace {
     pub fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, Error> {
         self.read_cache()?.audit_entries(query)
+    }
+
+    /// The newest `last` entries about the user `user_name` and their grants `grant_ids`
+    /// (oldest first): the user detail's history.
+    pub fn user_history(&self, user_name: &str, grant_ids: &[&str], last: usize) -> Result<Vec<AuditEntry>, Error> {
+        let mut entries = self.audit(&AuditQuery::default())?;
+        entries.retain(|entry| Operation::target_concerns(&entry.target, user_name, grant_ids));
+        let skip = entries.len().saturating_sub(last);
+        entries.drain(..skip);
+        Ok(entries)
     }
 
     /// The directory's own audit events (newest `last`, oldest first), to show beside the local

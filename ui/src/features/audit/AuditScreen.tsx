@@ -11,14 +11,13 @@ import {
   listServerAudit,
   verifyAudit,
   type AuditCheck,
-  type AuditEntry,
   type AuditFormat,
   type AuditQuery,
   type ServerAuditEvent,
 } from '../../ipc';
 import { useDebouncedValue } from '../users/useDebouncedValue';
 import { AUDIT_KEY } from '../changes/queryKeys';
-import { actionLabel, outcomeLabel } from './auditLabels';
+import { AuditTable } from './AuditTable';
 import { offerDownload } from './offerDownload';
 
 /** The newest entries shown; the export has the same filter and limit. */
@@ -73,7 +72,7 @@ export function AuditScreen() {
         isEmpty={(data) => data.length === 0}
         empty={debouncedTarget ? t('audit.emptyTarget', { target: debouncedTarget }) : t('audit.empty')}
       >
-        {(data) => <AuditTable entries={data} />}
+        {(data) => <AuditTable entries={data} label={t('audit.table')} testId="audit-table" />}
       </QueryState>
       <ServerAuditPanel />
     </section>
@@ -101,43 +100,6 @@ function VerifyResult({ check }: { check: AuditCheck }) {
   );
 }
 
-function AuditTable({ entries }: { entries: AuditEntry[] }) {
-  const { t } = useTranslation();
-  const format = useFormatters();
-  return (
-    <table className="audit-table" aria-label={t('audit.table')} data-testid="audit-table">
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">{t('common.when')}</th>
-          <th scope="col">{t('common.who')}</th>
-          <th scope="col">{t('common.action')}</th>
-          <th scope="col">{t('common.target')}</th>
-          <th scope="col">{t('common.outcome')}</th>
-          <th scope="col">{t('common.detail')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((entry) => (
-          <tr key={entry.seq} data-testid="audit-row" data-outcome={entry.outcome}>
-            <td>{entry.seq}</td>
-            <td title={entry.at}>{format.dateTime(entry.at)}</td>
-            <td>{entry.actor}</td>
-            <td title={entry.action} data-action={entry.action}>
-              {actionLabel(t, entry.action)}
-            </td>
-            <td>{entry.target}</td>
-            <td>
-              <span className={`chip chip--${entry.outcome}`}>{outcomeLabel(t, entry.outcome)}</span>
-              {entry.rule && <span className="chip"> {t('common.rule', { rule: entry.rule })}</span>}
-            </td>
-            <td>{entry.detail ?? ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
 
 /** The directory's newest events shown beside the local log. */
 export const SERVER_AUDIT_SHOWN = 200;

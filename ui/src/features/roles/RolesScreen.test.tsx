@@ -124,7 +124,7 @@ describe('roles in the workspace', () => {
     mockCommands({
       ...READS,
       list_grants: () => [],
-      get_user: () => ({ user: user('jean.dupont', 'EMEA/FR'), grants: [] }),
+      get_user: () => ({ user: user('jean.dupont', 'EMEA/FR'), grants: [], actions: null, history: [] }),
     });
     renderWithClient(<WorkspaceShell onSignIn={() => {}} onSignOut={() => {}} initialSection="roles" />, (client) =>
       client.setQueryData(STATUS_KEY, ADA_STATUS),

@@ -2,14 +2,24 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
 import { WorkspaceShell } from '../../app/WorkspaceShell';
-import type { Permission, UserDetail as UserDetailData } from '../../ipc';
+import type { AuditEntry, Permission, UserDetail as UserDetailData } from '../../ipc';
 import { ADA_STATUS, mockCommands, rejectWith, renderWithClient, user } from '../../test/ipcMock';
 import { CONTENT_AUTHOR, GRANT_LENGTH_REFUSAL, TEMPLATE_DESIGNER, grant, outcome } from '../../test/operationFixtures';
 import { STATUS_KEY } from './queryKeys';
 import { UserDetail } from './UserDetail';
 
 const ANNA = user('anna.schmidt', 'EMEA/DE');
-const ANNA_DETAIL: UserDetailData = { user: ANNA, grants: [grant('g1'), grant('g2', { status: 'pending' })], actions: null };
+const ANNA_DETAIL: UserDetailData = {
+  user: ANNA,
+  grants: [grant('g1'), grant('g2', { status: 'pending' })],
+  actions: null,
+  history: [],
+};
+
+/** An audit entry about anna, as the core lists them (oldest first). */
+function entry(seq: number, action: string, target: string, outcome: string, at: string): AuditEntry {
+  return { seq, at, actor: 'ada.emea', action, target, before: null, after: null, outcome, rule: null, detail: null, opId: null, prevHash: '', hash: '' };
+}
 
 const ALLOWED: Permission = { allowed: true, needsApproval: false };
 const SEPARATION: Permission = {
@@ -59,6 +69,27 @@ describe('user detail', () => {
     expect(screen.getByRole('list', { name: 'Roles held' }).textContent).toContain('Exstream Content Author');
     expect(screen.getAllByTestId('grant-row')).toHaveLength(2);
     expect(screen.getByRole('button', { name: 'Disable' })).toBeTruthy();
+  });
+
+  it("shows the user's history from the audit log, newest first, or says there is none", async () => {
+    const history = [
+      entry(3, 'role.assign', 'Exstream Content Author of anna.schmidt', 'applied', '2026-03-01T09:00:00Z'),
+      entry(7, 'grant.revoke', 'grant g1 (Compliance Reviewer)', 'queued', '2026-03-02T10:30:00Z'),
+    ];
+    mockCommands({ ...READS, get_user: () => ({ ...ANNA_DETAIL, history }) });
+    const { unmount } = renderDetail();
+    const table = await screen.findByRole('table', { name: 'What happened to this user and their grants, newest first' });
+    const rows = within(table).getAllByTestId('audit-row');
+    expect(rows.map((row) => row.querySelector('td')?.textContent)).toEqual(['7', '3']);
+    expect(rows[0]?.textContent).toContain('grant g1 (Compliance Reviewer)');
+    expect(rows[1]?.querySelector('[data-action]')?.textContent).not.toBe('role.assign');
+    expect(screen.queryByTestId('user-history-empty')).toBeNull();
+    unmount();
+
+    mockCommands(READS);
+    renderDetail();
+    expect((await screen.findByTestId('user-history-empty')).textContent).toContain('Nothing recorded');
+    expect(screen.queryByTestId('user-history')).toBeNull();
   });
 
   it('says so when the user is not in the cache', async () => {

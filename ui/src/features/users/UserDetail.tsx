@@ -18,6 +18,7 @@ import {
   type RoleActions,
   type UserRow,
 } from '../../ipc';
+import { AuditTable } from '../audit/AuditTable';
 import { ChangeOutcomeNotice } from '../changes/ChangeOutcomeNotice';
 import { ROLES_KEY, USER_DETAIL_KEY } from '../changes/queryKeys';
 import { useChange } from '../changes/useChange';
@@ -95,6 +96,14 @@ export function UserDetail({ user: userKey, onClose }: UserDetailProps) {
               busy={change.busy}
               onIssue={(request) => change.run(() => issueGrant(request))}
             />
+            <h2>{t('userDetail.history')}</h2>
+            {data.history.length === 0 ? (
+              <p className="muted" data-testid="user-history-empty">
+                {t('userDetail.noHistory')}
+              </p>
+            ) : (
+              <AuditTable entries={[...data.history].reverse()} label={t('userDetail.historyTable')} testId="user-history" />
+            )}
           </>
         )}
       </QueryState>
