@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "forget_workspace",
+    "list_recent_workspaces",
     "get_status",
     "sync_directory",
     "cancel_sync",

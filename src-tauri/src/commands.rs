@@ -15,6 +15,7 @@ use crate::freed_memory;
 use crate::ipc_error::DesktopError;
 use crate::last_workspace::WorkspaceOrigin;
 use crate::off_runtime::run_blocking;
+use crate::recent_workspaces::RecentWorkspace;
 use crate::running_sync::RunningSync;
 use crate::sign_in_browser::{SignInEvent, WindowReportingBrowser};
 
@@ -85,8 +86,14 @@ pub async fn sign_out(current: State<'_, CurrentWorkspace>) -> Result<()> {
 pub async fn forget_workspace(current: State<'_, CurrentWorkspace>, discard_queued: bool) -> Result<()> {
     let workspace = current.get().await?;
     workspace.forget(discard_queued).await?;
-    current.close().await;
+    current.close_forgotten().await;
     Ok(())
+}
+
+/// The workspaces opened on this machine, most recent first (the welcome screen).
+#[tauri::command]
+pub fn list_recent_workspaces(current: State<'_, CurrentWorkspace>) -> Vec<RecentWorkspace> {
+    current.recent()
 }
 
 #[tauri::command]

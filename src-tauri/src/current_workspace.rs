@@ -14,6 +14,7 @@ use tracing::{info, instrument, warn};
 
 use crate::ipc_error::DesktopError;
 use crate::last_workspace::{self, WorkspaceOrigin};
+use crate::recent_workspaces;
 
 /// The demo IAM's state (users, sessions, refresh tokens) survives restarts in this file, so
 /// a demo session can be restored the next time the app starts.
@@ -64,10 +65,24 @@ impl CurrentWorkspace {
         if let Some(previous) = slot.take() {
             previous.close().await;
         }
-        let opened = self.start(origin).await?;
+        let opened = match self.start(origin.clone()).await {
+            Ok(opened) => opened,
+            Err(DesktopError::Core(error)) if error.code() == ErrorCode::Usage => {
+                // The profile file is gone or no longer valid: not a workspace to offer again.
+                if let Err(io) = recent_workspaces::remove(&self.data_dir, &origin) {
+                    warn!(error = %io, "cannot take the workspace off the recent ones");
+                }
+                return Err(DesktopError::Core(error));
+            }
+            Err(other) => return Err(other),
+        };
         if let Err(error) = last_workspace::remember(&self.data_dir, &opened.origin) {
             // Not fatal: the app works, it just starts on the welcome screen next time.
             warn!(%error, "cannot remember the last workspace");
+        }
+        let name = &opened.workspace.profile().name;
+        if let Err(error) = recent_workspaces::note(&self.data_dir, &opened.origin, name, chrono::Utc::now()) {
+            warn!(%error, "cannot note the workspace among the recent ones");
         }
         let workspace = opened.workspace.clone();
         *slot = Some(opened);
@@ -143,6 +158,22 @@ impl CurrentWorkspace {
         }
     }
 
+    /// The workspaces opened on this machine, most recent first (the welcome screen).
+    pub fn recent(&self) -> Vec<recent_workspaces::RecentWorkspace> {
+        recent_workspaces::list(&self.data_dir)
+    }
+
+    /// Closes the open workspace, as `close`, and takes it off the recent ones: it was forgotten.
+    pub async fn close_forgotten(&self) {
+        let origin = self.open.lock().await.as_ref().map(|open| open.origin.clone());
+        self.close().await;
+        if let Some(origin) = origin {
+            if let Err(error) = recent_workspaces::remove(&self.data_dir, &origin) {
+                warn!(%error, "cannot take the forgotten workspace off the recent ones");
+            }
+        }
+    }
+
     /// Closes the open workspace (stopping the demo IAM) and starts on the welcome screen next time.
     pub async fn close(&self) {
         if let Some(open) = self.open.lock().await.take() {
@@ -204,8 +235,17 @@ mod tests {
             assert!(current.find().await.is_none(), "nothing opened behind the report");
             assert!(current.resume().await.expect("resumes").is_none(), "a profile that was gone is forgotten");
             // The admin opens it again from the welcome screen.
-            let Ok(workspace) = current.open(origin).await else { panic!("the workspace opens when asked") };
+            let Ok(workspace) = current.open(origin.clone()).await else { panic!("the workspace opens when asked") };
             assert_eq!(workspace.profile().name, "otds-emea");
+            drop(workspace);
+            let recent = current.recent();
+            assert_eq!(recent.iter().map(|r| (&r.origin, r.name.as_str())).collect::<Vec<_>>(), [(&origin, "otds-emea")]);
+
+            // Gone again: opening it from the recent ones fails, and takes it off the list.
+            current.close().await;
+            std::fs::remove_file(&path).expect("removed");
+            assert!(current.open(origin).await.is_err(), "a missing profile does not open");
+            assert!(current.recent().is_empty(), "a profile that is gone is not offered again");
         });
     }
 }

@@ -29,6 +29,7 @@ use crate::operation_commands::{
     AuditCheck, AuditFormat, AuditQueryInput, ConflictResolution, GrantModeView, GrantQueryInput, GrantRequestInput,
     ImportKind, ImportOutcome, UserDetail,
 };
+use crate::recent_workspaces::RecentWorkspace;
 use crate::review_commands::{ReportFormat, ReviewView};
 use crate::sign_in_browser::SignInEvent;
 
@@ -50,6 +51,7 @@ fn declarations() -> String {
     // The roots, by command (src/main.rs registers them); what they contain follows from them.
     found.visit::<IpcError>(); // every command's rejection
     found.visit::<WorkspaceStatus>(); // resume/open_*_workspace, sign_in, get_status
+    found.visit::<RecentWorkspace>(); // list_recent_workspaces
     found.visit::<SignInEvent>(); // sign_in's channel
     found.visit::<SyncProgress>(); // sync_directory's channel
     found.visit::<SyncReport>(); // sync_directory

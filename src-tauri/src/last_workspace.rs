@@ -10,13 +10,16 @@ use serde::{Deserialize, Serialize};
 const FILE_NAME: &str = "last-workspace.json";
 
 /// Where a workspace's profile comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum WorkspaceOrigin {
     /// The demo IAM, started in-process.
     Demo,
     /// A profile file an administrator was given.
-    Profile { path: PathBuf },
+    Profile {
+        #[ts(type = "string")]
+        path: PathBuf,
+    },
 }
 
 pub fn remember(data_dir: &Path, origin: &WorkspaceOrigin) -> std::io::Result<()> {

@@ -17,6 +17,7 @@ mod ipc_error;
 mod last_workspace;
 mod off_runtime;
 mod operation_commands;
+mod recent_workspaces;
 mod review_commands;
 mod running_sync;
 mod sign_in_browser;
@@ -97,6 +98,7 @@ fn main() {
             commands::sign_in,
             commands::sign_out,
             commands::forget_workspace,
+            commands::list_recent_workspaces,
             commands::cancel_sync,
             commands::get_status,
             commands::sync_directory,

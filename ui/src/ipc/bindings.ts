@@ -252,6 +252,15 @@ remaining: number,
 stopped?: string, };
 
 /**
+ * A workspace opened on this machine.
+ */
+export type RecentWorkspace = {
+/**
+ * The profile's name (`demo` for the demo workspace).
+ */
+name: string, openedAt: string, } & ({ "kind": "demo" } | { "kind": "profile", path: string, });
+
+/**
  * Why an action is not allowed and what would make it allowed.
  */
 export type Refusal = { rule: Rule, message: string, remedy: string, };

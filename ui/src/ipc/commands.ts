@@ -23,6 +23,7 @@ import type {
   IpcErrorPayload,
   OutboxEntry,
   PushReport,
+  RecentWorkspace,
   ReviewDecision,
   ReviewItem,
   ReviewReportFormat,
@@ -135,6 +136,11 @@ export function signOut(): Promise<void> {
 /** Signs out and deletes this workspace's cache and its key; refused while changes are queued unless `discardQueued`. */
 export function forgetWorkspace(discardQueued: boolean): Promise<void> {
   return call('forget_workspace', { discardQueued });
+}
+
+/** The workspaces opened on this machine, most recent first. */
+export function listRecentWorkspaces(): Promise<RecentWorkspace[]> {
+  return call('list_recent_workspaces');
 }
 
 export function getStatus(): Promise<WorkspaceStatus | null> {

@@ -57,6 +57,10 @@ export const de: Messages = {
     profileLabel: 'Die Profildatei (TOML), die Sie von Ihrer IT-Abteilung erhalten haben',
     profilePlaceholder: '/pfad/zu/profil.toml',
     open: 'Öffnen',
+    recent: 'Zuletzt verwendete Arbeitsbereiche',
+    demoWorkspace: 'das Demo-IAM in der App',
+    openRecent: '{{name}} öffnen ({{where}})',
+    openedAt: 'geöffnet {{when}}',
   },
   signIn: {
     failed: 'Die Anmeldung wurde nicht abgeschlossen',

@@ -57,6 +57,10 @@ export const en = {
     profileLabel: 'The profile file (TOML) your IT department gave you',
     profilePlaceholder: '/path/to/profile.toml',
     open: 'Open',
+    recent: 'Recent workspaces',
+    demoWorkspace: 'the demo IAM inside the app',
+    openRecent: 'Open {{name}} ({{where}})',
+    openedAt: 'opened {{when}}',
   },
   signIn: {
     failed: 'Sign-in did not finish',

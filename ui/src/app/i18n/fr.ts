@@ -58,6 +58,10 @@ export const fr: Messages = {
     profileLabel: 'Le fichier de profil (TOML) fourni par votre service informatique',
     profilePlaceholder: '/chemin/vers/profil.toml',
     open: 'Ouvrir',
+    recent: 'Espaces de travail récents',
+    demoWorkspace: "l'IAM de démonstration intégré à l'application",
+    openRecent: 'Ouvrir {{name}} ({{where}})',
+    openedAt: 'ouvert le {{when}}',
   },
   signIn: {
     failed: 'La connexion n’a pas abouti',

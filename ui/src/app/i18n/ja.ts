@@ -56,6 +56,10 @@ export const ja: Messages = {
     profileLabel: 'IT 部門から受け取ったプロファイルファイル（TOML）',
     profilePlaceholder: '/path/to/profile.toml',
     open: '開く',
+    recent: '最近使ったワークスペース',
+    demoWorkspace: 'アプリ内のデモ IAM',
+    openRecent: '{{name}} を開く（{{where}}）',
+    openedAt: '{{when}} に開きました',
   },
   signIn: {
     failed: 'サインインが完了しませんでした',

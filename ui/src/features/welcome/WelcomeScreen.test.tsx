@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { App } from '../../app/App';
@@ -23,10 +23,42 @@ describe('welcome', () => {
     expect((screen.getByTestId('open-profile') as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it('lists the recent workspaces, most recent first, and opens the one chosen', async () => {
+    const calls = mockCommands({
+      resume_workspace: () => null,
+      list_recent_workspaces: () => [
+        { kind: 'profile', path: '/etc/bailiwick/emea.toml', name: 'otds-emea', openedAt: '2026-11-27T16:20:00Z' },
+        { kind: 'demo', name: 'demo', openedAt: '2026-11-20T09:00:00Z' },
+      ],
+      open_profile_workspace: () => new Promise(() => {}),
+    });
+    renderApp();
+    const list = await screen.findByRole('list', { name: 'Recent workspaces' });
+    const buttons = within(list).getAllByTestId('recent-workspace');
+    expect(buttons.map((button) => button.getAttribute('aria-label'))).toEqual([
+      'Open otds-emea (/etc/bailiwick/emea.toml)',
+      'Open demo (the demo IAM inside the app)',
+    ]);
+    expect(buttons[0]?.textContent).toContain('opened');
+    fireEvent.click(buttons[0] as HTMLElement);
+    await waitFor(() => expect(calls.some((c) => c.command === 'open_profile_workspace')).toBe(true));
+    expect(calls.find((c) => c.command === 'open_profile_workspace')?.args).toEqual({ path: '/etc/bailiwick/emea.toml' });
+    await waitFor(() => expect((screen.getAllByTestId('recent-workspace')[1] as HTMLButtonElement).disabled).toBe(true));
+  });
+
+  it('shows no recent workspaces section when none was opened yet', async () => {
+    mockCommands({ resume_workspace: () => null, list_recent_workspaces: () => [] });
+    renderApp();
+    expect(await screen.findByTestId('welcome')).toBeTruthy();
+    await waitFor(() => expect(screen.queryByRole('list', { name: 'Recent workspaces' })).toBeNull());
+    expect(screen.queryByTestId('recent-workspace')).toBeNull();
+  });
+
   it('opens the demo, waits in the browser with the sign-in URL, then shows the users', async () => {
     let finishSignIn: (value: unknown) => void = () => {};
     const calls = mockCommands({
       resume_workspace: () => null,
+      list_recent_workspaces: () => [],
       open_demo_workspace: () => ({ ...ADA_STATUS, signedIn: false, admin: null, lastSyncAt: null, cachedUsers: 0 }),
       sign_in: (args) => {
         const events = args.events as { onmessage: (event: unknown) => void };
@@ -47,7 +79,12 @@ describe('welcome', () => {
     finishSignIn(ADA_STATUS);
     expect(await screen.findByTestId('users-screen')).toBeTruthy();
     expect(screen.getByTestId('admin-name').textContent).toBe('Ada Lovelace');
-    expect(calls.map((c) => c.command).slice(0, 3)).toEqual(['resume_workspace', 'open_demo_workspace', 'sign_in']);
+    expect(calls.map((c) => c.command).slice(0, 4)).toEqual([
+      'resume_workspace',
+      'list_recent_workspaces',
+      'open_demo_workspace',
+      'sign_in',
+    ]);
   });
 
   it('opens a profile by the path typed in', async () => {

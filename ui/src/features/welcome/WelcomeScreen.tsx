@@ -1,7 +1,10 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { useFormatters } from '../../app/i18n/format';
+import { listRecentWorkspaces, type RecentWorkspace } from '../../ipc';
 
 interface WelcomeScreenProps {
   busy: boolean;
@@ -25,6 +28,7 @@ export function WelcomeScreen({ busy, error, onOpenDemo, onOpenProfile }: Welcom
         <h1>Bailiwick</h1>
         <p className="muted">{t('welcome.intro')}</p>
         {error !== null && error !== undefined && <ErrorNotice error={error} testId="welcome-error" />}
+        <RecentWorkspaces busy={busy} onOpenDemo={onOpenDemo} onOpenProfile={onOpenProfile} />
         <div className="choice">
           <h2>{t('welcome.tryIt')}</h2>
           <p className="muted small">{t('welcome.demoHint')}</p>
@@ -60,5 +64,42 @@ export function WelcomeScreen({ busy, error, onOpenDemo, onOpenProfile }: Welcom
         </form>
       </section>
     </main>
+  );
+}
+
+type RecentWorkspacesProps = Pick<WelcomeScreenProps, 'busy' | 'onOpenDemo' | 'onOpenProfile'>;
+
+/** The workspaces opened on this machine, each a button that opens it again; nothing when there are none. */
+function RecentWorkspaces({ busy, onOpenDemo, onOpenProfile }: RecentWorkspacesProps) {
+  const { t } = useTranslation();
+  const format = useFormatters();
+  // A convenience: while it loads, or if it cannot be read, the welcome screen is as before.
+  const recent = useQuery({ queryKey: ['recent-workspaces'], queryFn: listRecentWorkspaces });
+  if (!recent.data?.length) return null;
+  const open = (workspace: RecentWorkspace) => (workspace.kind === 'demo' ? onOpenDemo() : onOpenProfile(workspace.path));
+  return (
+    <div className="choice">
+      <h2 id="recent-workspaces">{t('welcome.recent')}</h2>
+      <ul className="recent-workspaces" aria-labelledby="recent-workspaces">
+        {recent.data.map((workspace) => {
+          const where = workspace.kind === 'demo' ? t('welcome.demoWorkspace') : workspace.path;
+          return (
+            <li key={workspace.kind === 'demo' ? 'demo' : workspace.path}>
+              <button
+                type="button"
+                data-testid="recent-workspace"
+                disabled={busy}
+                aria-label={t('welcome.openRecent', { name: workspace.name, where })}
+                onClick={() => open(workspace)}
+              >
+                <strong>{workspace.name}</strong>
+                <span className="muted small mono">{where}</span>
+                <span className="muted small">{t('welcome.openedAt', { when: format.dateTime(workspace.openedAt) })}</span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
   );
 }
