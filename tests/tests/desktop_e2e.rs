@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use bailiwick_tests::desktop::{app_binary, eventually, find_test_id, save_screenshot, TauriDriver};
-use bailiwick_tests::{free_port, seeded_users, Cli, FakeBrowser, SandboxProcess};
+use bailiwick_tests::{free_port, seeded_users, FakeBrowser, SandboxProcess};
 use fantoccini::{Client, Locator};
 
 fn in_emea(bu: &str) -> bool {
@@ -311,7 +311,6 @@ async fn a_grant_is_issued_approved_by_a_second_admin_and_revoked_and_a_review_i
     let data_dir = tempfile::tempdir().expect("temp dir");
     let browser = FakeBrowser::new("ada.emea", "demo");
     let driver = start_driver(&data_dir, &browser);
-    let gina = Cli::new(sandbox.profile.display().to_string()).with_browser(FakeBrowser::new("gina.global", "demo"));
 
     let run = async {
         let client = driver.session(&app).await;
@@ -357,18 +356,37 @@ async fn a_grant_is_issued_approved_by_a_second_admin_and_revoked_and_a_review_i
         .await;
         save_screenshot(&client, "desktop-grants.png").await;
 
-        // A second admin approves it (four eyes): gina, from her own shell.
-        let approved = tokio::task::spawn_blocking({
-            let pending = pending.clone();
-            move || {
-                gina.run(&["login", "--timeout", "30"]).assert_code(0, "gina signs in");
-                gina.run(&["sync"]).assert_code(0, "gina syncs");
-                gina.run(&["grants", "approve", &pending]).code
-            }
+        // A second admin approves it (four eyes): gina, in her own Bailiwick (her own data
+        // directory and session), from the Approvals inbox; ada's window stays open meanwhile.
+        let gina_dir = tempfile::tempdir().expect("temp dir");
+        // Bound, not a temporary: the stand-in browser's files live as long as the value.
+        let gina_browser = FakeBrowser::new("gina.global", "demo");
+        let gina_driver = start_driver(&gina_dir, &gina_browser);
+        let gina = gina_driver.session(&app).await;
+        let path = find_test_id(&gina, "profile-path", Duration::from_secs(30)).await;
+        path.send_keys(&sandbox.profile.display().to_string()).await.expect("gina types the profile path");
+        find_test_id(&gina, "open-profile", Duration::from_secs(5)).await.click().await.expect("gina opens it");
+        find_test_id(&gina, "users-table", Duration::from_secs(120)).await;
+        open_section(&gina, "Approvals").await;
+        let request = format!("[data-testid='approval'][data-grant-id='{pending}']");
+        find_test_id(&gina, "approvals-list", Duration::from_secs(30)).await;
+        let justification = gina
+            .find(Locator::Css(&format!("{request} [data-testid='approval-justification']")))
+            .await
+            .expect("ada's request is in gina's inbox")
+            .text()
+            .await
+            .unwrap_or_default();
+        assert_eq!(justification, "quarter-end data quality check", "with ada's justification");
+        save_screenshot(&gina, "desktop-approvals.png").await;
+        let approve = format!("//li[@data-grant-id='{pending}']//button[normalize-space()='Approve']");
+        gina.find(Locator::XPath(&approve)).await.expect("an Approve button").click().await.expect("approve");
+        eventually("the request to leave gina's inbox", Duration::from_secs(30), || async {
+            gina.find(Locator::Css(&request)).await.is_err().then_some(())
         })
-        .await
-        .expect("gina's CLI runs");
-        assert_eq!(approved, 0, "gina approves ada's request");
+        .await;
+        let _ = gina.close().await;
+        drop(gina_driver);
 
         // Ada syncs and sees it active, then revokes it.
         open_section(&client, "Users").await;
@@ -379,6 +397,34 @@ async fn a_grant_is_issued_approved_by_a_second_admin_and_revoked_and_a_review_i
         let revoke = format!("//tr[@data-grant-id='{pending}']//button[normalize-space()='Revoke']");
         client.find(Locator::XPath(&revoke)).await.expect("a Revoke button").click().await.expect("revoke");
         grant_status_becomes(&client, &pending, "revoked").await;
+
+        // anna's detail tells the story from the audit log: the grant issued, then revoked.
+        open_section(&client, "Users").await;
+        search_for(&client, "anna.schmidt").await;
+        let open_anna = "//*[@data-user-name='anna.schmidt']//button[normalize-space()='anna.schmidt']";
+        eventually("anna's row", Duration::from_secs(15), || async {
+            client.find(Locator::XPath(open_anna)).await.ok()?.click().await.ok()
+        })
+        .await;
+        let actions =
+            eventually("the grant's issue and revocation in anna's history", Duration::from_secs(15), || async {
+                let rows = client.find_all(Locator::Css("[data-testid='user-history'] [data-action]")).await.ok()?;
+                let mut actions = Vec::new();
+                for row in rows {
+                    actions.push(row.attr("data-action").await.ok().flatten()?);
+                }
+                (actions.iter().any(|a| a == "grant.issue") && actions.iter().any(|a| a == "grant.revoke"))
+                    .then_some(actions)
+            })
+            .await;
+        assert_eq!(actions.first().map(String::as_str), Some("grant.revoke"), "newest first: {actions:?}");
+        let history = serde_json::to_value(find_test_id(&client, "user-history", Duration::from_secs(5)).await)
+            .expect("an element reference");
+        client
+            .execute("arguments[0].scrollIntoView({ block: 'end' }); return true;", vec![history])
+            .await
+            .expect("scroll");
+        save_screenshot(&client, "desktop-user.png").await;
 
         // A review of EMEA/DE: revoke the first item, keep the second, submit.
         open_section(&client, "Reviews").await;

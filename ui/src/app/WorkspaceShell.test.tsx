@@ -70,15 +70,15 @@ describe('command palette', () => {
     await waitFor(() => expect(palette()).toBeNull());
   });
 
-  it('runs Sync now on the users screen and Sign out through the session', async () => {
+  it('runs Sync now where the admin is, and Sign out through the session', async () => {
     const onSignOut = vi.fn();
     const { calls } = renderShell(onSignOut);
     await screen.findByTestId('users-screen');
     fireEvent.click(screen.getByRole('button', { name: 'Grants' }));
     press('k', { ctrlKey: true });
     fireEvent.click(await screen.findByRole('option', { name: 'Sync now' }));
-    expect(await screen.findByTestId('users-screen'), 'syncing shows the users it fetches').toBeTruthy();
     await waitFor(() => expect(calls.filter((c) => c.command === 'sync_directory')).toHaveLength(1));
+    expect(screen.getByTestId('grants-screen'), 'the sync runs in the bar above the screen').toBeTruthy();
     press('k', { ctrlKey: true });
     fireEvent.click(await screen.findByRole('option', { name: 'Sign out' }));
     expect(onSignOut).toHaveBeenCalledTimes(1);
@@ -123,5 +123,44 @@ describe('keyboard shortcuts', () => {
     press('/');
     const search = await screen.findByTestId('user-search');
     await waitFor(() => expect(document.activeElement).toBe(search));
+  });
+});
+
+describe('the bar above every screen', () => {
+  it('shows the offline banner with the data age, and a sync with its progress and Cancel, on any screen', async () => {
+    let progress: { onmessage: (event: unknown) => void } | undefined;
+    let finish: (value: unknown) => void = () => {};
+    const offline = { ...ADA_STATUS, offline: true };
+    const calls = mockCommands({
+      get_status: () => offline,
+      list_users: () => ({ total: 1, rows: [user('anna.schmidt', 'EMEA/DE')] }),
+      sync_directory: (args) => {
+        progress = args.progress as typeof progress;
+        return new Promise((resolve) => (finish = resolve));
+      },
+      cancel_sync: () => null,
+      list_grants: () => [],
+      get_grant_mode: () => ({ mode: 'server', explanation: '' }),
+      list_audit: () => [],
+    });
+    renderWithClient(<WorkspaceShell onSignIn={() => {}} onSignOut={() => {}} initialSection="audit" />, (client) =>
+      client.setQueryData(STATUS_KEY, offline),
+    );
+    await screen.findByTestId('audit-screen');
+    const banner = screen.getByTestId('offline-banner');
+    expect(banner.textContent).toContain('Offline: the IAM cannot be reached');
+    expect(banner.textContent).toContain('synced 3 minutes ago');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Grants' }));
+    await screen.findByTestId('grants-screen');
+    expect(screen.getByTestId('offline-banner')).toBeTruthy();
+    fireEvent.click(screen.getByTestId('sync'));
+    await waitFor(() => expect(progress).toBeDefined());
+    act(() => progress?.onmessage({ phase: 'users', fetched: 500, total: 1000, pages: 1, perSecond: 250, remainingSeconds: 2 }));
+    expect(screen.getByTestId('data-age').textContent).toContain('500');
+    fireEvent.click(screen.getByTestId('cancel-sync'));
+    await waitFor(() => expect(calls.some((c) => c.command === 'cancel_sync')).toBe(true));
+    act(() => finish(SYNC_REPORT));
+    await waitFor(() => expect(screen.queryByTestId('cancel-sync')).toBeNull());
   });
 });

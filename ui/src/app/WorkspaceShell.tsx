@@ -14,12 +14,13 @@ import { RolesScreen } from '../features/roles/RolesScreen';
 import { SettingsScreen } from '../features/settings/SettingsScreen';
 import { STATUS_KEY } from '../features/users/queryKeys';
 import { UserDetail } from '../features/users/UserDetail';
-import { UsersScreen, type UsersRequest } from '../features/users/UsersScreen';
+import { UsersScreen } from '../features/users/UsersScreen';
 import { getStatus } from '../ipc';
 import { CommandPalette, usePaletteState } from './CommandPalette';
 import { SECTIONS, type Section } from './sections';
 import { paletteShortcut, sectionShortcut } from './shortcuts';
 import { useWorkspaceShortcuts } from './useWorkspaceShortcuts';
+import { WorkspaceBar } from './WorkspaceBar';
 
 export type { Section } from './sections';
 
@@ -45,8 +46,10 @@ export function WorkspaceShell({
   const [section, setSection] = useState<Section>(initialSection);
   const [openUser, setOpenUser] = useState<string | null>(null);
   const palette = usePaletteState();
-  // A request is kept only until the admin moves on, so coming back to Users later does not repeat it.
-  const [usersRequest, setUsersRequest] = useState<UsersRequest | null>(null);
+  // A request for the search box is kept only until the admin moves on, so coming back to Users
+  // later does not repeat it. Requests are numbered: a new number asks again.
+  const [searchRequest, setSearchRequest] = useState<number | null>(null);
+  const [syncRequest, setSyncRequest] = useState<number | null>(null);
   const requestIds = useRef(0);
   // Kept here so that the Roles screen still shows the chosen role's holders after a holder's detail.
   const [selectedRole, setSelectedRole] = useState<string | null>(null);
@@ -55,21 +58,21 @@ export function WorkspaceShell({
   const canApprove = status.data?.admin?.capabilities.includes('approve-grants') === true;
   useExpiryNotifications();
 
-  const show = (next: Section, request: UsersRequest | null) => {
+  const show = (next: Section, search: number | null) => {
     setSection(next);
     setOpenUser(null);
-    setUsersRequest(request);
+    setSearchRequest(search);
   };
   const go = (next: Section) => show(next, null);
-  const askUsers = (kind: UsersRequest['kind']) => show('users', { kind, id: ++requestIds.current });
+  const searchUsers = () => show('users', ++requestIds.current);
   const openUserDetail = (id: string) => {
     setOpenUser(id);
     // Back from the detail, the users list mounts afresh and must not run the request again.
-    setUsersRequest(null);
+    setSearchRequest(null);
   };
   const usersListShown = section === 'users' && openUser === null;
   useWorkspaceShortcuts(
-    { onTogglePalette: palette.toggle, onSection: go, onSearch: () => askUsers('focus-search') },
+    { onTogglePalette: palette.toggle, onSection: go, onSearch: searchUsers },
     usersListShown,
   );
 
@@ -105,9 +108,10 @@ export function WorkspaceShell({
           <kbd className="shortcut">{paletteShortcut()}</kbd>
         </button>
       </nav>
+      <WorkspaceBar onSignIn={onSignIn} onSignOut={onSignOut} syncRequest={syncRequest} />
       {section === 'users' &&
         (openUser === null ? (
-          <UsersScreen onSignIn={onSignIn} onSignOut={onSignOut} onOpenUser={openUserDetail} request={usersRequest} />
+          <UsersScreen onOpenUser={openUserDetail} searchRequest={searchRequest} />
         ) : (
           <UserDetail user={openUser} onClose={() => setOpenUser(null)} />
         ))}
@@ -132,8 +136,8 @@ export function WorkspaceShell({
         onDismiss={palette.dismiss}
         onCommand={palette.closeForCommand}
         onSection={go}
-        onSync={() => askUsers('sync')}
-        onSearchUsers={() => askUsers('focus-search')}
+        onSync={() => setSyncRequest(++requestIds.current)}
+        onSearchUsers={searchUsers}
         onSignOut={onSignOut}
       />
     </div>

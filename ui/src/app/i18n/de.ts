@@ -71,6 +71,8 @@ export const de: Messages = {
     tryAgain: 'Erneut versuchen',
   },
   shell: {
+    offlineBanner:
+      'Offline: Das IAM ist nicht erreichbar. Angezeigt werden die Daten der letzten Synchronisierung ({{age}}); Änderungen werden vorgemerkt und gesendet, sobald es wieder erreichbar ist.',
     sections: 'Bereiche',
     sectionTitle: '{{name}} ({{shortcut}})',
     section: {
@@ -141,8 +143,6 @@ export const de: Messages = {
   },
   users: {
     openingWorkspace: 'Arbeitsbereich wird geöffnet…',
-    offlineBanner:
-      'Offline: Es werden die Benutzer aus der letzten Synchronisierung angezeigt. Änderungen erfordern das IAM.',
     cacheLockedTitle: 'Cache gesperrt',
     cacheLocked:
       'Dieser Cache ist gesperrt: {{issuer}} hat ihn länger nicht bestätigt, als das Profil erlaubt. Melden Sie sich erneut an, um ihn zu entsperren.',
@@ -345,6 +345,7 @@ export const de: Messages = {
     rows: 'Zeilen',
     line: 'Zeile',
     row: 'Datensatz',
+    noRows: 'Die Datei hat unter ihrer Kopfzeile keine Zeilen: nichts zu importieren.',
     rowOutcome: { queued: 'eingereiht', skipped: 'übersprungen', refused: 'abgelehnt', invalid: 'ungültig' },
   },
   outbox: {
@@ -587,6 +588,11 @@ export const de: Messages = {
     lastSync: 'Letzte Synchronisierung',
     neverSynced: 'nie',
     loadingProfile: 'Profil wird gelesen…',
+    noWorkspace: 'Kein Arbeitsbereich ist geöffnet.',
+    connection: 'Verbindung',
+    connectionSignedIn: 'angemeldet',
+    connectionOffline: 'offline: das IAM ist nicht erreichbar',
+    connectionSignedOut: 'abgemeldet',
     cache: 'Cache',
     cacheEncrypted: 'Auf diesem Computer verschlüsselt; der Schlüssel liegt im Schlüsselbund des Systems',
     cacheNotEncrypted: 'Nicht verschlüsselt (das Profil schaltet die Verschlüsselung ab)',

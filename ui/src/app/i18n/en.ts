@@ -71,6 +71,8 @@ export const en = {
     tryAgain: 'Try again',
   },
   shell: {
+    offlineBanner:
+      'Offline: the IAM cannot be reached. Showing the data of the last sync ({{age}}); changes are queued and sent once it is back.',
     sections: 'Sections',
     sectionTitle: '{{name}} ({{shortcut}})',
     section: {
@@ -141,7 +143,6 @@ export const en = {
   },
   users: {
     openingWorkspace: 'Opening the workspace…',
-    offlineBanner: 'Offline: showing the users cached when you last synced. Changes need the IAM.',
     cacheLockedTitle: 'Cache locked',
     cacheLocked:
       'This cache is locked: it has not been confirmed by {{issuer}} for longer than the profile allows. Sign in again to unlock it.',
@@ -334,6 +335,7 @@ export const en = {
     rows: 'Rows',
     line: 'Line',
     row: 'Row',
+    noRows: 'The file has no rows below its header: nothing to import.',
     rowOutcome: { queued: 'queued', skipped: 'skipped', refused: 'refused', invalid: 'invalid' },
   },
   outbox: {
@@ -569,6 +571,11 @@ export const en = {
     lastSync: 'Last sync',
     neverSynced: 'never',
     loadingProfile: 'Reading the profile…',
+    noWorkspace: 'No workspace is open.',
+    connection: 'Connection',
+    connectionSignedIn: 'signed in',
+    connectionOffline: 'offline: the IAM cannot be reached',
+    connectionSignedOut: 'signed out',
     cache: 'Cache',
     cacheEncrypted: 'Encrypted on this computer; the key is in the system keyring',
     cacheNotEncrypted: 'Not encrypted (the profile turns encryption off)',

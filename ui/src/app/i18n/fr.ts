@@ -72,6 +72,8 @@ export const fr: Messages = {
     tryAgain: 'Réessayer',
   },
   shell: {
+    offlineBanner:
+      "Hors ligne : l'IAM est injoignable. Les données affichées sont celles de la dernière synchronisation ({{age}}) ; les modifications sont mises en file d'attente et envoyées dès son retour.",
     sections: 'Sections',
     sectionTitle: '{{name}} ({{shortcut}})',
     section: {
@@ -142,8 +144,6 @@ export const fr: Messages = {
   },
   users: {
     openingWorkspace: 'Ouverture de l’espace de travail…',
-    offlineBanner:
-      'Hors ligne : affichage des utilisateurs en cache lors de la dernière synchronisation. Les modifications nécessitent l’IAM.',
     cacheLockedTitle: 'Cache verrouillé',
     cacheLocked:
       'Ce cache est verrouillé : {{issuer}} ne l’a pas confirmé depuis plus longtemps que le profil ne le permet. Reconnectez-vous pour le déverrouiller.',
@@ -346,6 +346,7 @@ export const fr: Messages = {
     rows: 'Lignes',
     line: 'Ligne',
     row: 'Enregistrement',
+    noRows: "Le fichier n'a aucune ligne sous son en-tête : rien à importer.",
     rowOutcome: { queued: 'en file', skipped: 'ignorée', refused: 'refusée', invalid: 'invalide' },
   },
   outbox: {
@@ -588,6 +589,11 @@ export const fr: Messages = {
     lastSync: 'Dernière synchronisation',
     neverSynced: 'jamais',
     loadingProfile: 'Lecture du profil…',
+    noWorkspace: "Aucun espace de travail n'est ouvert.",
+    connection: 'Connexion',
+    connectionSignedIn: 'connecté',
+    connectionOffline: "hors ligne : l'IAM est injoignable",
+    connectionSignedOut: 'déconnecté',
     cache: 'Cache',
     cacheEncrypted: 'Chiffré sur cet ordinateur ; la clé est dans le trousseau du système',
     cacheNotEncrypted: 'Non chiffré (le profil désactive le chiffrement)',

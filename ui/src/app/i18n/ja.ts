@@ -70,6 +70,8 @@ export const ja: Messages = {
     tryAgain: '再試行',
   },
   shell: {
+    offlineBanner:
+      'オフライン：IAM に接続できません。前回の同期時のデータ（{{age}}）を表示しています。変更はキューに入れられ、接続が戻りしだい送信されます。',
     sections: 'セクション',
     sectionTitle: '{{name}}（{{shortcut}}）',
     section: {
@@ -140,7 +142,6 @@ export const ja: Messages = {
   },
   users: {
     openingWorkspace: 'ワークスペースを開いています…',
-    offlineBanner: 'オフライン：前回の同期時にキャッシュされたユーザーを表示しています。変更には IAM への接続が必要です。',
     cacheLockedTitle: 'キャッシュのロック',
     cacheLocked:
       'このキャッシュはロックされています。プロファイルで許可された期間を超えて {{issuer}} による確認が行われていません。ロックを解除するには、もう一度サインインしてください。',
@@ -333,6 +334,7 @@ export const ja: Messages = {
     rows: '行',
     line: '行番号',
     row: '内容',
+    noRows: 'ファイルにはヘッダーの下に行がありません。インポートするものはありません。',
     rowOutcome: { queued: 'キュー済み', skipped: 'スキップ', refused: '拒否', invalid: '無効' },
   },
   outbox: {
@@ -568,6 +570,11 @@ export const ja: Messages = {
     lastSync: '最終同期',
     neverSynced: 'なし',
     loadingProfile: 'プロファイルを読み込んでいます…',
+    noWorkspace: '開いているワークスペースはありません。',
+    connection: '接続',
+    connectionSignedIn: 'サインイン済み',
+    connectionOffline: 'オフライン：IAM に接続できません',
+    connectionSignedOut: 'サインアウト済み',
     cache: 'キャッシュ',
     cacheEncrypted: 'このコンピューター上で暗号化済み。鍵はシステムのキーリングにあります',
     cacheNotEncrypted: '暗号化されていません（プロファイルで暗号化が無効になっています）',

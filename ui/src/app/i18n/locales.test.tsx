@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { GrantsScreen } from '../../features/grants/GrantsScreen';
 import { STATUS_KEY } from '../../features/users/queryKeys';
-import { UsersScreen } from '../../features/users/UsersScreen';
+import { UsersWithBar } from '../../test/UsersWithBar';
 import { ADA_STATUS, mockCommands, renderWithClient, user } from '../../test/ipcMock';
 import { grant, TEMPLATE_DESIGNER } from '../../test/operationFixtures';
 import { WorkspaceShell } from '../WorkspaceShell';
@@ -138,7 +138,7 @@ describe('screens in Japanese', () => {
       get_status: () => ADA_STATUS,
       list_users: () => ({ total: 2, rows: [user('anna.schmidt', 'EMEA/DE'), user('jean.dupont', 'EMEA/FR')] }),
     });
-    renderWithClient(<UsersScreen onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
+    renderWithClient(<UsersWithBar onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
       client.setQueryData(STATUS_KEY, ADA_STATUS),
     );
     const search = await screen.findByRole('searchbox', { name: 'ユーザーを検索' });

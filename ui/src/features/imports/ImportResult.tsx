@@ -31,7 +31,13 @@ export function ImportResult({ outcome, summary = 'import' }: { outcome: ImportO
           {t('import.notSent', { reason: notSent })}
         </div>
       )}
-      <ImportRows rows={report.rows} />
+      {summary === 'import' && report.rows.length === 0 ? (
+        <div className="table-state" data-testid="import-empty">
+          {t('import.noRows')}
+        </div>
+      ) : (
+        <ImportRows rows={report.rows} />
+      )}
     </>
   );
 }

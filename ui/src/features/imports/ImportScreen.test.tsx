@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
 import type { ImportReport } from '../../ipc';
-import { mockCommands, renderWithClient } from '../../test/ipcMock';
+import { mockCommands, rejectWith, renderWithClient } from '../../test/ipcMock';
 import { ImportScreen } from './ImportScreen';
 
 const CSV = 'user,role\nanna.schmidt,Template Designer\nbob,Printer\nmax.partner,Admin\n,Printer\n';
@@ -85,5 +85,41 @@ describe('import', () => {
     await screen.findByTestId('import-summary');
     fireEvent.click(screen.getByRole('button', { name: 'Import' }));
     expect((await screen.findByTestId('import-not-sent')).textContent).toContain('sending changes needs the network');
+  });
+
+  it('says it is checking while the core reads the file, with Check and Import disabled', async () => {
+    let answer: (value: unknown) => void = () => {};
+    mockCommands({ import_csv: () => new Promise((resolve) => (answer = resolve)) });
+    renderWithClient(<ImportScreen />);
+    await chooseFile();
+    fireEvent.click(screen.getByRole('button', { name: 'Check' }));
+    expect((await screen.findByTestId('import-busy')).textContent).toBe('Checking assignments.csv…');
+    expect(screen.getByRole('button', { name: 'Check' }).hasAttribute('disabled')).toBe(true);
+    expect(screen.getByRole('button', { name: 'Import' }).hasAttribute('disabled')).toBe(true);
+    answer({ report: report(true) });
+    await screen.findByTestId('import-summary');
+    expect(screen.queryByTestId('import-busy')).toBeNull();
+  });
+
+  it('says when the file has no rows, and offers nothing to import', async () => {
+    mockCommands({ import_csv: () => ({ report: { dryRun: true, queued: 0, skipped: 0, refused: 0, invalid: 0, rows: [] } }) });
+    renderWithClient(<ImportScreen />);
+    await chooseFile();
+    fireEvent.click(screen.getByRole('button', { name: 'Check' }));
+    expect((await screen.findByTestId('import-empty')).textContent).toContain('no rows below its header');
+    expect(screen.queryByTestId('import-rows')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Import' }).hasAttribute('disabled')).toBe(true);
+  });
+
+  it('shows why the core refused the file, and imports nothing', async () => {
+    const calls = mockCommands({
+      import_csv: () => rejectWith({ code: 'usage', message: 'line 1: the columns must be user,role', retryable: false }),
+    });
+    renderWithClient(<ImportScreen />);
+    await chooseFile();
+    fireEvent.click(screen.getByRole('button', { name: 'Check' }));
+    expect((await screen.findByTestId('import-error')).textContent).toContain('line 1: the columns must be user,role');
+    expect(screen.getByRole('button', { name: 'Import' }).hasAttribute('disabled')).toBe(true);
+    expect(calls.every((c) => c.args.dryRun === true)).toBe(true);
   });
 });

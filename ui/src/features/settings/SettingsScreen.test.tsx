@@ -59,6 +59,34 @@ describe('settings', () => {
     expect(profile.querySelector('input, select, button'), 'nothing in the profile can be edited').toBeNull();
   });
 
+  it('says so while the workspace status is read, and when it cannot be, the preferences usable meanwhile', async () => {
+    let fail: (reason: unknown) => void = () => {};
+    mockCommands({ get_status: () => new Promise((_resolve, reject) => (fail = reject)) });
+    renderWithClient(<SettingsScreen />);
+    expect((await screen.findByTestId('settings-profile-loading')).textContent).toBe('Reading the profile…');
+    expect((screen.getByTestId('setting-theme') as HTMLSelectElement).disabled).toBe(false);
+    act(() => fail({ code: 'failure', message: 'the cache of demo cannot be read: file is not a database', retryable: false }));
+    expect((await screen.findByTestId('settings-profile-error')).textContent).toContain('file is not a database');
+    expect(screen.queryByTestId('settings-profile')).toBeNull();
+    expect(screen.getByTestId('setting-language')).toBeTruthy();
+  });
+
+  it('says no workspace is open when there is none, and offers nothing to forget', async () => {
+    mockCommands({ get_status: () => null });
+    renderWithClient(<SettingsScreen />);
+    expect((await screen.findByTestId('settings-profile-empty')).textContent).toBe('No workspace is open.');
+    expect(screen.queryByRole('button', { name: /Forget/ })).toBeNull();
+  });
+
+  it('says when the workspace is offline, and when it is signed in', async () => {
+    mockCommands({ get_status: () => ({ ...ADA_STATUS, offline: true }) });
+    const { unmount } = renderWithClient(<SettingsScreen />);
+    expect((await screen.findByTestId('settings-connection')).textContent).toBe('offline: the IAM cannot be reached');
+    unmount();
+    renderSettings();
+    expect((await screen.findByTestId('settings-connection')).textContent).toBe('signed in');
+  });
+
   it('switches the language at once and remembers it', async () => {
     renderSettings();
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Settings');

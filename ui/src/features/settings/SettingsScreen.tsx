@@ -97,7 +97,13 @@ export function SettingsScreen({ onWorkspaceForgotten, onOpenOutbox }: SettingsS
       </form>
 
       <h2>{t('settings.thisWorkspace')}</h2>
-      <QueryState query={status} name="settings-profile" loading={t('settings.loadingProfile')}>
+      <QueryState
+        query={status}
+        name="settings-profile"
+        loading={t('settings.loadingProfile')}
+        isEmpty={(current) => current === null}
+        empty={t('settings.noWorkspace')}
+      >
         {(current) =>
           current && (
             <>
@@ -191,6 +197,14 @@ function ProfileSummary({ status }: { status: WorkspaceStatus }) {
           <dd>{admin.capabilities.map((c) => t(`header.capability.${c}`)).join(', ')}</dd>
         </>
       )}
+      <dt>{t('settings.connection')}</dt>
+      <dd data-testid="settings-connection">
+        {status.offline
+          ? t('settings.connectionOffline')
+          : status.signedIn
+            ? t('settings.connectionSignedIn')
+            : t('settings.connectionSignedOut')}
+      </dd>
       <dt>{t('settings.lastSync')}</dt>
       <dd>{status.lastSyncAt ? format.dateTime(status.lastSyncAt) : t('settings.neverSynced')}</dd>
       <dt>{t('settings.cache')}</dt>

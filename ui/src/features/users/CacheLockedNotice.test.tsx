@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { ADA_STATUS, mockCommands, rejectWith, renderWithClient } from '../../test/ipcMock';
 import { STATUS_KEY } from './queryKeys';
-import { UsersScreen } from './UsersScreen';
+import { UsersWithBar } from '../../test/UsersWithBar';
 
 const LOCKED = { ...ADA_STATUS, cacheLocked: true };
 
@@ -15,7 +15,7 @@ function renderLocked(status = LOCKED) {
       rejectWith({ code: 'sign-in-needed', message: 'the cache of demo is locked; sign in again to unlock it', retryable: false }),
   });
   const onSignIn = vi.fn();
-  renderWithClient(<UsersScreen onSignIn={onSignIn} onSignOut={() => {}} />, (client) =>
+  renderWithClient(<UsersWithBar onSignIn={onSignIn} onSignOut={() => {}} />, (client) =>
     client.setQueryData(STATUS_KEY, status),
   );
   return { calls, onSignIn };
@@ -52,7 +52,7 @@ describe('locked cache', () => {
 
   it('shows no lock while the cache is confirmed', async () => {
     mockCommands({ get_status: () => ADA_STATUS, list_users: () => ({ total: 0, rows: [] }) });
-    renderWithClient(<UsersScreen onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
+    renderWithClient(<UsersWithBar onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
       client.setQueryData(STATUS_KEY, ADA_STATUS),
     );
     expect(await screen.findByTestId('user-search')).toBeTruthy();

@@ -4,12 +4,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UserQuery } from '../../ipc';
 import { ADA_STATUS, mockCommands, rejectWith, renderWithClient, user } from '../../test/ipcMock';
 import { STATUS_KEY } from './queryKeys';
-import { SEARCH_DEBOUNCE_MS, UsersScreen } from './UsersScreen';
+import { UsersWithBar } from '../../test/UsersWithBar';
+import { SEARCH_DEBOUNCE_MS } from './UsersScreen';
 
 const USERS = [user('anna.schmidt', 'EMEA/DE'), user('jean.dupont', 'EMEA/FR'), user('anders.berg', 'EMEA/SE')];
 
 function renderUsers(status = ADA_STATUS) {
-  return renderWithClient(<UsersScreen onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
+  return renderWithClient(<UsersWithBar onSignIn={() => {}} onSignOut={() => {}} />, (client) =>
     client.setQueryData(STATUS_KEY, status),
   );
 }
