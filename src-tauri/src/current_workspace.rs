@@ -239,7 +239,10 @@ mod tests {
             assert_eq!(workspace.profile().name, "otds-emea");
             drop(workspace);
             let recent = current.recent();
-            assert_eq!(recent.iter().map(|r| (&r.origin, r.name.as_str())).collect::<Vec<_>>(), [(&origin, "otds-emea")]);
+            assert_eq!(
+                recent.iter().map(|r| (&r.origin, r.name.as_str())).collect::<Vec<_>>(),
+                [(&origin, "otds-emea")]
+            );
 
             // Gone again: opening it from the recent ones fails, and takes it off the list.
             current.close().await;
