@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import i18next from 'i18next';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -125,6 +125,24 @@ describe('audit', () => {
     await waitFor(() =>
       expect(calls.filter((c) => c.command === 'list_audit').map((c) => c.args.query)).toContainEqual({ last: 500, target: 'anna' }),
     );
+  });
+
+  it('filters by who and by action too, and says when nothing matches', async () => {
+    const calls = mockCommands({ list_audit: (args) => ((args.query as { action?: string }).action ? [] : ENTRIES) });
+    renderWithClient(<AuditScreen />);
+    await screen.findAllByTestId('audit-row');
+    fireEvent.change(screen.getByRole('searchbox', { name: 'Filter by who' }), { target: { value: 'ada.emea' } });
+    const action = screen.getByRole('combobox', { name: 'Filter by action' });
+    expect(within(action).getByRole('option', { name: 'grant revoked' }).getAttribute('value')).toBe('grant.revoke');
+    fireEvent.change(action, { target: { value: 'grant.revoke' } });
+    await waitFor(() =>
+      expect(calls.filter((c) => c.command === 'list_audit').map((c) => c.args.query)).toContainEqual({
+        last: 500,
+        actor: 'ada.emea',
+        action: 'grant.revoke',
+      }),
+    );
+    expect((await screen.findByTestId('audit-empty')).textContent).toBe('No audit entry matches these filters.');
   });
 
   it("shows the directory's events beside the local log", async () => {

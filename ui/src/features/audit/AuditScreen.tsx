@@ -18,6 +18,7 @@ import {
 import { useDebouncedValue } from '../users/useDebouncedValue';
 import { AUDIT_KEY } from '../changes/queryKeys';
 import { AuditTable } from './AuditTable';
+import { actionLabel, KNOWN_ACTIONS } from './auditLabels';
 import { offerDownload } from './offerDownload';
 
 /** The newest entries shown; the export has the same filter and limit. */
@@ -28,8 +29,22 @@ const MIME: Record<AuditFormat, string> = { csv: 'text/csv', json: 'application/
 export function AuditScreen() {
   const { t } = useTranslation();
   const [target, setTarget] = useState('');
+  const [actor, setActor] = useState('');
+  const [action, setAction] = useState('');
   const debouncedTarget = useDebouncedValue(target.trim(), 200);
-  const query: AuditQuery = { last: AUDIT_SHOWN, ...(debouncedTarget ? { target: debouncedTarget } : {}) };
+  const debouncedActor = useDebouncedValue(actor.trim(), 200);
+  const query: AuditQuery = {
+    last: AUDIT_SHOWN,
+    ...(debouncedTarget ? { target: debouncedTarget } : {}),
+    ...(debouncedActor ? { actor: debouncedActor } : {}),
+    ...(action ? { action } : {}),
+  };
+  const empty =
+    debouncedActor || action
+      ? t('audit.emptyFiltered')
+      : debouncedTarget
+        ? t('audit.emptyTarget', { target: debouncedTarget })
+        : t('audit.empty');
   const entries = useQuery({ queryKey: [...AUDIT_KEY, query], queryFn: () => listAudit(query) });
   const verify = useMutation({ mutationFn: verifyAudit });
   const download = useMutation({
@@ -52,6 +67,22 @@ export function AuditScreen() {
           onChange={(e) => setTarget(e.target.value)}
           spellCheck={false}
         />
+        <input
+          type="search"
+          aria-label={t('audit.actor')}
+          placeholder={t('audit.actorPlaceholder')}
+          value={actor}
+          onChange={(e) => setActor(e.target.value)}
+          spellCheck={false}
+        />
+        <select aria-label={t('audit.action')} value={action} onChange={(e) => setAction(e.target.value)}>
+          <option value="">{t('audit.anyAction')}</option>
+          {KNOWN_ACTIONS.map((code) => (
+            <option key={code} value={code}>
+              {actionLabel(t, code)}
+            </option>
+          ))}
+        </select>
         <button type="button" onClick={() => verify.mutate()} disabled={verify.isPending}>
           {verify.isPending ? t('audit.verifying') : t('audit.verify')}
         </button>
@@ -70,7 +101,7 @@ export function AuditScreen() {
         name="audit"
         loading={t('audit.loading')}
         isEmpty={(data) => data.length === 0}
-        empty={debouncedTarget ? t('audit.emptyTarget', { target: debouncedTarget }) : t('audit.empty')}
+        empty={empty}
       >
         {(data) => <AuditTable entries={data} label={t('audit.table')} testId="audit-table" />}
       </QueryState>

@@ -7,6 +7,11 @@ type Actions = typeof en.audit.actions;
 type KnownAction = { [Area in keyof Actions]: `${Area}.${keyof Actions[Area] & string}` }[keyof Actions];
 type KnownOutcome = keyof typeof en.audit.outcomes;
 
+/** Every action code this UI has words for, in the order its texts list them (the Audit screen's filter). */
+export const KNOWN_ACTIONS: readonly KnownAction[] = Object.entries(en.audit.actions).flatMap(([area, verbs]) =>
+  Object.keys(verbs).map((verb) => `${area}.${verb}` as KnownAction),
+);
+
 function isKnownAction(action: string): action is KnownAction {
   const [area, verb, ...rest] = action.split('.');
   if (area === undefined || verb === undefined || rest.length > 0 || !Object.hasOwn(en.audit.actions, area)) {
