@@ -9,6 +9,8 @@
 mod commands;
 mod current_workspace;
 mod delegated_change;
+#[cfg(unix)]
+mod exit_on_signal;
 mod freed_memory;
 mod hygiene_commands;
 #[cfg(test)]
@@ -86,6 +88,8 @@ fn main() {
             // page of users: the UI's `resume_workspace` and `list_users` then find them ready.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move { handle.state::<CurrentWorkspace>().preload().await });
+            #[cfg(unix)]
+            exit_on_signal::exit_on_signals(app.handle());
             // While the admin reads nothing, the cache's pages go back to the system.
             tauri::async_runtime::spawn(freed_memory::release_while_idle(app.handle().clone()));
             Ok(())

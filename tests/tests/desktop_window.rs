@@ -188,7 +188,18 @@ fn the_window_is_painted_without_opengl_in_the_apps_process() {
     let app_files = mapped_files(pid);
     let web_files: Vec<String> = web_processes.iter().flat_map(|web| mapped_files(*web)).collect();
     let web_jit_memory: Vec<String> = web_processes.iter().flat_map(|web| executable_anonymous_memory(*web)).collect();
+
+    // Asked to stop as at logout (SIGTERM), the app exits as if its window were closed: with
+    // success, and its window's state saved for the next start.
+    let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut exited = None;
+    while exited.is_none() && Instant::now() < deadline {
+        exited = app_process.try_wait().ok().flatten();
+        std::thread::sleep(Duration::from_millis(100));
+    }
     terminate(&mut app_process);
+    let state = std::fs::read_to_string(data_dir.path().join("window-state.json")).unwrap_or_default();
 
     let screen = xvfb.pixels().expect("the screen file");
     assert!(
@@ -208,6 +219,12 @@ fn the_window_is_painted_without_opengl_in_the_apps_process() {
     assert!(
         web_files.iter().any(|file| file.contains("libEGL_")),
         "the web process keeps its EGL driver, which it cannot start without: {web_files:?}"
+    );
+    assert!(exited.is_some_and(|status| status.success()), "SIGTERM ends the app as a closed window does: {exited:?}");
+    let saved: serde_json::Value = serde_json::from_str(&state).unwrap_or_default();
+    assert!(
+        saved["main"]["width"].as_u64().is_some_and(|w| w > 0),
+        "the window's size is saved on the way out: {state:?}"
     );
     assert!(
         web_jit_memory.is_empty(),
