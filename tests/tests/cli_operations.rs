@@ -28,6 +28,15 @@ fn first_json(run: &CliRun) -> Value {
 }
 
 /// Creates an EMEA user through the CLI, checking the change was applied.
+/// The roles the admin's cache says `user` holds (`users show`).
+fn cached_roles(cli: &Cli, user: &str) -> Vec<String> {
+    let shown = cli.run(&["users", "show", user, "--json"]);
+    shown.assert_code(0, "users show");
+    let shown = shown.json();
+    let roles = shown["roles"].as_array().unwrap_or_else(|| panic!("the user's roles: {shown}"));
+    roles.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect()
+}
+
 fn create_user(cli: &Cli, user_name: &str, bu: &str, user_type: &str) -> Value {
     let run = cli.run(&["users", "create", "--user-name", user_name, "--bu", bu, "--type", user_type, "--json"]);
     run.assert_code(0, &format!("users create {user_name}"));
@@ -269,6 +278,10 @@ fn grants_go_through_approval_extension_revocation_and_rejection_on_the_server()
     assert_eq!(server["status"], "active", "approved on the server: {server}");
     assert_eq!(server["approver"], "gina.global");
     assert!(directory.is_member(&truth, "Customer Data Reader", &one_id), "the active grant made grant.one a member");
+    assert!(
+        cached_roles(&gina, "grant.one").contains(&"Customer Data Reader".to_owned()),
+        "gina's cache has the membership the approval made, before any sync"
+    );
 
     // Extend: ada first learns of the approval (the grant's version moved).
     ada.run(&["sync"]).assert_code(0, "ada syncs after the approval");
@@ -285,6 +298,10 @@ fn grants_go_through_approval_extension_revocation_and_rejection_on_the_server()
     ada.run(&["grants", "revoke", &grant_id, "--json"]).assert_code(0, "grants revoke");
     assert_eq!(directory.grant(&truth, &grant_id)["status"], "revoked", "revoked on the server");
     assert!(!directory.is_member(&truth, "Customer Data Reader", &one_id), "the revocation ended the membership");
+    assert!(
+        !cached_roles(&ada, "grant.one").contains(&"Customer Data Reader".to_owned()),
+        "ada's cache drops the membership the revocation ended, before any sync"
+    );
 
     // A second pending grant, rejected by gina.
     let second = issue("grant.two", "Customer Data Reader", "+10d");

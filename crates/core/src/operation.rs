@@ -315,11 +315,15 @@ fn parse_time(v: &Value) -> Option<DateTime<Utc>> {
     v.as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
 }
 
+/// Whether the SCIM Group `group` lists the user `user_id` among its members.
+pub fn group_has_member(group: &Value, user_id: &str) -> bool {
+    group["members"].as_array().is_some_and(|m| m.iter().any(|x| x["value"].as_str() == Some(user_id)))
+}
+
 /// Whether `resource` (the server's current version of the operation's target) already is
 /// what the operation wants. Then a replay or a 412 needs no new request: it is done.
 pub fn satisfied_by(op: &Operation, resource: &Value, user_id: Option<&str>, bu_attribute: &str) -> bool {
-    let member =
-        |id: &str| resource["members"].as_array().is_some_and(|m| m.iter().any(|x| x["value"].as_str() == Some(id)));
+    let member = |id: &str| group_has_member(resource, id);
     match op {
         Operation::CreateUser(_) => false,
         Operation::SetUserActive { active, .. } => resource["active"].as_bool().unwrap_or(true) == *active,

@@ -139,7 +139,10 @@ impl Pusher<'_> {
             },
             _ => None,
         };
-        let outcome = self.send(known_user, entry, maybe_sent).await;
+        let outcome = match self.send(known_user, entry, maybe_sent).await {
+            Ok(finish) => Ok(self.with_grant_membership(finish).await),
+            Err(e) => Err(e),
+        };
         let now = Utc::now();
         let finish = match outcome {
             Ok(finish) => finish,
@@ -161,6 +164,34 @@ impl Pusher<'_> {
         };
         cache.finish(entry, finish.clone(), now)?;
         Ok(Pushed::Done(finish))
+    }
+
+    /// A grant that starts or ends on the server (issued active, approved, revoked) puts its user
+    /// into the role's group there or takes them out: the cache takes the group's word for it at
+    /// once, not at the next sync, so the user's roles read true right after. A group that cannot
+    /// be read now leaves that to the next sync.
+    async fn with_grant_membership(&self, finish: Finish) -> Finish {
+        let Finish::Applied { result, after, mut changes } = finish else { return finish };
+        let grants: Vec<(String, String)> = changes
+            .iter()
+            .filter_map(|change| match change {
+                DirectoryChange::Grant(g) if !g.role_id.is_empty() && !g.user_id.is_empty() => {
+                    Some((g.role_id.clone(), g.user_id.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (group_id, user_id) in grants {
+            match self.client.get_resource(self.token, "Groups", &group_id).await {
+                Ok(Some(group)) => {
+                    let member = operation::group_has_member(&group.resource, &user_id);
+                    changes.push(DirectoryChange::Membership { group_id, user_id, member });
+                }
+                Ok(None) => {}
+                Err(error) => warn!(%error, "the role's members after a grant change are left to the next sync"),
+            }
+        }
+        Finish::Applied { result, after, changes }
     }
 
     /// Sends one change; a 412 becomes a conflict unless the server already holds the change.
