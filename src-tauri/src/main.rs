@@ -43,6 +43,8 @@ const DATA_DIR_VAR: &str = "BAILIWICK_DATA_DIR";
 const DEMO_PORT_VAR: &str = "BAILIWICK_DEMO_PORT";
 
 fn main() {
+    // Before any thread starts: each would get a heap of its own.
+    freed_memory::one_heap();
     // First: it sets an environment variable, which is only sound before other threads start.
     #[cfg(target_os = "linux")]
     webkit_env::configure();
