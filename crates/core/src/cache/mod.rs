@@ -19,6 +19,7 @@ mod search_index;
 mod user_order;
 mod user_rows;
 mod users;
+mod write_order;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ use crate::grant::Grant;
 use crate::secret::CacheKey;
 use user_order::SortKey;
 use user_rows::{insert_resource, insert_user_row, update_user_row, upsert_user_row};
+use write_order::WriteOrder;
 
 pub use audit_log::AuditQuery;
 pub use cached_user::CachedUser;
@@ -495,30 +497,16 @@ fn insert_users_and_indexes(
     groups: &[Group],
 ) -> Result<(), Error> {
     let rows = tracing::info_span!("rows", users = users.len()).entered();
-    let mut keyed = keyed_once(&users);
-    // The resources go in id order, each at the end of their B-tree, sorted on another thread
-    // while the rows are put in key order. They are written first: the rows written after them
-    // are the pages the page cache then holds, which each index build reads again.
-    let by_id = users_of(&keyed);
-    let resources = std::thread::scope(|scope| {
-        let sorting =
-            std::thread::Builder::new().name("bailiwick-sort".to_owned()).spawn_scoped(scope, || sorted_by_id(by_id));
-        // Keys are unique (each ends with the user's id): no order among equals to keep.
-        user_order::sort_by_key(&mut keyed);
-        match sorting {
-            Ok(sorting) => sorting.join().map_err(|_| Error::Io(std::io::Error::other("sorting users by id failed"))),
-            Err(error) => {
-                tracing::debug!(%error, "sorting by id on this thread: no other");
-                Ok(sorted_by_id(users_of(&keyed)))
-            }
-        }
-    })?;
-    for cached in resources {
+    let order = tracing::info_span!("write order").in_scope(|| WriteOrder::of(&users))?;
+    // The resources are written first: the rows written after them are the pages the page
+    // cache then holds, which each index build reads again.
+    for cached in &order.by_id {
         insert_resource(tx, cached)?;
     }
-    for (position, (_, cached)) in (1_i64..).zip(keyed) {
-        insert_user_row(tx, cached, position * user_order::GAP)?;
+    for (position, (_, listed)) in (1_i64..).zip(&order.by_key) {
+        insert_user_row(tx, listed.user, position * user_order::GAP)?;
     }
+    drop(order);
     drop(rows);
     // The users are in the table now, and their memory goes to the page cache the indexes
     // fill. Freeing them takes a quarter of a second at 100,000 users: another thread does it
@@ -529,17 +517,6 @@ fn insert_users_and_indexes(
     // Indexed once after the inserts (faster than row by row), in the same transaction:
     // a reader never sees users the index does not know, or the reverse.
     tracing::info_span!("search index").in_scope(|| search_index::reindex_all(tx))
-}
-
-/// The users of `keyed`.
-fn users_of<'u>(keyed: &[(SortKey<'u>, &'u CachedUser)]) -> Vec<&'u CachedUser> {
-    keyed.iter().map(|(_, cached)| *cached).collect()
-}
-
-/// `users` in id order.
-fn sorted_by_id(mut users: Vec<&CachedUser>) -> Vec<&CachedUser> {
-    users.sort_unstable_by(|a, b| a.id().cmp(&b.id()));
-    users
 }
 
 /// Drops `value` on a thread of its own (inline if none can be started).
